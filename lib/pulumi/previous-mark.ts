@@ -22,7 +22,9 @@
  * - a stack never updated has no root resource: its outputs are empty (deployment.go:537-539; diy state.go:188-190),
  *   which is no previous output, as a synth's first run.
  * - the reference is a read, which `pulumi destroy` deletes without its provider or the program (step.go:659-660,
- *   "Deleting an External resource is a no-op"), where a resource hook made `pulumi destroy` need `--run-program`.
+ *   "Deleting an External resource is a no-op"), where a resource hook made `pulumi destroy` need `--run-program`;
+ *   a refresh reads it again by the name in its old state (step.go:1541-1590 `RefreshStep.Apply`, builtins.go:296),
+ *   which `pulumi stack rename` or a move to another backend leaves stale until an update reads it anew (README).
  * - a read the backend refuses (`unknown stack "<name>"` when it holds no stack of that name, pkg/backend/backend.go:
  *   398-418 `GetStackOutputs`; Pulumi Cloud's refusal of a name not `<organization>/<project>/<stack>`,
  *   pkg/backend/httpstate/backend.go:2844-2858; a checkpoint it cannot load) fails the read step (step.go:1353-1356),
