@@ -93,20 +93,22 @@ export function ownStackName(): string {
  */
 export async function previousMark(name: string = ownStackName()): Promise<string | undefined> {
   const reference = new pulumi.StackReference(REFERENCE, { name });
-  // a read that succeeds always holds the outputs, an empty map for a stack never updated (builtins.go:415-419); none,
-  // or unknown ones, is a read that failed while the run went on (`--continue-on-error`), which would otherwise throw
-  // a TypeError in an update and in a preview find no mark and check nothing (see above)
-  const state = reference.outputs as unknown as OutputState;
-  const [known, outputs] = await Promise.all([state.isKnown, state.promise()]);
-  if (!known || outputs === undefined || outputs === null) {
+  // a read that succeeds always holds the outputs, an empty map for a stack never updated (builtins.go:415-419); none
+  // (or the unknown in their place, which the SDK may give a read the engine reports unknown, @pulumi/pulumi 3.270.0
+  // runtime/resource.js readResource `getUnknown`, rpc.js resolveProperties) is a read that failed while the run went on (`--continue-on-error`), which would otherwise throw a TypeError in an
+  // update and in a preview find no mark and check nothing (see above). Taken with the unknowns they may hold: an
+  // update that went on past a failed resource leaves its outputs unknown in the checkpoint (the kubeconfig), which
+  // makes the whole map unknown in a preview, the mark beside them being known all the same
+  const outputs = await (reference.outputs as unknown as OutputState).promise(true);
+  if (outputs === undefined || outputs === null || pulumi.isUnknown(outputs)) {
     throw new EnvironmentError(`the StackReference ${REFERENCE} read no outputs of the stack ${describeValue(name)}: its read failed, ` +
       'as the error printed under it says, and the run went on (--continue-on-error); without them this run cannot check its changes against ' +
       'the stack\'s last update, so it stops here: fix what that error names (README, "What a version check shows under pulumi up") and run again');
   }
-  // the details, not getOutputValue: with a CLI that reports no secret output names, getOutputValue takes every
-  // output of a stack holding a secret one (the kubeconfig) for a secret and throws (sdk/nodejs/stackReference.ts)
-  const details = await reference.getOutputDetails(MARK_OUTPUT);
-  const mark = details.value ?? details.secretValue;
+  // the value itself, whose secrets the SDK unwrapped, pushing their secrecy up to the whole map (runtime/rpc.js
+  // deserializeProperty): the mark is read whichever of the stack's outputs is secret (the kubeconfig), and whether or
+  // not the CLI reports their names, where StackReference.getOutputValue took every output for a secret without them
+  const mark = (outputs as Record<string, unknown>)[MARK_OUTPUT];
   if (mark === undefined || mark === null) {
     // outputs without the mark: an update ran before, by a release without it (or the outputs were edited, or imported
     // from elsewhere), and what it deployed is not compared: said once, as this run's output then holds the mark
@@ -130,13 +132,12 @@ export async function previousMark(name: string = ownStackName()): Promise<strin
 }
 
 /**
- * What an `Output` holds, which the SDK keeps internal (@pulumi/pulumi sdk/nodejs/output.ts:1022-1024, `@internal`)
- * and reads itself through every copy of it loaded (`StackReference.getOutputDetails`, stackReference.ts
- * `readOutputValue`): the only way to tell outputs that are unknown from outputs that are not there.
+ * What an `Output` holds, which the SDK keeps internal (@pulumi/pulumi sdk/nodejs/output.ts:1024, `@internal`) and
+ * reads itself through every copy of it loaded (`StackReference.getOutputDetails`, stackReference.ts
+ * `readOutputValue`): with `withUnknowns`, the value even where it holds unknowns, undefined where there is none.
  */
 interface OutputState {
-  readonly isKnown: Promise<boolean>;
-  promise(): Promise<unknown>;
+  promise(withUnknowns: boolean): Promise<unknown>;
 }
 
 /** What a JSON value is, as a warning names it: `an object`, `a list`, `a number`, `a boolean`. */

@@ -355,6 +355,20 @@ export function describePreviousMark(preview: boolean): void {
       expect(await previousMark()).toBe(first);
     });
 
+    test('outputs an update left unknown (it went on past a failed resource) neither stop the run nor hide the mark, in a preview too', async () => {
+      // under --continue-on-error the SDK registers the outputs of a failed resource (the cluster's kubeconfig) as
+      // unknown (@pulumi/pulumi 3.270.0 runtime/rpc.js resolveProperties, serializeProperty), the engine keeps them
+      // (pulumi/pulumi pkg/v3.259.0-14-g1b59498 pkg/resource/deploy/source_eval.go:3247-3251, KeepUnknowns) and the
+      // checkpoint holds them as computed (pkg/resource/stack/deployment.go:785-786, 1059-1060); the read hands them
+      // back as the unknown sentinel, which makes the whole outputs unknown in a preview
+      const { previousMark } = await import('../../lib/pulumi/previous-mark');
+      const { first } = await marks();
+      const unknown = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
+      stack.outputs = { dockyardMark: first, kubeconfig: unknown, loadBalancerIp: unknown };
+      const warnings = await warningsDuring(async () => expect(await previousMark()).toBe(first));
+      expect(warnings).toEqual([]);
+    });
+
     // last: the SDK then stops talking to the (mock) monitor, as under the engine
     test('a read whose step failed (the backend refused it) never settles: the engine\'s line is the one printed, and nothing is left unhandled', async () => {
       // the engine prints the backend's reason under the reference and cancels the run (pkg/resource/deploy/step.go:
