@@ -95,10 +95,11 @@ export async function previousMark(name: string = ownStackName()): Promise<strin
   const reference = new pulumi.StackReference(REFERENCE, { name });
   // a read that succeeds always holds the outputs, an empty map for a stack never updated (builtins.go:415-419); none
   // (or the unknown in their place, which the SDK may give a read the engine reports unknown, @pulumi/pulumi 3.270.0
-  // runtime/resource.js readResource `getUnknown`, rpc.js resolveProperties) is a read that failed while the run went on (`--continue-on-error`), which would otherwise throw a TypeError in an
-  // update and in a preview find no mark and check nothing (see above). Taken with the unknowns they may hold: an
-  // update that went on past a failed resource leaves its outputs unknown in the checkpoint (the kubeconfig), which
-  // makes the whole map unknown in a preview, the mark beside them being known all the same
+  // runtime/resource.js readResource `getUnknown`, rpc.js resolveProperties) is a read that failed while the run went
+  // on (`--continue-on-error`), which would otherwise throw a TypeError in an update and in a preview find no mark and
+  // check nothing (see above). Taken with the unknowns they may hold: an update that went on past a failed resource
+  // leaves its outputs unknown in the checkpoint (the kubeconfig), which makes the whole map unknown in a preview, the
+  // mark beside them being known all the same
   const outputs = await (reference.outputs as unknown as OutputState).promise(true);
   if (outputs === undefined || outputs === null || pulumi.isUnknown(outputs)) {
     throw new EnvironmentError(`the StackReference ${REFERENCE} read no outputs of the stack ${describeValue(name)}: its read failed, ` +
