@@ -145,6 +145,14 @@ export interface ICiEngine extends IConstruct {
   readonly limitEvents?: readonly PipelineEvent[] | undefined;
   /** What the engine grants pipelines, for checking typed pipelines (`Pipeline`). */
   readonly grants: PipelineGrants;
+  /**
+   * The longest route name the engine takes, where it names objects after a route (Woodpecker's route agents):
+   * `TeamPlatform` refuses a longer team name in the one line of its name rule, rather than pass it and have the
+   * engine refuse it after.
+   *
+   * @default - no limit of the engine's own
+   */
+  readonly maxRouteName?: number | undefined;
 
   /** Let pipelines run in `namespace` too, with everything a build namespace gets. */
   addBuildNamespace(namespace: string, options?: BuildNamespaceOptions): void;

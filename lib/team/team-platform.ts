@@ -447,7 +447,7 @@ export class TeamPlatform extends Construct {
     }
     // checked before anything is defined, so a clash names both teams
     // every namespace of the team, with the prop that gave it (`TEAM_NAMESPACE_ROLES`)
-    const own = teamNamespaceList(teamNamespaces(props));
+    const own = teamNamespaceList(teamNamespaces(props, this.props.ci));
     // a repository belongs to one team: the runner applies the first policy that matches, and the secrets
     // extension gives a secret to every repository that matches
     // a list, before its entries are read: a string's characters are no repositories

@@ -37,7 +37,10 @@ export const MAX_TEAM_NAME = 40;
 
 /** Props of a `Team`. */
 export interface TeamProps {
-  /** The team's name: a DNS label of at most 40 characters. It names the Harbor project and prefixes everything else. */
+  /**
+   * The team's name: a DNS label of at most 40 characters (25 on Woodpecker, whose route agents are named after it). It
+   * names the Harbor project and prefixes everything else.
+   */
   readonly name: string;
   /**
    * The team's repositories: slugs or globs such as `acme/payments` or `acme/payments-*`, in the forge's exact case
@@ -234,12 +237,15 @@ export function defaultedNamespace(props: TeamProps, prop: TeamNamespaceProp): s
   return props[prop] === undefined ? ` (the default for team ${describeValue(props.name)}: rename the team, or give ${prop})` : '';
 }
 
-/** A team's namespaces, each a DNS label: its app namespaces, build namespace, and pull-request namespace on a dedicated runner. */
-export function teamNamespaces(props: TeamProps): TeamNamespaces {
+/**
+ * A team's namespaces, each a DNS label: its app namespaces, build namespace, and pull-request namespace on a dedicated
+ * runner. `ci`, the engine the team is for, may shorten the name (`checkTeamName`).
+ */
+export function teamNamespaces(props: TeamProps, ci?: ICiEngine): TeamNamespaces {
   // `TeamPlatform.addTeam` takes a team's namespaces from here before anything else: a misspelt `namespaces` is
   // refused as such, not as the clash of its default namespace with another team's
   checkTeamProps(props);
-  checkTeamName(props.name);
+  checkTeamName(props.name, ci);
   // checked for JavaScript callers: a string such as "false" would be taken as true
   if (props.dedicatedRunner !== undefined) {
     checkBoolean('dedicatedRunner', props.dedicatedRunner);
@@ -259,13 +265,17 @@ export function teamNamespaces(props: TeamProps): TeamNamespaces {
 }
 
 /**
- * Check a team's name: a DNS label short enough for every name derived from it. One rule, in one message, for both
- * limits: a name told only that it is no DNS label ("at most 63") would fail again over 40.
+ * Check a team's name: a DNS label short enough for every name derived from it, on `ci` too (`ICiEngine.maxRouteName`,
+ * when given). One rule, in one message, for every limit: a name told only that it is no DNS label ("at most 63") would
+ * fail again over 40, and one told 40 again over Woodpecker's 25.
  */
-export function checkTeamName(name: string): string {
-  if (!isDnsLabel(name) || name.length > MAX_TEAM_NAME) {
-    invalid('name', name, `must be a team name: at most ${MAX_TEAM_NAME} lower-case letters, digits and "-", starting and ending with a letter ` +
-      'or digit (it prefixes the team\'s namespaces, robots, secrets and runner policies)');
+export function checkTeamName(name: string, ci?: ICiEngine): string {
+  // an engine that names objects after a route (Woodpecker's agents) takes shorter names: its limit is in the same
+  // line, or a name told "at most 40" would fail again over 25
+  const max = Math.min(MAX_TEAM_NAME, ci?.maxRouteName ?? MAX_TEAM_NAME);
+  if (!isDnsLabel(name) || name.length > max) {
+    invalid('name', name, `must be a team name: at most ${max} lower-case letters, digits and "-", starting and ending with a letter ` +
+      `or digit (it prefixes the team's namespaces, robots, secrets and runner policies${max < MAX_TEAM_NAME ? `, and names its ${ci!.kind} route's agents` : ''})`);
   }
   return name;
 }
@@ -518,9 +528,9 @@ function checkRunnerEvents(limitEvents: readonly PipelineEvent[] | undefined, te
 function checkTeam(ctx: TeamContext, props: TeamProps): TeamPlan {
   // first, as `teamNamespaces` checks it, so a misspelt `repos` is refused as such, not as missing repos
   checkTeamProps(props);
-  const name = checkTeamName(props.name);
+  const name = checkTeamName(props.name, ctx.ci);
   const repos = checkPipelineAccess({ repos: props.repos }).repos;
-  const { namespaces, buildNamespace, pullRequestNamespace } = teamNamespaces(props);
+  const { namespaces, buildNamespace, pullRequestNamespace } = teamNamespaces(props, ctx.ci);
   if (namespaces.includes(buildNamespace)) {
     invalid('buildNamespace', buildNamespace, 'must not be one of the app namespaces: untrusted builds and the apps they deploy stay apart');
   }

@@ -33,13 +33,21 @@ const LONGEST_EVENT = Math.max(...WOODPECKER_EVENTS.map((w) => w.short.length));
 const MAX_AGENT_NAME = MAX_STATEFUL_SET_NAME;
 
 /**
+ * The longest route name whose agents' names (`routeAgentName`) fit a StatefulSet's, for the server `prefix`: 25 for
+ * `woodpecker`.
+ */
+export function maxRouteName(prefix: string): number {
+  return MAX_AGENT_NAME - prefix.length - LONGEST_EVENT - 8 - 3;
+}
+
+/**
  * The name of a route's agent: `<prefix>-<route>-<event>-<8 hex of the repository>`, readable in `kubectl get` and
  * unique per repository; the repository itself is in the agent's labels. An agent of one branch hashes the
  * repository and the branch (a branch may hold characters no name allows); one of every branch keeps the name it
  * always had.
  */
 export function routeAgentName(prefix: string, pair: RoutedPair): string {
-  const room = MAX_AGENT_NAME - prefix.length - LONGEST_EVENT - 8 - 3;
+  const room = maxRouteName(prefix);
   if (pair.route.length > room) {
     invalid('name', pair.route, `must be at most ${room} characters: it names the route's agents, ` +
       `"${prefix}-<name>-<event>-<hash>", StatefulSets of at most ${MAX_AGENT_NAME}`);

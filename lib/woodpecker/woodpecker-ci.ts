@@ -22,7 +22,7 @@ import { woodpeckerEventsOf } from './events';
 import { checkRepoForgeIds, RepoPin } from './forge-ids';
 import { COMMIT_BRANCH_LABEL, EVENT_LABEL, REPO_FORGE_ID_LABEL, REPO_LABEL, ROUTE_LABEL } from './labels';
 import { checkRouteBranches } from './route-branches';
-import { pairKey, RoutedPair, routeAgentName } from './routes';
+import { maxRouteName, pairKey, RoutedPair, routeAgentName } from './routes';
 import { WoodpeckerServer, WoodpeckerServerOptions, WoodpeckerServerSettings } from './server';
 
 /** Props of a `WoodpeckerCi`: the server's settings, its build namespaces' and the agents'. */
@@ -334,6 +334,14 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
   /** The labels every created build namespace carries. */
   public get buildNamespaceLabels(): Readonly<Record<string, string>> {
     return this.builds.buildNamespaceLabels;
+  }
+
+  /**
+   * The longest route name: a route's agents are named `<server>-<route>-<event>-<hash>`, StatefulSets of at most 52
+   * characters (`routeAgentName`), so 25 with the server's default name.
+   */
+  public get maxRouteName(): number {
+    return maxRouteName(this.server.serviceName);
   }
 
   /** Every pod of the created build namespaces, as a NetworkPolicy peer. */

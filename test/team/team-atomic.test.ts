@@ -162,7 +162,7 @@ const CASES: Record<string, Case> = {
   },
   'a name too long for Woodpecker\'s route agents': {
     engines: ['woodpecker'], bad: (p) => p.teams.addTeam({ name: 'a-team-name-too-long-for-it', repos: ['acme/long'] }),
-    error: /^invalid name "a-team-name-too-long-for-it": must be at most 25 characters: it names the route's agents[^\n]*$/,
+    error: /^invalid name "a-team-name-too-long-for-it": must be a team name: at most 25 lower-case letters, [^\n]*, and names its woodpecker route's agents\) \(team "a-team-name-too-long-for-it"\)$/,
   },
   // WoodpeckerCi.addPipelineSecret refused it after the route and the Harbor project and robots
   'a name Woodpecker\'s backend keeps for its own Secrets': {

@@ -6,6 +6,9 @@ import { platform } from './fixtures';
 /** What a team name must be, as `addTeam` and `retireTeam` say it: both limits in one line. */
 const TEAM_NAME_RULE = 'must be a team name: at most 40 lower-case letters, digits and "-", starting and ending with a letter or digit ' +
   '(it prefixes the team\'s namespaces, robots, secrets and runner policies)';
+/** The same on Woodpecker, whose route agents are named after the team (`WoodpeckerCi.maxRouteName`). */
+const WOODPECKER_TEAM_NAME_RULE = 'must be a team name: at most 25 lower-case letters, digits and "-", starting and ending with a letter or digit ' +
+  '(it prefixes the team\'s namespaces, robots, secrets and runner policies, and names its woodpecker route\'s agents)';
 
 describe('Team', () => {
   test('an app namespace: restricted, labelled, with a quota, container defaults and a default-deny policy', () => {
@@ -153,6 +156,12 @@ describe('Team', () => {
     ['a name that is no DNS label', () => platform().teams.addTeam({ name: 'Payments_Team', repos: ['acme/a'] }), `invalid name "Payments_Team": ${TEAM_NAME_RULE}`],
     ['a name over 40 characters', () => platform().teams.addTeam({ name: 'a'.repeat(41), repos: ['acme/a'] }), `invalid name "${'a'.repeat(41)}": ${TEAM_NAME_RULE}`],
     ['a name ending in "-"', () => platform().teams.addTeam({ name: 'payments-', repos: ['acme/a'] }), `invalid name "payments-": ${TEAM_NAME_RULE}`],
+    // on Woodpecker the rule gives the engine's limit (its route agents' names: lib/woodpecker/routes.ts), so a name
+    // told the rule once fits: "at most 40" would pass a name of 30 to the engine, which refused it in a second line
+    ['a name that is no DNS label, on Woodpecker', () => platform({}, { engine: 'woodpecker' }).teams.addTeam({ name: 'Payments_Team', repos: ['acme/a'] }),
+      `invalid name "Payments_Team": ${WOODPECKER_TEAM_NAME_RULE} (team "Payments_Team")`],
+    ['a name over 25 characters, on Woodpecker', () => platform({}, { engine: 'woodpecker' }).teams.addTeam({ name: 'a'.repeat(26), repos: ['acme/a'] }),
+      `invalid name "${'a'.repeat(26)}": ${WOODPECKER_TEAM_NAME_RULE} (team "${'a'.repeat(26)}")`],
     ['no repositories', () => platform().teams.addTeam({ name: 'a', repos: [] }), 'invalid repos'],
     ['a build namespace among the app namespaces', () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], buildNamespace: 'a' }),
       'invalid buildNamespace "a": must not be one of the app namespaces'],
