@@ -180,7 +180,7 @@ export interface DigitalOceanSettings {
   readonly cloneUser?: string;
   /**
    * The application teams to onboard (`teams`, a structured setting: `pulumi config set --path 'teams[0].name'
-   * payments`, `--path 'teams[0].repos[0]' acme/payments-*`), each with the keys of `DigitalOceanTeam`; `events` and
+   * payments`, `--path 'teams[0].repos[0]' 'acme/payments-*'`), each with the keys of `DigitalOceanTeam`; `events` and
    * `branches` (a route by branch) with `ciEngine` woodpecker only, checked as they are read.
    *
    * @default - none
@@ -188,7 +188,7 @@ export interface DigitalOceanSettings {
   readonly teams?: readonly DigitalOceanTeam[];
   /**
    * The repositories whose pipelines get the platform's `harbor-push` and `harbor-pull` (`platformRepos`, a
-   * structured setting: `pulumi config set --path 'platformRepos[0]' acme/infra-*`); Drone only.
+   * structured setting: `pulumi config set --path 'platformRepos[0]' 'acme/infra-*'`); Drone only.
    *
    * @default - `<organization>/*` without teams, none with teams
    */
