@@ -35,14 +35,30 @@ export function describePreviousMark(preview: boolean): void {
       program = await import('../../apps/digitalocean/program');
     });
 
-    /** The mark of a first run, and that mark with the image of `workload` (a line's text) at `tag`. */
-    async function marks(workload = 'harbor-core', tag = 'v2.99.0') {
-      const first = deploy(undefined).mark;
+    // the example's first run, and a run against the mark it wrote, made once for the tests that start from them: a
+    // whole program run each, which every such test made anew (the tests read them and change nothing: a string and
+    // a list)
+    /** The mark of the example's first run. */
+    let first: string;
+    /** The warnings of a run against `first`, and the mark that run writes. */
+    let againstFirst: { readonly warnings: readonly string[]; readonly mark: string };
+    beforeAll(async () => {
+      delete process.env.DOCKYARD_VERSION_CHANGE;
+      first = deploy(undefined).mark;
       await settled(100);
+      let mark = '';
+      const warnings = await warningsDuring(() => {
+        mark = deploy(first).mark;
+      });
+      againstFirst = { warnings, mark };
+    });
+
+    /** The first run's mark with the image of `workload` (a line's text) at `tag`. */
+    function changedMark(workload = 'harbor-core', tag = 'v2.99.0'): string {
       const line = first.split('\n').find((l) => l.includes(workload))!;
       const changed = first.replace(line, line.replace(/:v?\d+\.\d+\.\d+/, `:${tag}`));
       expect(changed).not.toBe(first);
-      return { first, changed };
+      return changed;
     }
 
     test('previousMark reads the stack being run, by <organization>/<project>/<stack>, and takes its mark output', async () => {
@@ -90,7 +106,6 @@ export function describePreviousMark(preview: boolean): void {
     });
 
     test('a mark edited by hand, cut short or of another shape neither fails the run nor warns: what it lists unreadably counts as unlisted', async () => {
-      const { first } = await marks();
       const core = first.split('\n').find((l) => l.includes('harbor-core'))!;
       const project = first.split('\n').find((l) => l.includes('harbor-project'))!;
       const edited = [
@@ -105,7 +120,7 @@ export function describePreviousMark(preview: boolean): void {
         first.replace(project, `${project}\n${JSON.stringify('harbor-robot harbor/harbor\tNOT A ROBOT!')}`),
       ];
       // what a run against the mark it wrote itself warns of (none of it the kept lists')
-      const baseline = await warningsDuring(() => deploy(first));
+      const baseline = againstFirst.warnings;
       for (const mark of edited) {
         let next = '';
         const warnings = await warningsDuring(() => {
@@ -115,10 +130,9 @@ export function describePreviousMark(preview: boolean): void {
         // this run's own lists, whatever the last one kept
         expect(next).toBe(first);
       }
-    }, 300_000); // twelve runs of the whole program
+    }, 300_000); // eleven runs of the whole program
 
-    test('the mark holds the synth mark\'s kept lists: admins, CI URLs, version-checked images, Harbor projects; no secret', async () => {
-      const { first } = await marks();
+    test('the mark holds the synth mark\'s kept lists: admins, CI URLs, version-checked images, Harbor projects; no secret', () => {
       const lists = first.split('\n').filter((l) => l !== '' && !l.startsWith('"'));
       expect(lists.map((l) => l.slice(0, 30))).toEqual([
         'The CI servers\' admins it name', 'End of the CI admins.', 'The CI servers\' URLs it served', 'End of the CI URLs.',
@@ -134,13 +148,12 @@ export function describePreviousMark(preview: boolean): void {
         'harbor-robot harbor/harbor\tdrone', 'harbor-robot harbor/harbor\tpuller',
       ]);
       expect(first).not.toContain('github-oauth-client-secret');
-      // a run against its own mark changes nothing and refuses nothing
-      expect(deploy(first).mark).toBe(first);
-      await settled(100);
+      // a run against its own mark changes nothing and refuses nothing (it ran in beforeAll, which a refusal fails)
+      expect(againstFirst.mark).toBe(first);
     });
 
     test('a Harbor older than the previous run\'s is refused in the synth\'s line, in Pulumi\'s words, before anything registers', async () => {
-      const { changed } = await marks();
+      const changed = changedMark();
       registered.length = 0;
       // what a synth says of its previous output and of synthesizing, said of the stack's last update and pulumi up
       expect(printed(thrown(() => deploy(changed)))).toMatch(new RegExp('^invalid version "[0-9.]+" of Deployment harbor/harbor-core: the stack\'s ' +
@@ -151,14 +164,13 @@ export function describePreviousMark(preview: boolean): void {
     });
 
     test('DOCKYARD_VERSION_CHANGE lets it through, and the next mark holds this run\'s image', async () => {
-      const { first, changed } = await marks();
+      const changed = changedMark();
       process.env.DOCKYARD_VERSION_CHANGE = 'harbor/harbor-core';
       expect(deploy(changed).mark).toBe(first);
       await settled(100);
     });
 
     test('DOCKYARD_VERSION_CHANGE that lets nothing through is refused, as at synth: against the mark, and on a first run', async () => {
-      const { first } = await marks();
       process.env.DOCKYARD_VERSION_CHANGE = 'harbor/harbor-core';
       const nothing = 'invalid DOCKYARD_VERSION_CHANGE entry "harbor/harbor-core": lets nothing through, as this run changes no version there ' +
         'that would be refused (against the stack\'s last update); unset it, so that it lets no later change through unseen';
@@ -169,35 +181,9 @@ export function describePreviousMark(preview: boolean): void {
     });
 
     test('a CI server older than the previous run\'s is warned of with pulumi.log.warn, not refused', async () => {
-      const { first, changed } = await marks('drone/drone:', '9.9.9');
+      const changed = changedMark('drone/drone:', '9.9.9');
       const warnings = await warningsDuring(() => expect(deploy(changed).mark).toBe(first));
       expect(warnings.filter((w) => w.startsWith('Deployment dockyard/drone goes from '))).toHaveLength(1);
-    });
-
-    test('a team\'s Harbor project dropped from the code is warned of, and handed to the first configure Job, until it is retired', async () => {
-      const teams = [{ name: 'pay', repos: ['example/pay'] }, { name: 'search', repos: ['example/search'] }];
-      const before = deploy(undefined, { teams }).mark;
-      await settled(100);
-      // the configuration the first configure Job reads names it under leftProjects (configure.js is in the charts too,
-      // whose text names the key alone)
-      const leftJob = () => registered.some((r) => /"leftProjects": \[\s*"search"/.test(Object.values(r.inputs?.data ?? {}).join('\n')));
-      registered.length = 0;
-      let next = '';
-      const warnings = await warningsDuring(() => {
-        next = deploy(before, { teams: teams.slice(0, 1) }).mark;
-      });
-      expect(warnings.filter((w) => w.startsWith('Harbor project search of '))).toEqual([expect.stringMatching(/ was declared by an earlier run, and this one neither declares it /)]);
-      expect(warnings.join('\n')).not.toContain('synth');
-      expect(leftJob()).toBe(true);
-      // carried on, as a synth carries it: the next run warns again
-      expect(next).toContain(JSON.stringify('harbor-project harbor/harbor\tsearch'));
-      registered.length = 0;
-      const retired = await warningsDuring(() => {
-        next = deploy(next, { teams: teams.slice(0, 1), retiredTeams: ['search'] }).mark;
-      });
-      expect(retired.filter((w) => w.startsWith('Harbor project search '))).toEqual([]);
-      // the project leaves the mark (the retired team's build namespace stays listed as closed: drone-closed-namespaces)
-      expect(next.split('\n').filter((l) => l.includes('harbor-project') && l.includes('search'))).toEqual([]);
     });
 
     test('a Woodpecker team dropped from the code is not warned of as running: the update deletes its agents, and the mark lists none', async () => {
@@ -260,35 +246,70 @@ export function describePreviousMark(preview: boolean): void {
       expect(printedNow.filter((w) => w.includes('robot$search'))).toEqual([]);
     });
 
-    test('a team dropped from the code is warned of for its Harbor robots, in the synth\'s words, until it is in retiredTeams', async () => {
-      // the configure Jobs delete only the robots retiredRobots names (lib/harbor/configure.js, "Retired robots"), and
-      // under Pulumi there is no secret state to tell of them: the mark lists the teams (lib/team/left-teams.ts)
+    // two teams' first run, and the run that drops one, made once for the two tests of what the dropped team leaves:
+    // each made both (the tests read them; each run from there is the test's own)
+    describe('a team dropped from the code', () => {
       const teams = [{ name: 'pay', repos: ['example/pay'] }, { name: 'search', repos: ['example/search'] }];
-      const before = deploy(undefined, { teams }).mark;
-      await settled(100);
-      expect(before).toContain(JSON.stringify('harbor-team harbor/platform/Teams\tsearch'));
-      let next = '';
-      const warnings = await warningsDuring(() => {
-        next = deploy(before, { teams: teams.slice(0, 1) }).mark;
+      /** The mark of the two teams' first run. */
+      let before: string;
+      /** The run against `before` without the team search: its warnings, its mark, and the data of what it registered. */
+      let dropped: { readonly warnings: readonly string[]; readonly mark: string; readonly registeredData: readonly string[] };
+      beforeAll(async () => {
+        delete process.env.DOCKYARD_VERSION_CHANGE;
+        before = deploy(undefined, { teams }).mark;
+        await settled(100);
+        registered.length = 0;
+        let mark = '';
+        const warnings = await warningsDuring(() => {
+          mark = deploy(before, { teams: teams.slice(0, 1) }).mark;
+        });
+        dropped = { warnings, mark, registeredData: registered.map((r) => Object.values(r.inputs?.data ?? {}).join('\n')) };
       });
-      expect(warnings.filter((w) => w.includes('robot$search'))).toEqual([
-        'team "search"\'s Harbor robots robot$search-push and robot$search-pull were made for it by an earlier update (the stack output ' +
-        'dockyardMark lists the team), declared by platform/Harbor, but platform/Teams neither onboards the team (addTeam) nor retires it ' +
-        '(retireTeam): the robots keep their permissions and secrets, which never expire; if the team left, move it from the teams setting ' +
-        'to retiredTeams (the DigitalOcean program), or call retireTeam("search") in a program of your own',
-      ]);
-      // carried on, as the secret state carries the robots at a synth: the next run warns again
-      const again = await warningsDuring(() => {
-        next = deploy(next, { teams: teams.slice(0, 1) }).mark;
+
+      test('a team\'s Harbor project dropped from the code is warned of, and handed to the first configure Job, until it is retired', async () => {
+        const { warnings, registeredData } = dropped;
+        let next = dropped.mark;
+        expect(warnings.filter((w) => w.startsWith('Harbor project search of '))).toEqual([expect.stringMatching(/ was declared by an earlier run, and this one neither declares it /)]);
+        expect(warnings.join('\n')).not.toContain('synth');
+        // the configuration the first configure Job reads names it under leftProjects (configure.js is in the charts too,
+        // whose text names the key alone)
+        expect(registeredData.some((data) => /"leftProjects": \[\s*"search"/.test(data))).toBe(true);
+        // carried on, as a synth carries it: the next run warns again
+        expect(next).toContain(JSON.stringify('harbor-project harbor/harbor\tsearch'));
+        registered.length = 0;
+        const retired = await warningsDuring(() => {
+          next = deploy(next, { teams: teams.slice(0, 1), retiredTeams: ['search'] }).mark;
+        });
+        expect(retired.filter((w) => w.startsWith('Harbor project search '))).toEqual([]);
+        // the project leaves the mark (the retired team's build namespace stays listed as closed: drone-closed-namespaces)
+        expect(next.split('\n').filter((l) => l.includes('harbor-project') && l.includes('search'))).toEqual([]);
       });
-      expect(again.filter((w) => w.includes('robot$search'))).toHaveLength(1);
-      const retired = await warningsDuring(() => {
-        next = deploy(next, { teams: teams.slice(0, 1), retiredTeams: ['search'] }).mark;
+
+      test('a team dropped from the code is warned of for its Harbor robots, in the synth\'s words, until it is in retiredTeams', async () => {
+        // the configure Jobs delete only the robots retiredRobots names (lib/harbor/configure.js, "Retired robots"), and
+        // under Pulumi there is no secret state to tell of them: the mark lists the teams (lib/team/left-teams.ts)
+        expect(before).toContain(JSON.stringify('harbor-team harbor/platform/Teams\tsearch'));
+        const { warnings } = dropped;
+        let next = dropped.mark;
+        expect(warnings.filter((w) => w.includes('robot$search'))).toEqual([
+          'team "search"\'s Harbor robots robot$search-push and robot$search-pull were made for it by an earlier update (the stack output ' +
+          'dockyardMark lists the team), declared by platform/Harbor, but platform/Teams neither onboards the team (addTeam) nor retires it ' +
+          '(retireTeam): the robots keep their permissions and secrets, which never expire; if the team left, move it from the teams setting ' +
+          'to retiredTeams (the DigitalOcean program), or call retireTeam("search") in a program of your own',
+        ]);
+        // carried on, as the secret state carries the robots at a synth: the next run warns again
+        const again = await warningsDuring(() => {
+          next = deploy(next, { teams: teams.slice(0, 1) }).mark;
+        });
+        expect(again.filter((w) => w.includes('robot$search'))).toHaveLength(1);
+        const retired = await warningsDuring(() => {
+          next = deploy(next, { teams: teams.slice(0, 1), retiredTeams: ['search'] }).mark;
+        });
+        expect(retired.filter((w) => w.includes('robot$search'))).toEqual([]);
+        // its team, robots and project leave the lists; on Drone the build namespace retireTeam closes is listed while
+        // the call stays (drone-closed-namespaces, lib/drone/runner.ts)
+        expect(next.split('\n').filter((l) => l.includes('search'))).toEqual([JSON.stringify('drone-closed-namespaces dockyard/drone-runner\tsearch-builds')]);
       });
-      expect(retired.filter((w) => w.includes('robot$search'))).toEqual([]);
-      // its team, robots and project leave the lists; on Drone the build namespace retireTeam closes is listed while
-      // the call stays (drone-closed-namespaces, lib/drone/runner.ts)
-      expect(next.split('\n').filter((l) => l.includes('search'))).toEqual([JSON.stringify('drone-closed-namespaces dockyard/drone-runner\tsearch-builds')]);
     });
 
     test('a team\'s line edited by hand into a name no team could have is dropped, unwarned', async () => {
@@ -309,8 +330,7 @@ export function describePreviousMark(preview: boolean): void {
     });
 
     test('a switch to imageMirror retires the proxy cache\'s robot, so nothing warns of it', async () => {
-      const before = deploy(undefined).mark;
-      await settled(100);
+      const before = first;
       expect(before).toContain(JSON.stringify('harbor-robot harbor/harbor\tpuller'));
       registered.length = 0;
       let next = '';
@@ -324,8 +344,7 @@ export function describePreviousMark(preview: boolean): void {
     });
 
     test('an admin and a CI URL the code dropped are warned of, as a synth warns of them', async () => {
-      const before = deploy(undefined).mark;
-      await settled(100);
+      const before = first;
       const warnings = await warningsDuring(() => deploy(before, { admin: 'other-admin', domain: 'ci.example.org' }));
       expect(warnings.filter((w) => w.startsWith('DroneServer dockyard/drone '))).toEqual([
         expect.stringMatching(/^DroneServer dockyard\/drone no longer names "example-admin" as an admin, but /),

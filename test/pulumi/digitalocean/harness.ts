@@ -207,9 +207,31 @@ const GRPC_UNAVAILABLE = 14;
 /** The names of the stacks a `StackReference` read, in order. */
 export const stackReads: string[] = [];
 
+/** The SDK's file whose stacks `plainSdkDebugStacks` leaves unmapped. */
+const SDK_DEBUG_STACKS = /[\\/]@pulumi[\\/]pulumi[\\/]runtime[\\/]debuggable\.js$/;
+/** Marks the `Error.prepareStackTrace` `plainSdkDebugStacks` installed, so that a second setup keeps it. */
+const PLAIN_SDK_DEBUG_STACKS = Symbol('plainSdkDebugStacks');
+
+/**
+ * The SDK gives every promise it makes a stack trace (@pulumi/pulumi 3.270 runtime/debuggable.js, debuggablePromise:
+ * `new Error().stack`, kept for a leak report at exit, which no test reads): thousands in a program run, and under
+ * jest each was formatted through the tests' source maps (jest-runner installs source-map-support into every test
+ * file's sandbox), which took half of a DigitalOcean program run's time. Those stacks get V8's own text instead;
+ * every other stack (a failing test's, the SDK's resource source positions, Resource.callsites) is still mapped.
+ */
+function plainSdkDebugStacks(): void {
+  const mapped = Error.prepareStackTrace;
+  if (mapped === undefined || (mapped as any)[PLAIN_SDK_DEBUG_STACKS]) return;
+  const plain = (error: Error, frames: NodeJS.CallSite[]) => SDK_DEBUG_STACKS.test(frames[0]?.getFileName() ?? '')
+    ? [String(error), ...frames.map((f) => `    at ${f}`)].join('\n')
+    : mapped(error, frames);
+  Error.prepareStackTrace = Object.assign(plain, { [PLAIN_SDK_DEBUG_STACKS]: true });
+}
+
 /** Install the mocks; call once per test file, before importing any component. */
 export async function setup(options: SetupOptions = {}): Promise<void> {
   const preview = options.preview ?? false;
+  plainSdkDebugStacks();
   await pulumi.runtime.setMocks({
     newResource: (a) => {
       if (a.type === 'pulumi:pulumi:StackReference') {
@@ -246,10 +268,19 @@ export function get<T>(out: pulumi.Output<T>): Promise<T> {
 
 /** Wait until no resource has been registered for a while: every child of the components built so far is in. */
 export async function settled(quietMs = 50): Promise<void> {
-  let count = -1;
-  while (count !== registered.length + invoked.length) {
-    count = registered.length + invoked.length;
-    await new Promise((r) => setTimeout(r, quietMs));
+  // looked at every few milliseconds, so that it returns once quietMs have passed without a registration: waiting
+  // quietMs between looks returned up to twice that after the last one, in every program run of every test
+  const look = Math.min(10, quietMs);
+  let count = registered.length + invoked.length;
+  let since = Date.now();
+  for (;;) {
+    await new Promise((r) => setTimeout(r, look));
+    if (count !== registered.length + invoked.length) {
+      count = registered.length + invoked.length;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) {
+      return;
+    }
   }
 }
 
