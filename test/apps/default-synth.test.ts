@@ -11,6 +11,17 @@ function withoutDockyard(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DOCKYARD_')));
 }
 
+// the project compiled once for both describes below (a full tsc run, which each made of its own): the tests only run
+// its JavaScript, and write their states and outputs in folders of their own
+const build = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-synth-build-'));
+const main = path.join(build, 'apps', 'default', 'main.js');
+beforeAll(() => {
+  const tsc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.json'),
+    '--outDir', build], { encoding: 'utf8' });
+  expect(tsc.stdout).toBe('');
+});
+afterAll(() => fs.rmSync(build, { recursive: true, force: true }));
+
 /**
  * The default stack end to end, as `npm run synth` runs it: compiled JavaScript through the cdk8s CLI, with the
  * local secret state persisting between runs.
@@ -18,7 +29,6 @@ function withoutDockyard(): NodeJS.ProcessEnv {
 describe('default stack synth (compiled app through cdk8s synth)', () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-synth-'));
   const state = path.join(work, 'state', 'secrets.json');
-  const main = path.join(work, 'build', 'apps', 'default', 'main.js');
 
   const synth = (outdir: string, env: NodeJS.ProcessEnv = {}) => {
     const result = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s'), 'synth', '--no-check-upgrade',
@@ -35,12 +45,6 @@ describe('default stack synth (compiled app through cdk8s synth)', () => {
       stderr: result.stderr,
     };
   };
-
-  beforeAll(() => {
-    const tsc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.json'),
-      '--outDir', path.join(work, 'build')], { encoding: 'utf8' });
-    expect(tsc.stdout).toBe('');
-  });
 
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
@@ -132,7 +136,6 @@ describe('default stack synth (compiled app through cdk8s synth)', () => {
 describe('npm run synth: credential continuity end to end', () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-npm-synth-'));
   const project = path.join(work, 'project');
-  const main = path.join(work, 'build', 'apps', 'default', 'main.js');
   const run = (env: Record<string, string> = {}, cwd = project) => spawnSync(process.execPath, [main], {
     cwd, encoding: 'utf8', env: { ...withoutDockyard(), ...env, NODE_PATH: path.join(ROOT, 'node_modules') },
   });
@@ -141,9 +144,6 @@ describe('npm run synth: credential continuity end to end', () => {
     .flatMap((s) => Object.entries(s.stringData as Record<string, string>).map(([k, v]) => [`${s.metadata.namespace}/${s.metadata.name}/${k}`, v])));
 
   beforeAll(() => {
-    const tsc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.json'),
-      '--outDir', path.join(work, 'build')], { encoding: 'utf8' });
-    expect(tsc.stdout).toBe('');
     fs.mkdirSync(project);
   });
 
