@@ -822,21 +822,28 @@ describe('configure.js waiting and retrying', () => {
   const SLOW = 'Harbor checks the upstream registry on every registry write, and a slow or unreachable upstream holds its answer up';
 
   test('a registry answer slower than the request timeout is waited for, on create and on update', async () => {
-    configure.harbor.delayNext('POST', REGISTRY_WRITES, 3500);
-    const created = await run(config(), SCALED);
-    expect(created.stderr).toBe('');
-    expect(created.code).toBe(0);
-    expect(created.stdout).not.toContain('retrying');
-    expect(created.stdout).toContain('registry dockerhub: created\n');
-    expect(configure.harbor.writes().filter((w) => w === 'POST /api/v2.0/registries')).toHaveLength(2);
+    // an existing install, on a second fake that an ordinary run set up: a registry with credentials is written on
+    // every run. Its update runs beside the create on this test's fake, so that the test waits out one slow answer,
+    // not two in a row
+    const existing = await FakeHarbor.start({ password: ADMIN_PASSWORD });
+    try {
+      expect((await run(config(), { HARBOR_URL: existing.url })).code).toBe(0);
+      configure.harbor.delayNext('POST', REGISTRY_WRITES, 3500);
+      existing.delayNext('PUT', REGISTRY_UPDATES, 3500);
+      const [created, updated] = await Promise.all([run(config(), SCALED), run(config(), { ...SCALED, HARBOR_URL: existing.url })]);
+      expect(created.stderr).toBe('');
+      expect(created.code).toBe(0);
+      expect(created.stdout).not.toContain('retrying');
+      expect(created.stdout).toContain('registry dockerhub: created\n');
+      expect(configure.harbor.writes().filter((w) => w === 'POST /api/v2.0/registries')).toHaveLength(2);
 
-    // an existing install: a registry with credentials is written on every run
-    configure.harbor.delayNext('PUT', REGISTRY_UPDATES, 3500);
-    const updated = await run(config(), SCALED);
-    expect(updated.stderr).toBe('');
-    expect(updated.code).toBe(0);
-    expect(updated.stdout).not.toContain('retrying');
-    expect(updated.stdout).toContain('registry dockerhub: updated\n');
+      expect(updated.stderr).toBe('');
+      expect(updated.code).toBe(0);
+      expect(updated.stdout).not.toContain('retrying');
+      expect(updated.stdout).toContain('registry dockerhub: updated\n');
+    } finally {
+      await existing.close();
+    }
   });
 
   test('a registry write that times out is retried as an unhealthy upstream: the other items go first, and the registry Harbor made meanwhile is found, not made twice', async () => {
