@@ -72,7 +72,7 @@ const BUILDERS: Record<string, (app: App, imageMirror?: string) => Chart> = {
  * takes 1-2 s, most of a synth's time, and every example stack has a Harbor that declares the key at the same state
  * key. A synth starting from it draws every other value as on a new state.
  */
-const TOKEN_KEY = keptRsaKeys(() => BUILDERS.default(new App()));
+export const TOKEN_KEY = keptRsaKeys(() => BUILDERS.default(new App()));
 
 /**
  * Every example stack under apps/ that `cdk8s synth` produces. `synth` starts from TOKEN_KEY; `synthNew` from a new
