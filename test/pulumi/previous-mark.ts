@@ -359,7 +359,7 @@ export function describePreviousMark(preview: boolean): void {
       // outputs as undefined, where getOutputDetails threw a TypeError with its stack; in a preview as unknown, where
       // it found no mark, and the run went on unchecked, a Harbor downgrade among what it then applied
       const { previousMark } = await import('../../lib/pulumi/previous-mark');
-      const { first, changed } = await marks();
+      const changed = changedMark();
       stack.outputs = { dockyardMark: changed };
       stack.failed = true;
       stackReads.length = 0;
@@ -381,7 +381,6 @@ export function describePreviousMark(preview: boolean): void {
       // checkpoint holds them as computed (pkg/resource/stack/deployment.go:785-786, 1059-1060); the read hands them
       // back as the unknown sentinel, which makes the whole outputs unknown in a preview
       const { previousMark } = await import('../../lib/pulumi/previous-mark');
-      const { first } = await marks();
       const unknown = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
       stack.outputs = { dockyardMark: first, kubeconfig: unknown, loadBalancerIp: unknown };
       const warnings = await warningsDuring(async () => expect(await previousMark()).toBe(first));
