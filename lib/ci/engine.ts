@@ -194,12 +194,14 @@ export interface ICiEngine extends IConstruct {
    * `buildNamespace` to every pipeline in its runner's namespace rules (`DroneKubeRunner.closeNamespace`), as the
    * runner's Role there stays; Woodpecker refuses the server's gRPC port to the route's agents, which it names after
    * `repos` and `scope` (`WoodpeckerCi.closeRoute`) and finds in the previous output too, by the route's name
-   * (lib/woodpecker/closed-agents.ts), warning at synth of those the props miss.
+   * (lib/woodpecker/closed-agents.ts), warning at synth of those the props miss; under the DigitalOcean Pulumi
+   * program (`underStackMark`), of no route of which it finds nothing, as its update deletes the agents.
    *
    * @param repos the route's repositories, as it listed them; `@default` - none: Woodpecker closes the agents the
    * previous output holds of the route, and warns with `unnamed` if it holds none
    * @param scope the route's events and branches, as it had them; `@default` - every event but pull requests, every
-   * branch (Woodpecker names a route's agents after them)
+   * branch (Woodpecker names a route's agents after them; with `repos` but no events, it warns that it cannot check
+   * them if the previous output holds none of the route's agents, `uncheckedAgentsWarning`)
    * @param unnamed the warning for a route closed without `repos` of which nothing is found; `@default` - none
    * @default - nothing to close
    * @internal

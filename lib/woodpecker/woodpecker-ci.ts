@@ -516,6 +516,8 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     // that drops the team but fails on its protected Namespaces fails in the preview `pulumi up` runs first, before any
     // change, as Pulumi refuses a protected resource's delete there too (pulumi v3.259.0
     // pkg/resource/deploy/step.go:647-653, the refusal before the DryRun branch); the one that goes through deletes them.
+    // Without that preview (`--skip-preview`) the update's other deletes go on past a protected one
+    // (step_executor.go:442-449), the agents' among them: they are in the platform's namespace, not the team's.
     const byStack = underStackMark(this);
     for (const [route, closed] of this.closedRoutes) {
       const found = [...(record.get(route) ?? [])].filter((n) => !current.has(n));

@@ -201,7 +201,7 @@ export function describePreviousMark(preview: boolean): void {
      * What two runs print, one after another from `mark`, with `settings`: the synth's warnings go to stderr
      * (lib/core/warn.ts), the mark's through Pulumi's log, and both are read.
      */
-    async function printedOverTwoRuns(mark: string, settings: object): Promise<string[]> {
+    async function printedOverTwoRuns(mark: string, settings: object): Promise<{ printed: string[]; mark: string }> {
       let stderr = '';
       const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => {
         stderr += String(chunk);
@@ -217,7 +217,7 @@ export function describePreviousMark(preview: boolean): void {
       } finally {
         spy.mockRestore();
       }
-      return [stderr, ...warnings];
+      return { printed: [stderr, ...warnings], mark };
     }
 
     test('a Woodpecker team routed by branch, retired with its repos alone, is not warned of as unchecked: the update deletes its agents', async () => {
@@ -226,10 +226,12 @@ export function describePreviousMark(preview: boolean): void {
       const teams = [{ name: 'pay', repos: ['example/pay'] }, { name: 'search', repos: ['example/search'], events: ['push'], branches: ['main'] }];
       const before = deploy(undefined, { ciEngine: 'woodpecker', teams }).mark;
       await settled(100);
-      const printedNow = await printedOverTwoRuns(before, { ciEngine: 'woodpecker', teams: teams.slice(0, 1), retiredTeams: [{ name: 'search', repos: ['example/search'] }] });
-      expect(printedNow.filter((w) => w.includes('gives repos but no events'))).toEqual([]);
-      // the run was a retirement on Woodpecker: the agents its repos name for the default events are refused
-      expect(printedNow.join('\n')).not.toContain('names no repos');
+      const after = await printedOverTwoRuns(before, { ciEngine: 'woodpecker', teams: teams.slice(0, 1), retiredTeams: [{ name: 'search', repos: ['example/search'] }] });
+      expect(after.printed.filter((w) => w.includes('gives repos but no events'))).toEqual([]);
+      // the runs were a retirement on Woodpecker: the agents its repos name for the default events are refused, and,
+      // nothing being unchecked under the program, listed as closed in its mark (JSON strings: the tab is written \t),
+      // one per event but pull requests
+      expect(after.mark.match(/woodpecker-closed-agents [^\n]*\\tsearch\/woodpecker-search-[a-z]+-[0-9a-f]{8}"/g)).toHaveLength(5);
     });
 
     test('a Woodpecker team retired by its name alone is not warned of as unnamed: the update deletes its agents', async () => {
@@ -239,7 +241,7 @@ export function describePreviousMark(preview: boolean): void {
       const teams = [{ name: 'pay', repos: ['example/pay'] }, { name: 'search', repos: ['example/search'] }];
       const before = deploy(undefined, { ciEngine: 'woodpecker', teams }).mark;
       await settled(100);
-      const printedNow = await printedOverTwoRuns(before, { ciEngine: 'woodpecker', teams: teams.slice(0, 1), retiredTeams: ['search'] });
+      const { printed: printedNow } = await printedOverTwoRuns(before, { ciEngine: 'woodpecker', teams: teams.slice(0, 1), retiredTeams: ['search'] });
       expect(printedNow.filter((w) => w.includes('names no repos'))).toEqual([]);
       // the run was a retirement on Woodpecker that the synth would warn of (test/apps/digitalocean-teams.test.ts, the
       // same charts without the stack's mark): its Harbor robots are retired, so no left-team warning either
