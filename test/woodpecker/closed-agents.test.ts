@@ -295,6 +295,36 @@ test('closeRoute without events from a synth without the previous output warns, 
   }
 });
 
+// Two calls closing one route: the one without events names agents no previous output confirms, whatever the other
+// gives, so the synth still warns of it (worded for the first such call) and lists neither call's names in the mark.
+test('a route closed twice, once without events, is still warned of when nothing is found, whichever call comes first; null events are none', () => {
+  const s = stack();
+  try {
+    const routed = (p: ReturnType<typeof platform>) => {
+      p.ci.addBuildNamespace('deploy-ns');
+      p.ci.addRoute({ name: 'deploy', repos: ['acme/api', 'acme/web'], namespace: 'deploy-ns', events: [PUSH], branches: ['main'] });
+    };
+    s.run(routed);
+    const UNCHECKED_CLOSE = /closeRoute\("deploy", \["acme\/api"\]\) on Woodpecker gives repos but no events/g;
+    const blind = (p: ReturnType<typeof platform>) => (p.ci as WoodpeckerCi).closeRoute('deploy', ['acme/api']);
+    const given = (p: ReturnType<typeof platform>) => (p.ci as WoodpeckerCi).closeRoute('deploy', ['acme/web'], [PUSH], ['main']);
+    for (const [dir, calls] of [['blind-first', [blind, given]], ['given-first', [given, blind]]] as const) {
+      const out = path.join(s.dir, dir);
+      const fresh = s.run((p) => calls.forEach((call) => call(p)), out);
+      expect(count(fresh.stderr, UNCHECKED_CLOSE)).toBe(1);
+      // the given call's agent is refused, with the blind call's five
+      expect(fresh.refused).toHaveLength(6);
+      expect(fs.readFileSync(path.join(out, '.dockyard-output'), 'utf8')).not.toMatch(/woodpecker-closed-agents [^\n]*\\tdeploy\//);
+    }
+    // a JavaScript caller's null is events left out, as the parameter's default took it before
+    const nulled = s.run((p) => (p.ci as WoodpeckerCi).closeRoute('deploy', ['acme/api'], null as any), path.join(s.dir, 'null'));
+    expect(nulled.refused).toHaveLength(5);
+    expect(count(nulled.stderr, UNCHECKED_CLOSE)).toBe(1);
+  } finally {
+    s.done();
+  }
+});
+
 // the route is looked up at synth, so it must be closed before, with repos or without, and a refusal retires nothing
 test('retireTeam without repos after the synth is refused, naming the team, and retires nothing', () => {
   const p = platform({}, { engine: 'woodpecker' });
