@@ -23,6 +23,7 @@ import { reposOverlap } from '../ci/repo-overlap';
 import { checkSubjectPrefix, SubjectPrefixes } from './team-member';
 import { checkTeamRoute } from './team-route';
 import { leftTeamWarning, watchLeftTeamsOfStack } from './left-teams';
+import { retireTeamExample } from '../woodpecker/closed-agents';
 import {
   checkTeamName, checkTeamPropsObject, defaultedNamespace, inTeam, MAX_TEAM_NAME, Team, teamNamespaceList, teamNamespaces, TeamProps, teamRobotNames,
 } from './team';
@@ -595,8 +596,7 @@ export class TeamPlatform extends Construct {
     this.props.ci._retireRoute?.(name, buildNamespace, options.repos, route,
       `retireTeam(${describeValue(name)}) on Woodpecker names no repos: the team's agents, which an apply without pruning ` +
       'leaves running, keep taking its repositories\' pipelines with its deploy identity and Secrets until deleted; pass the repos ' +
-      'its addTeam had, and its events and branches if it had them (its agents are named after them), ' +
-      `e.g. retireTeam(${describeValue(name)}, { repos: ['acme/${name}-app'] })`);
+      `its addTeam had, and its events and branches if it had them (its agents are named after them), ${retireTeamExample(name, [`acme/${name}-app`])}`);
     robots.forEach((robot) => harbor.retireRobot(robot));
     if (groups) harbor.retireProjectGroups(name);
     // elsewhere its groups are not the team's to remove, but the project left the code on purpose: no left-project warning

@@ -177,14 +177,22 @@ export function missedAgentsWarning(route: string, missed: readonly string[]): s
 export function uncheckedAgentsWarning(call: 'retireTeam' | 'closeRoute', route: string, repos: readonly string[]): string {
   const name = describeValue(route);
   const given = describeValue(repos);
-  const [head, whose, adder, example, defaults] = call === 'retireTeam'
-    ? [`retireTeam(${name})`, 'the team', 'addTeam', `retireTeam(${name}, { repos: ${given}, events: ["push"], branches: ["main"] })`,
-      `events: ${describeValue(DEFAULT_EVENTS)}`]
-    : [`closeRoute(${name}, ${given})`, 'the route', 'addRoute (or addTeam)', `closeRoute(${name}, ${given}, ["push"], ["main"])`,
-      `closeRoute(${name}, ${given}, ${describeValue(DEFAULT_EVENTS)})`];
+  const [head, whose, adder, example] = call === 'retireTeam'
+    ? [`retireTeam(${name})`, 'the team', 'addTeam', retireTeamExample(route, repos)]
+    : [`closeRoute(${name}, ${given})`, 'the route', 'addRoute (or addTeam)', `e.g. closeRoute(${name}, ${given}, ["push"], ["main"]), or, if it ` +
+      `had neither, the default events, closeRoute(${name}, ${given}, ${describeValue(DEFAULT_EVENTS)})`];
   return `${head} on Woodpecker gives repos but no events, and no previous output holds an agent of ${whose} to check them against ` +
     '(a first synth, a fresh clone, another output directory): only its repos\' agents for every event but pull requests, on every branch, ' +
     `are refused the server's gRPC port, so if its ${adder} had events or branches, its agents, named after them, stay admitted, taking ` +
-    `its pipelines with its deploy identity and Secrets until deleted; pass them as ${adder} had them, e.g. ${example}, or, if it had ` +
-    `neither, the default events, ${defaults}`;
+    `its pipelines with its deploy identity and Secrets until deleted; pass them as ${adder} had them, ${example}`;
+}
+
+/**
+ * The example both warnings of a Woodpecker `retireTeam` that finds none of team `team`'s agents end with (this
+ * module's, and `TeamPlatform.retireTeam`'s without repos): `repos` with the team's events and branches, or, for a
+ * team that had neither, the default events, so that following it meets neither warning again.
+ */
+export function retireTeamExample(team: string, repos: readonly string[]): string {
+  return `e.g. retireTeam(${describeValue(team)}, { repos: ${describeValue(repos)}, events: ["push"], branches: ["main"] }), or, if it had neither, ` +
+    `the default events, events: ${describeValue(DEFAULT_EVENTS)}`;
 }

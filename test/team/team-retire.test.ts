@@ -233,8 +233,12 @@ describe('retiring a team on Woodpecker refuses its leftover agents the server\'
     const err = stderrOf(() => { objects = synth({}); });
     expect(err).toContain('retireTeam("payments") on Woodpecker names no repos: the team\'s agents, which an apply without pruning leaves running, ' +
       'keep taking its repositories\' pipelines');
-    // repos alone would name no agent of a route by branch, and a synth without the previous output says nothing of that
-    expect(err).toContain('pass the repos its addTeam had, and its events and branches if it had them (its agents are named after them)');
+    // repos alone would name no agent of a route by branch, and a synth without the previous output warns of them too
+    // (closed-agents.test.ts, uncheckedAgentsWarning): the example gives events and branches, and the default events for
+    // a team that had neither, so following it does not meet that warning
+    expect(err).toContain('pass the repos its addTeam had, and its events and branches if it had them (its agents are named after them), e.g. ' +
+      'retireTeam("payments", { repos: ["acme/payments-app"], events: ["push"], branches: ["main"] }), or, if it had neither, the default events, ' +
+      'events: ["push","tag","promote","rollback","cron","custom"]\n');
     const policy = (o: any[]) => o.find((x) => x.kind === 'NetworkPolicy' && x.metadata.name === 'woodpecker');
     const p = platform({}, { engine: 'woodpecker' });
     p.teams.addTeam({ name: 'web', repos: ['acme/web'] });
