@@ -525,17 +525,25 @@ function onboardTeams(chart: DockyardChart, config: DigitalOceanChartsConfig,
       'build pods would pull the runner\'s images from it with the team\'s own logins, and its login is a DigitalOcean API token, which ' +
       'no team may hold; use a mirror with a login of its own (imageMirrorUser), an anonymous one, or Harbor\'s proxy cache (no imageMirror)');
   }
-  // a name in both settings, refused in their words: TeamPlatform's retireTeam would refuse it in the code's (drop the
-  // addTeam call, or the retireTeam call), which a user of the settings has neither of
+  // a name in both settings, or twice in retiredTeams, refused in their words: TeamPlatform's retireTeam would refuse it
+  // in the code's (drop the addTeam call, or the retireTeam call; retireTeam was called with it already), which a user
+  // of the settings has none of
   const firstOnboarded = new Map<string, number>();
   onboarded.forEach((team, i) => { if (!firstOnboarded.has(team.name)) firstOnboarded.set(team.name, i); });
+  const firstRetired = new Map<string, number>();
   retired.forEach((entry, i) => {
     const name = typeof entry === 'string' ? entry : entry.name;
+    const prop = typeof entry === 'string' ? `retiredTeams[${i}]` : `retiredTeams[${i}].name`;
     const at = firstOnboarded.get(name);
     if (at !== undefined) {
-      invalid(typeof entry === 'string' ? `retiredTeams[${i}]` : `retiredTeams[${i}].name`, name, `must not be in teams too (teams[${at}]): a ` +
+      invalid(prop, name, `must not be in teams too (teams[${at}]): a ` +
         'team is either onboarded or retired; remove it from teams to retire it, or from retiredTeams to keep it');
     }
+    const before = firstRetired.get(name);
+    if (before !== undefined) {
+      invalid(prop, name, `must be in retiredTeams once: retiredTeams[${before}] retires it already; remove one of them`);
+    }
+    firstRetired.set(name, i);
   });
   const teams = new TeamPlatform(chart, 'Teams', {
     ci, harbor,

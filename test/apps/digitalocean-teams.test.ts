@@ -196,6 +196,14 @@ describe('the retiredTeams setting', () => {
     expect(refusal(() => charts({ retiredTeams: ['billing', { name: 'search', buildNamespace: 'Search_CI' }] })))
       .toBe(`invalid retiredTeams[1].buildNamespace "Search_CI": must be ${VALIDATION_RULES.dnsLabel}`);
   });
+
+  test('refuses a name retired twice, naming both entries in the settings\' words', () => {
+    // TeamPlatform's retireTeam would say it in the code's ("retireTeam was called with it already")
+    expect(refusal(() => charts({ retiredTeams: ['billing', 'search', { name: 'billing', repos: ['example/billing'] }] })))
+      .toBe('invalid retiredTeams[2].name "billing": must be in retiredTeams once: retiredTeams[0] retires it already; remove one of them');
+    expect(refusal(() => charts({ retiredTeams: ['search', 'search'] })))
+      .toBe('invalid retiredTeams[1] "search": must be in retiredTeams once: retiredTeams[0] retires it already; remove one of them');
+  });
 });
 
 /** The JSON configurations of Harbor's configuration Jobs (not their script): projects, robots and the robots they retire. */

@@ -66,6 +66,9 @@ export function describeSettingRefusals(preview: boolean): void {
       expect(await refusal({ ciEngine: 'woodpecker', teams: [{ name: 'payments', repos: ['acme/payments'] }],
         retiredTeams: [{ name: 'payments', repos: ['acme/payments'] }] })).toBe('invalid retiredTeams[0].name "payments": must not be in teams too ' +
         '(teams[0]): a team is either onboarded or retired; remove it from teams to retire it, or from retiredTeams to keep it');
+      // and a name retired twice (TeamPlatform's retireTeam would say "retireTeam was called with it already")
+      expect(await refusal({ retiredTeams: ['billing', { name: 'billing', repos: ['acme/billing'] }] })).toBe('invalid retiredTeams[1].name "billing": ' +
+        'must be in retiredTeams once: retiredTeams[0] retires it already; remove one of them');
       expect(await refusal({ retiredTeams: ['Billing'] })).toBe(`invalid retiredTeams[0] "Billing": ${TEAM_NAME}`);
       expect(await refusal({ retiredTeams: [{ name: 'Billing', repos: ['acme/billing'] }] })).toBe(`invalid retiredTeams[0].name "Billing": ${TEAM_NAME}`);
     });
