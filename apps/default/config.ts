@@ -131,6 +131,17 @@ export const DEFAULT_STATE_PATH = '.dockyard/secrets.json';
 /** The cdk8s output directory when neither the App nor the cdk8s CLI (`CDK8S_OUTDIR`) sets one: `output` of cdk8s.yaml. */
 export const DEFAULT_OUTDIR = 'dist';
 
+/**
+ * The output directory of a stack whose own default is `fallback` (apps/teams' `dist-teams`, apps/harbor-do's
+ * `dist-harbor-do`): `CDK8S_OUTDIR` of `env` where it is set and not empty, as the cdk8s CLI sets it, else `fallback`.
+ * In the code, not only in its npm script: run directly (`node build/apps/teams/main.js`), such a stack otherwise took
+ * cdk8s's default, `dist/`, replacing the default stack's output, whose next synth then named every team's objects,
+ * their Namespaces too, for deletion (a new user's trial).
+ */
+export function stackOutdir(env: NodeJS.ProcessEnv, fallback: string): string {
+  return env.CDK8S_OUTDIR === undefined || env.CDK8S_OUTDIR === '' ? fallback : env.CDK8S_OUTDIR;
+}
+
 /** The defaults: placeholders that synthesize, to be replaced before a real deployment. */
 export const DEFAULT_CONFIG: DefaultStackConfig = {
   ci: CiEngineKind.DRONE,

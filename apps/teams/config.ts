@@ -18,6 +18,9 @@ export interface TeamsConfig extends DefaultStackConfig {
   readonly teamShards?: number;
 }
 
+/** The output directory of this example where `CDK8S_OUTDIR` is unset or empty (`stackOutdir`). */
+export const TEAMS_OUTDIR = 'dist-teams';
+
 /**
  * The secret state this example kept apart from the default stack's before it shared it: a stack that still has it
  * must say which of the two it means (`loadTeamsConfig`).

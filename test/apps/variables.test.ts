@@ -161,7 +161,7 @@ describe('the entry points', () => {
   const build = path.join(work, 'build');
   beforeAll(() => {
     const result = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-synth.js'), '--outDir', build, '--no-cache',
-      'apps/default/main.ts', 'apps/harbor-do/main.ts'], { cwd: ROOT, encoding: 'utf8' });
+      'apps/default/main.ts', 'apps/harbor-do/main.ts', 'apps/teams/main.ts'], { cwd: ROOT, encoding: 'utf8' });
     expect(result.status).toBe(0);
   });
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -204,6 +204,26 @@ describe('the entry points', () => {
     const bad = run('default', { DOCKYARD_STATE: path.join(work, 'state.json'), DOCKYARD_FINISHED_JOBS: '10m', CDK8S_OUTDIR: dist });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toBe('dockyard: error: invalid DOCKYARD_FINISHED_JOBS "10m": must be "keep", or a whole number of seconds from 0 to 2147483647\n');
+  });
+
+  // a new user's trial ran `node build/apps/teams/main.js` without its npm script, which alone set CDK8S_OUTDIR: it
+  // replaced the default stack's dist/, whose next synth named the 75 objects of the teams, their Namespaces too, for
+  // deletion. Each stack's default is in its code (`stackOutdir`), and an empty CDK8S_OUTDIR is unset, as in the scripts
+  test.each([['teams', 'dist-teams'], ['harbor-do', 'dist-harbor-do']])('apps/%s run directly writes %s/, not the default stack\'s dist/', (app, fallback) => {
+    const cwd = fs.mkdtempSync(path.join(work, `direct-${app}-`));
+    const direct = (env: NodeJS.ProcessEnv) => spawnSync(process.execPath, [path.join(build, 'apps', app, 'main.js')], {
+      cwd, encoding: 'utf8',
+      env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DOCKYARD_') && k !== 'CDK8S_OUTDIR')),
+        NODE_PATH: path.join(ROOT, 'node_modules'), ...env },
+    });
+    for (const env of [{}, { CDK8S_OUTDIR: '' }]) {
+      expect(direct(env).status).toBe(0);
+      expect(fs.readdirSync(cwd).filter((e) => e.startsWith('dist')).sort()).toEqual([fallback]);
+      expect(fs.existsSync(path.join(cwd, fallback, '.dockyard-output'))).toBe(true);
+    }
+    expect(direct({ CDK8S_OUTDIR: 'scratch' }).status).toBe(0);
+    expect(fs.existsSync(path.join(cwd, 'scratch', '.dockyard-output'))).toBe(true);
+    expect(fs.existsSync(path.join(cwd, 'dist'))).toBe(false);
   });
 
   test('harbor-do refuses a blank DOCKYARD_STATE naming it, and takes its default for an empty one', () => {
