@@ -309,6 +309,16 @@ describe('README, DigitalOcean with pulumi up', () => {
     expect([...new Set(set)].filter((k) => !SETTING_KEYS.includes(k) && !providerKeys.includes(k) && k !== 'regoin')).toEqual([]);
   });
 
+  // its example's `pulumi config set` lines and the `# optional` comment below them: a new user's trial read that
+  // comment as the list of the other settings, and it lacked ten (ciEngine, installIngress, teams, ...)
+  test('its example sets or names every setting', () => {
+    const block = /```sh\n(?:(?!```)[\s\S])*?pulumi stack init prod\n(?:(?!```)[\s\S])*?```/.exec(section)![0];
+    const set = [...block.matchAll(/^pulumi config set (?:--secret |--path )*'?([A-Za-z]+)/gm)].map((m) => m[1]);
+    const optional = /^# optional[^\n]*\n(?:#[^\n]*\n)*/m.exec(block)![0];
+    const named = new Set([...set, ...[...optional.matchAll(/[A-Za-z]+/g)].map((m) => m[0])]);
+    expect(SETTING_KEYS.filter((k) => !named.has(k))).toEqual([]);
+  });
+
   // A blank line inside a Markdown table ends it: the rows after it render as a paragraph of pipes, not as rows (as
   // the teams, platformRepos, retiredTeams and apiServer rows once did, after a second cloneUser row).
   test('keeps its settings in one table, one row each', () => {
