@@ -31,8 +31,24 @@ const SHORTS = new Map(WOODPECKER_EVENTS.map((w) => [w.short, w.name]));
 /** The end of a route agent's name, `-<event>-<8 hex>` (`routeAgentName`), the event's short name captured. */
 const AGENT_TAIL = /-([a-z]+)-[0-9a-f]{8}$/;
 
-/** The mark's owner of a server's closed agents: one line, no tab. */
+/**
+ * The mark's owner of a server's closed agents, checked: those of a route closed with its events, or of which the
+ * previous output held agents (`WoodpeckerCi` lists no others). One line, no tab. Not `earlierClosedAgentsOwner`'s
+ * name, which versions before this one wrote unchecked names under.
+ */
 export function closedAgentsOwner(namespace: string, server: string): string {
+  return `woodpecker-checked-closed-agents ${namespace}/${server}`;
+}
+
+/**
+ * The mark's owner of a server's closed agents as versions before `closedAgentsOwner` wrote them, which listed the
+ * names a route closed with repos but no events named (every default event, every branch) even where no previous
+ * output held an agent of the route: a later synth that took them for the route's own would say nothing of a blind
+ * retirement, at every synth, so they are read as unchecked. The names on it are refused, and kept on it while their
+ * route stays closed and no checked list takes them (`WoodpeckerCi`'s `refusedAgents`), but they never stand for the
+ * route's agents found. One line, no tab.
+ */
+export function earlierClosedAgentsOwner(namespace: string, server: string): string {
   return `woodpecker-closed-agents ${namespace}/${server}`;
 }
 
@@ -113,28 +129,31 @@ export function recordClosedAgents(scope: IConstruct, owner: string, closed: () 
  * The agents the previous output holds of each route of the server `prefix` (its Service's name) in `namespace`, by
  * route: its StatefulSets named `<prefix>-<route>-<event>-<8 hex>` (`routeAgentName`; the route is all before a
  * known event and the hash, so a route named like another's prefix is told apart) and the agents its mark lists for
- * any of `owners` (closed, `closedAgentsOwner`, or run by a route, `routeAgentsOwner`, and kept while neither open nor
- * closed). Empty outside `withPreviousOutput` or without a previous output; under the DigitalOcean Pulumi
+ * any of `owners` (closed and checked, `closedAgentsOwner`, or run by a route, `routeAgentsOwner`, and kept while neither
+ * open nor closed; under a Pulumi stack the earlier versions' closed, `earlierClosedAgentsOwner`, too). Empty outside `withPreviousOutput` or without a previous output; under the DigitalOcean Pulumi
  * program (lib/pulumi/previous-mark.ts) only the mark's closed agents, as its stack output keeps no object list.
  */
 export function recordedRouteAgents(scope: IConstruct, owners: readonly string[], namespace: string, prefix: string): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>();
-  const add = (route: string, agent: string) => {
-    const set = out.get(route) ?? new Set<string>();
-    set.add(agent);
-    out.set(route, set);
-  };
-  const previous = previousOutput(scope);
+  const out = listedRouteAgents(scope, owners, prefix);
   const head = `${namespace}/`;
-  for (const set of previous.objects('apps', 'StatefulSet')) {
+  for (const set of previousOutput(scope).objects('apps', 'StatefulSet')) {
     const route = set.startsWith(head) ? agentRoute(prefix, set.slice(head.length)) : undefined;
-    if (route !== undefined) add(route, set.slice(head.length));
+    if (route !== undefined) out.set(route, (out.get(route) ?? new Set<string>()).add(set.slice(head.length)));
   }
-  for (const entry of owners.flatMap((owner) => previous.namesOf(owner))) {
+  return out;
+}
+
+/**
+ * The agents of the server `prefix` that the previous output's mark lists for any of `owners`, by route, and nothing
+ * else (`recordedRouteAgents` adds its StatefulSets).
+ */
+export function listedRouteAgents(scope: IConstruct, owners: readonly string[], prefix: string): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const entry of owners.flatMap((owner) => previousOutput(scope).namesOf(owner))) {
     const found = routeEntry(entry);
     // a line of the mark (a file anyone may edit) counts only if it names an agent of its route: no other pod is refused
     if (found !== undefined && agentRoute(prefix, found.agent) === found.route) {
-      add(found.route, found.agent);
+      out.set(found.route, (out.get(found.route) ?? new Set<string>()).add(found.agent));
     }
   }
   return out;

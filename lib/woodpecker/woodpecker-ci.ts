@@ -16,7 +16,7 @@ import { warnOnce } from '../core/warn';
 import { WoodpeckerAgent, WoodpeckerAgentOptions } from './agent';
 import { WoodpeckerBuildNamespaces, WoodpeckerBuildOptions } from './builds';
 import {
-  closedAgentsOwner, missedAgentsWarning, recordClosedAgents, recordedRouteAgents, recordRouteAgents, routeAgentsOwner, uncheckedAgentsWarning,
+  closedAgentsOwner, earlierClosedAgentsOwner, listedRouteAgents, missedAgentsWarning, recordClosedAgents, recordedRouteAgents, recordRouteAgents, routeAgentsOwner, uncheckedAgentsWarning,
 } from './closed-agents';
 import { woodpeckerEventsOf } from './events';
 import { checkRepoForgeIds, RepoPin } from './forge-ids';
@@ -276,9 +276,12 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
   private readonly closedRoutes = new Map<string, ClosedRoute>();
   /**
    * The agents refused, by name, with their routes, as last found, and the previous output they were found in; and
-   * those of them the mark lists as closed (`recordClosedAgents`).
+   * those of them the mark lists as closed (`recordClosedAgents`), checked, and as an earlier version listed them.
    */
-  private refused?: { readonly previous: PreviousOutput; readonly agents: ReadonlyMap<string, string>; readonly listed: ReadonlyMap<string, string> };
+  private refused?: {
+    readonly previous: PreviousOutput; readonly agents: ReadonlyMap<string, string>; readonly listed: ReadonlyMap<string, string>;
+    readonly earlier: ReadonlyMap<string, string>;
+  };
   /** `repoForgeIds`, by repository in lower case. */
   private readonly pins: ReadonlyMap<string, RepoPin>;
   /** The routes' ServiceAccounts and repositories and the secrets' names, for the checks. */
@@ -320,6 +323,8 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     this.server._refuseAgents(() => [...this.refusedAgents().keys()].sort());
     // the agents closed now, listed in the output's mark for a later synth to find however the props then name them
     recordClosedAgents(this, closedAgentsOwner(this.namespace, this.server.serviceName), () => this.refusedAgents('listed'));
+    // and those an earlier version listed unchecked, kept unchecked while their route stays closed and no check lists them
+    recordClosedAgents(this, earlierClosedAgentsOwner(this.namespace, this.server.serviceName), () => this.refusedAgents('earlier'));
     // and the agents the open routes run, kept once their route leaves the code unclosed, so a later retireTeam finds them
     recordRouteAgents(this, routeAgentsOwner(this.namespace, this.server.serviceName), this.server.serviceName,
       () => new Map(this.routeAgents.map((a) => [a.agent.name, a.route])), () => new Set(this.routeAgents.map((a) => a.route)),
@@ -497,18 +502,18 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
    * closed without its repositories of which none is found, and of one closed without its events (`unchecked`) of
    * which none is found. Once per previous output: the server's policy and the mark's list ask for the same. `listed`:
    * those the mark lists as closed, which leave out the agents of a route closed unchecked, since a later synth would
-   * find them there and take them for the route's own, checked, and say nothing.
+   * find them there and take them for the route's own, checked, and say nothing. `earlier`: the agents of closed
+   * routes that the mark of an earlier version lists as closed (`earlierClosedAgentsOwner`) and no check lists now.
    */
-  private refusedAgents(which: 'refused' | 'listed' = 'refused'): ReadonlyMap<string, string> {
+  private refusedAgents(which: 'refused' | 'listed' | 'earlier' = 'refused'): ReadonlyMap<string, string> {
     const previous = previousOutput(this);
-    if (this.refused?.previous === previous) {
-      return which === 'listed' ? this.refused.listed : this.refused.agents;
-    }
+    if (this.refused?.previous !== previous) this.refused = { previous, ...this.findRefusedAgents() };
+    return which === 'refused' ? this.refused.agents : this.refused[which];
+  }
+
+  /** `refusedAgents`, found afresh in the previous output, and the warnings of what it finds, once each. */
+  private findRefusedAgents(): { agents: Map<string, string>; listed: Map<string, string>; earlier: Map<string, string> } {
     const current = new Set([this.poolAgent.name, ...this.routeAgents.map((a) => a.agent.name)]);
-    const owners = [closedAgentsOwner(this.namespace, this.server.serviceName), routeAgentsOwner(this.namespace, this.server.serviceName)];
-    const record = recordedRouteAgents(this, owners, this.namespace, this.server.serviceName);
-    const agents = new Map<string, string>();
-    const listed = new Map<string, string>();
     // Under the DigitalOcean Pulumi program (`underStackMark`) a route closed without repos, or with repos but no
     // events, of which nothing is found, is not warned of: its agents are resources of the stack, which the update that
     // drops them deletes (the StatefulSets leave the ChartDeployment's ConfigGroup), and its mark keeps no object list,
@@ -519,9 +524,21 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     // Without that preview (`--skip-preview`) the update's other deletes go on past a protected one
     // (step_executor.go:442-449), the agents' among them: they are in the platform's namespace, not the team's.
     const byStack = underStackMark(this);
+    const [namespace, prefix] = [this.namespace, this.server.serviceName];
+    // An earlier version's list of closed agents (`earlierClosedAgentsOwner`) also holds the names a route closed with
+    // repos but no events named where nothing was found, which no later synth may take for the route's own: its names
+    // are refused and kept, never found. Not under a Pulumi stack, where nothing was ever listed unchecked (`unchecked`
+    // below needs a synth's output), so its names count as found, as they did.
+    const checked = [closedAgentsOwner(namespace, prefix), routeAgentsOwner(namespace, prefix), ...(byStack ? [earlierClosedAgentsOwner(namespace, prefix)] : [])];
+    const record = recordedRouteAgents(this, checked, namespace, prefix);
+    const earlierRecord = byStack ? new Map<string, Set<string>>() : listedRouteAgents(this, [earlierClosedAgentsOwner(namespace, prefix)], prefix);
+    const agents = new Map<string, string>();
+    const listed = new Map<string, string>();
+    const earlier = new Map<string, string>();
     for (const [route, closed] of this.closedRoutes) {
       const found = [...(record.get(route) ?? [])].filter((n) => !current.has(n));
       const missed = found.filter((n) => !closed.named.has(n)).sort();
+      const unconfirmed = [...(earlierRecord.get(route) ?? [])].filter((n) => !current.has(n) && !found.includes(n));
       // repos without events and nothing found: the names the props give are refused, as they may be the route's, but
       // not listed, so every synth that finds nothing more says so (until the call gives the events, or goes)
       const unchecked = closed.reposGiven && found.length === 0 && closed.unchecked !== undefined && !byStack;
@@ -529,16 +546,21 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
         agents.set(n, route);
         if (!unchecked) listed.set(n, route);
       });
+      // an earlier version's unchecked names stay refused, and on its list, until a check lists them or the call goes
+      unconfirmed.filter((n) => !listed.has(n)).forEach((n) => {
+        agents.set(n, route);
+        earlier.set(n, route);
+      });
       if (closed.reposGiven && missed.length > 0) {
         warnOnce(this, missedAgentsWarning(route, missed));
       } else if (unchecked) {
         warnOnce(this, closed.unchecked!);
-      } else if (!closed.reposGiven && found.length === 0 && closed.unnamed !== undefined && !byStack) {
+      } else if (!closed.reposGiven && found.length === 0 && unconfirmed.length === 0 && closed.unnamed !== undefined && !byStack) {
+        // a route closed without repos names none itself: what an earlier version listed of it was found then
         warnOnce(this, closed.unnamed);
       }
     }
-    this.refused = { previous, agents, listed };
-    return which === 'listed' ? listed : agents;
+    return { agents, listed, earlier };
   }
 
   /**

@@ -231,7 +231,7 @@ export function describePreviousMark(preview: boolean): void {
       // the runs were a retirement on Woodpecker: the agents its repos name for the default events are refused, and,
       // nothing being unchecked under the program, listed as closed in its mark (JSON strings: the tab is written \t),
       // one per event but pull requests
-      expect(after.mark.match(/woodpecker-closed-agents [^\n]*\\tsearch\/woodpecker-search-[a-z]+-[0-9a-f]{8}"/g)).toHaveLength(5);
+      expect(after.mark.match(/woodpecker-checked-closed-agents [^\n]*\\tsearch\/woodpecker-search-[a-z]+-[0-9a-f]{8}"/g)).toHaveLength(5);
     });
 
     test('a Woodpecker team retired by its name alone is not warned of as unnamed: the update deletes its agents', async () => {

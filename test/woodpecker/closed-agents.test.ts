@@ -119,7 +119,7 @@ test('retireTeam with repos alone from a synth without the previous output warns
     }
     // the names closed blind are not listed as closed in the mark (JSON strings: the tab is written \t): a later synth
     // would take them for the team's and say nothing
-    expect(fs.readFileSync(path.join(other, '.dockyard-output'), 'utf8')).not.toMatch(/woodpecker-closed-agents [^\n]*\\tweb\//);
+    expect(fs.readFileSync(path.join(other, '.dockyard-output'), 'utf8')).not.toMatch(/closed-agents [^\n]*\\tweb\//);
     // given its events and branches, it closes the team's agents and says nothing, with or without the previous output
     for (const dir of [other, path.join(s.dir, 'third')]) {
       const given = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos, events: WEB.events, branches: WEB.branches }), dir);
@@ -131,11 +131,78 @@ test('retireTeam with repos alone from a synth without the previous output warns
     expect(defaults.refused).toHaveLength(5);
     expect(count(defaults.stderr, UNCHECKED)).toBe(0);
     // and the names it closes are listed, as every checked retirement's are (the other side of the blind synth's mark)
-    expect(fs.readFileSync(path.join(s.dir, 'fourth', '.dockyard-output'), 'utf8')).toMatch(/woodpecker-closed-agents [^\n]*\\tweb\/woodpecker-web-push-/);
+    expect(fs.readFileSync(path.join(s.dir, 'fourth', '.dockyard-output'), 'utf8')).toMatch(/woodpecker-checked-closed-agents [^\n]*\\tweb\/woodpecker-web-push-/);
     // and the synth that finds the previous output checks, as before: the missed agents' warning, not this one
     const found = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos }));
     expect(count(found.stderr, UNCHECKED)).toBe(0);
     expect(count(found.stderr, MISSED)).toBe(1);
+  } finally {
+    s.done();
+  }
+});
+
+// The mark's closed agents as Dockyard 0123a94 (the version before the checked list) wrote them in the output of
+// retireTeam("web", { repos: ["acme/web"] }) synthesized into a directory without the team's agents (copied from
+// that run in a worktree of 0123a94): the five names of the default events, listed as closed though nothing was found.
+const EARLIER_BLIND_LINES = [
+  '"woodpecker-closed-agents ci/woodpecker\\tweb/woodpecker-web-cron-86f279ce"',
+  '"woodpecker-closed-agents ci/woodpecker\\tweb/woodpecker-web-deploy-86f279ce"',
+  '"woodpecker-closed-agents ci/woodpecker\\tweb/woodpecker-web-manual-86f279ce"',
+  '"woodpecker-closed-agents ci/woodpecker\\tweb/woodpecker-web-push-86f279ce"',
+  '"woodpecker-closed-agents ci/woodpecker\\tweb/woodpecker-web-tag-86f279ce"',
+];
+const EARLIER_BLIND_NAMES = EARLIER_BLIND_LINES.map((l) => JSON.parse(l).split('/').pop()).sort();
+/** The lines of the list of closed agents `owner` (its start, as the mark's JSON strings begin) the mark in `dir` holds. */
+const markLines = (dir: string, owner: string) => fs.readFileSync(path.join(dir, '.dockyard-output'), 'utf8').split('\n').filter((l) => l.startsWith(`"${owner} `));
+/** The mark in `dir` as 0123a94 wrote it at a blind retireTeam("web"): its list of names gains `EARLIER_BLIND_LINES`. */
+function asEarlierBlindMark(dir: string): void {
+  const file = path.join(dir, '.dockyard-output');
+  const header = 'The names it declared to programs that keep them once the code drops them, and those it dropped without retiring them, ' +
+    'one a line (JSON strings of owner and name, tab-separated):\n';
+  const mark = fs.readFileSync(file, 'utf8');
+  expect(mark).toContain(header);
+  fs.writeFileSync(file, mark.replace(header, header + EARLIER_BLIND_LINES.map((l) => `${l}\n`).join('')));
+}
+
+test('an output whose mark an earlier version wrote at a blind retireTeam warns at each synth until the events are given, and keeps its names refused', () => {
+  const s = stack();
+  try {
+    const { agents } = s.run((p) => p.teams.addTeam(WEB));
+    const other = path.join(s.dir, 'other');
+    const blind = (p: ReturnType<typeof platform>) => p.teams.retireTeam('web', { repos: WEB.repos });
+    // the names this version closes blind are the ones 0123a94 listed
+    expect(s.run(blind, other).refused).toEqual(EARLIER_BLIND_NAMES);
+    asEarlierBlindMark(other);
+    for (let i = 0; i < 2; i++) {
+      // the earlier version's names are not taken for the team's agents: the synth cannot check, and says so
+      const again = s.run(blind, other);
+      expect(count(again.stderr, UNCHECKED)).toBe(1);
+      expect(count(again.stderr, MISSED)).toBe(0);
+      expect(again.refused).toEqual(EARLIER_BLIND_NAMES);
+      // and they stay on the earlier list, unchecked, none on the checked one
+      expect(markLines(other, 'woodpecker-closed-agents')).toEqual(EARLIER_BLIND_LINES);
+      expect(markLines(other, 'woodpecker-checked-closed-agents')).toEqual([]);
+    }
+    // given the events and branches: no warning, the team's agents refused and listed as checked, and the earlier
+    // names, which no check confirms (they may be agents an earlier synth found), still refused and on their list
+    const given = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos, events: WEB.events, branches: WEB.branches }), other);
+    expect(count(given.stderr, UNCHECKED) + count(given.stderr, MISSED)).toBe(0);
+    expect(given.refused).toEqual([...agents, ...EARLIER_BLIND_NAMES].sort());
+    expect(markLines(other, 'woodpecker-checked-closed-agents').map((l) => JSON.parse(l).split('/').pop()).sort()).toEqual(agents);
+    expect(markLines(other, 'woodpecker-closed-agents')).toEqual(EARLIER_BLIND_LINES);
+    // the call gone (the agents deleted, the last step of offboarding), both lists let the names go
+    s.run(() => undefined, other);
+    expect(markLines(other, 'woodpecker-closed-agents')).toEqual([]);
+    expect(markLines(other, 'woodpecker-checked-closed-agents')).toEqual([]);
+    // where the previous output holds the team's agents, the synth checks against them: the earlier names, which the
+    // props name, are listed as checked with the agents found, and their earlier list is empty
+    asEarlierBlindMark(path.join(s.dir, 'dist'));
+    const found = s.run(blind);
+    expect(count(found.stderr, UNCHECKED)).toBe(0);
+    expect(count(found.stderr, MISSED)).toBe(1);
+    expect(found.refused).toEqual([...agents, ...EARLIER_BLIND_NAMES].sort());
+    expect(markLines(path.join(s.dir, 'dist'), 'woodpecker-closed-agents')).toEqual([]);
+    expect(markLines(path.join(s.dir, 'dist'), 'woodpecker-checked-closed-agents')).toHaveLength(9);
   } finally {
     s.done();
   }
@@ -187,7 +254,7 @@ test('a team onboarded again runs its agents, which the list then lets go', () =
     const back = s.run((p) => p.teams.addTeam(WEB));
     expect(back.refused).toEqual([]);
     expect(back.agents).toEqual(agents);
-    expect(fs.readFileSync(path.join(s.dir, 'dist', '.dockyard-output'), 'utf8')).not.toContain('woodpecker-closed-agents');
+    expect(fs.readFileSync(path.join(s.dir, 'dist', '.dockyard-output'), 'utf8')).not.toContain('closed-agents');
   } finally {
     s.done();
   }
@@ -274,13 +341,13 @@ test('closeRoute without events from a synth without the previous output warns, 
         'neither, the default events, closeRoute("deploy", ["acme/api"], ["push","tag","promote","rollback","cron","custom"])\n');
     }
     // the names closed blind are not listed as closed in the mark, as retireTeam's are not
-    expect(fs.readFileSync(path.join(other, '.dockyard-output'), 'utf8')).not.toMatch(/woodpecker-closed-agents [^\n]*\\tdeploy\//);
+    expect(fs.readFileSync(path.join(other, '.dockyard-output'), 'utf8')).not.toMatch(/closed-agents [^\n]*\\tdeploy\//);
     // given its events and branches, it closes the route's agents and says nothing, and they are listed
     const third = path.join(s.dir, 'third');
     const given = s.run((p) => ci(p).closeRoute('deploy', ['acme/api'], [PUSH, CUSTOM], ['main', 'release']), third);
     expect(given.refused).toEqual(agents);
     expect(count(given.stderr, UNCHECKED_CLOSE)).toBe(0);
-    expect(fs.readFileSync(path.join(third, '.dockyard-output'), 'utf8')).toMatch(/woodpecker-closed-agents [^\n]*\\tdeploy\/woodpecker-deploy-push-/);
+    expect(fs.readFileSync(path.join(third, '.dockyard-output'), 'utf8')).toMatch(/woodpecker-checked-closed-agents [^\n]*\\tdeploy\/woodpecker-deploy-push-/);
     // the default events, given, say the route had neither: no warning
     const defaults = s.run((p) => ci(p).closeRoute('deploy', ['acme/api'], [PUSH, TAG, PROMOTE, ROLLBACK, CRON, CUSTOM]), path.join(s.dir, 'fourth'));
     expect(defaults.refused).toHaveLength(5);
@@ -314,7 +381,7 @@ test('a route closed twice, once without events, is still warned of when nothing
       expect(count(fresh.stderr, UNCHECKED_CLOSE)).toBe(1);
       // the given call's agent is refused, with the blind call's five
       expect(fresh.refused).toHaveLength(6);
-      expect(fs.readFileSync(path.join(out, '.dockyard-output'), 'utf8')).not.toMatch(/woodpecker-closed-agents [^\n]*\\tdeploy\//);
+      expect(fs.readFileSync(path.join(out, '.dockyard-output'), 'utf8')).not.toMatch(/closed-agents [^\n]*\\tdeploy\//);
     }
     // a JavaScript caller's null is events left out, as the parameter's default took it before
     const nulled = s.run((p) => (p.ci as WoodpeckerCi).closeRoute('deploy', ['acme/api'], null as any), path.join(s.dir, 'null'));
