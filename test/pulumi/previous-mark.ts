@@ -248,6 +248,30 @@ export function describePreviousMark(preview: boolean): void {
       expect(printedNow.filter((w) => w.includes('robot$search'))).toEqual([]);
     });
 
+    test('a Woodpecker team\'s agents an earlier version\'s mark lists as closed are still found, and its props\' miss warned of', async () => {
+      // an earlier version (0123a94) listed closed agents under woodpecker-closed-agents, which a synth now reads as
+      // unchecked, as it also held the names a blind retireTeam named (lib/woodpecker/woodpecker-ci.ts, refusedAgents);
+      // under the program nothing was ever listed unchecked, so they count as found, as they did: a retiredTeams entry
+      // that misses them is warned of, and they move to the checked list
+      const teams = [{ name: 'pay', repos: ['example/pay'] }, { name: 'search', repos: ['example/search'], events: ['push'], branches: ['main'] }];
+      const first = deploy(undefined, { ciEngine: 'woodpecker', teams }).mark;
+      await settled(100);
+      const given = deploy(first, { ciEngine: 'woodpecker', teams: teams.slice(0, 1), retiredTeams: [{ name: 'search', repos: ['example/search'], events: ['push'], branches: ['main'] }] }).mark;
+      await settled(100);
+      const CHECKED = /woodpecker-checked-closed-agents [^\n]*\\tsearch\/woodpecker-search-[a-z]+-[0-9a-f]{8}"/g;
+      const EARLIER = /"woodpecker-closed-agents [^\n]*\\tsearch\/woodpecker-search-[a-z]+-[0-9a-f]{8}"/g;
+      expect(given.match(CHECKED)).toHaveLength(1);
+      // the same line as 0123a94 wrote it: its owner was woodpecker-closed-agents <namespace>/<server>
+      const earlier = given.replace(/woodpecker-checked-closed-agents /g, 'woodpecker-closed-agents ');
+      expect(earlier.match(EARLIER)).toHaveLength(1);
+      const after = await printedOverTwoRuns(earlier, { ciEngine: 'woodpecker', teams: teams.slice(0, 1), retiredTeams: [{ name: 'search', repos: ['example/search'] }] });
+      expect(after.printed.filter((w) => w.includes('Woodpecker route "search" is closed (retireTeam, closeRoute) with repos, events or branches that do not name its agent woodpecker-search-push-'))).not.toEqual([]);
+      expect(after.printed.filter((w) => w.includes('gives repos but no events'))).toEqual([]);
+      // the found agent and the 5 its repos name for the default events, all on the checked list, none left on the earlier
+      expect(after.mark.match(CHECKED)).toHaveLength(6);
+      expect(after.mark.match(EARLIER)).toBeNull();
+    });
+
     // two teams' first run, and the run that drops one, made once for the two tests of what the dropped team leaves:
     // each made both (the tests read them; each run from there is the test's own)
     describe('a team dropped from the code', () => {

@@ -246,6 +246,30 @@ test('retireTeam without repos closes the agents the previous output holds, and 
   }
 });
 
+// An earlier version's list holds, besides a blind call's names, the agents a synth found: a route closed without
+// repos names none itself, so what that list holds of it was found, and counts as found.
+test('retireTeam without repos finds the agents an earlier version\'s mark lists as closed, and keeps them refused, unwarned', () => {
+  const s = stack();
+  try {
+    const { agents } = s.run((p) => p.teams.addTeam(WEB));
+    const dist = path.join(s.dir, 'dist');
+    s.run((p) => p.teams.retireTeam('web'));
+    // the mark as 0123a94 wrote it at that synth: the same lines, under its owner
+    const file = path.join(dist, '.dockyard-output');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/"woodpecker-checked-closed-agents /g, '"woodpecker-closed-agents '));
+    const earlier = markLines(dist, 'woodpecker-closed-agents');
+    expect(earlier).toHaveLength(4);
+    for (let i = 0; i < 2; i++) {
+      const retired = s.run((p) => p.teams.retireTeam('web'));
+      expect(retired.refused).toEqual(agents);
+      expect(count(retired.stderr, UNNAMED) + count(retired.stderr, MISSED)).toBe(0);
+      expect(markLines(dist, 'woodpecker-closed-agents')).toEqual(earlier);
+    }
+  } finally {
+    s.done();
+  }
+});
+
 test('a team onboarded again runs its agents, which the list then lets go', () => {
   const s = stack();
   try {
