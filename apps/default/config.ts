@@ -132,8 +132,10 @@ export const DEFAULT_STATE_PATH = '.dockyard/secrets.json';
 export const DEFAULT_OUTDIR = 'dist';
 
 /**
- * The output directory of a stack whose own default is `fallback` (apps/teams' `dist-teams`, apps/harbor-do's
- * `dist-harbor-do`): `CDK8S_OUTDIR` of `env` where it is set and not empty, as the cdk8s CLI sets it, else `fallback`.
+ * The output directory of a stack whose own default is `fallback` (the default stack's `dist`, apps/teams'
+ * `dist-teams`, apps/harbor-do's `dist-harbor-do`): `CDK8S_OUTDIR` of `env` where it is set and not empty, as the
+ * cdk8s CLI sets it, else `fallback`. An empty one is unset, as every `DOCKYARD_*` variable is: cdk8s's App would take
+ * it as given, the working directory (cdk8s lib/app.js, `props.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist'`).
  * In the code, not only in its npm script: run directly (`node build/apps/teams/main.js`), such a stack otherwise took
  * cdk8s's default, `dist/`, replacing the default stack's output, whose next synth then named every team's objects,
  * their Namespaces too, for deletion (a new user's trial).
@@ -364,7 +366,7 @@ export interface LoadConfigOptions {
   /**
    * The cdk8s output directory, which the state file must stay out of.
    *
-   * @default - `CDK8S_OUTDIR` of `env` (set by the cdk8s CLI), else "dist", as cdk8s's App does
+   * @default - `CDK8S_OUTDIR` of `env` (set by the cdk8s CLI) where it is not empty, else "dist" (`stackOutdir`)
    */
   readonly outdir?: string;
   /**
@@ -495,7 +497,7 @@ export function checkStateOutside(env: NodeJS.ProcessEnv, outdir: string, defaul
 export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): DefaultStackConfig {
   const env = readStackEnv(given, options.warn);
   const pick = (name: string, fallback: string) => env[name] ?? fallback;
-  const outdir = options.outdir ?? env.CDK8S_OUTDIR ?? DEFAULT_OUTDIR;
+  const outdir = options.outdir ?? stackOutdir(env, DEFAULT_OUTDIR);
   const provider = checkGitProviderKind('DOCKYARD_GIT_PROVIDER', pick('DOCKYARD_GIT_PROVIDER', DEFAULT_CONFIG.gitProvider));
   const ci = checkCiEngine('DOCKYARD_CI', pick('DOCKYARD_CI', DEFAULT_CONFIG.ci));
   checkPassword(env, 'DOCKYARD_IMAGE_MIRROR_PASSWORD', MIRROR_PASSWORD);

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import { invalid, missing } from '../../lib';
-import { DEFAULT_CONFIG, DEFAULT_OUTDIR, DefaultStackConfig, loadConfig, readStackEnv } from '../default/config';
+import { DEFAULT_CONFIG, DefaultStackConfig, loadConfig, readStackEnv, stackOutdir } from '../default/config';
 import { MAX_OUTPUT_SHARDS } from '../../lib/core/output-shards';
 import { MAX_TEAMS } from '../shared/limits';
 
@@ -34,7 +34,7 @@ export const LEGACY_TEAMS_STATE_PATH = '.dockyard/teams-secrets.json';
  * state (as before), every platform credential differed from `dist/`'s, the data-loss keys included. Where that
  * state is still there and `DOCKYARD_STATE` is unset, the synth fails naming both, rather than pick one.
  */
-export function loadTeamsConfig(given: NodeJS.ProcessEnv = process.env, outdir = given.CDK8S_OUTDIR ?? DEFAULT_OUTDIR,
+export function loadTeamsConfig(given: NodeJS.ProcessEnv = process.env, outdir = stackOutdir(given, TEAMS_OUTDIR),
   warn?: (message: string) => void): TeamsConfig {
   const env = readStackEnv(given, warn);
   const text = env.DOCKYARD_TEAMS ?? '3';

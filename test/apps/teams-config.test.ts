@@ -19,6 +19,15 @@ describe('apps/teams configuration', () => {
     expect([1, 42, 1000].map(teamName)).toEqual(['team-0001', 'team-0042', 'team-1000']);
   });
 
+  test('its output directory where none is given is apps/teams\' own, dist-teams/, which the state must stay out of; an empty CDK8S_OUTDIR is unset', () => {
+    // as apps/teams/main.ts synthesizes (stackOutdir): a state inside dist-teams/ would be replaced with it at every synth
+    for (const env of [{}, { CDK8S_OUTDIR: '' }]) {
+      expect(() => loadTeamsConfig({ ...env, DOCKYARD_STATE: 'dist-teams/secrets.json' })).toThrow(/^invalid DOCKYARD_STATE "dist-teams\/secrets\.json": is inside the output directory; /);
+      expect(loadTeamsConfig({ ...env, DOCKYARD_STATE: 'dist/secrets.json' }).statePath).toBe('dist/secrets.json');
+    }
+    expect(() => loadTeamsConfig({ CDK8S_OUTDIR: 'dist', DOCKYARD_STATE: 'dist/secrets.json' })).toThrow(/^invalid DOCKYARD_STATE "dist\/secrets\.json": is inside the output directory; /);
+  });
+
   test('the state it kept apart before is never picked silently: the synth fails naming DOCKYARD_STATE and both states', () => {
     inEmptyFolder(() => {
       fs.mkdirSync('.dockyard');

@@ -208,22 +208,27 @@ describe('the entry points', () => {
 
   // a new user's trial ran `node build/apps/teams/main.js` without its npm script, which alone set CDK8S_OUTDIR: it
   // replaced the default stack's dist/, whose next synth named the 75 objects of the teams, their Namespaces too, for
-  // deletion. Each stack's default is in its code (`stackOutdir`), and an empty CDK8S_OUTDIR is unset, as in the scripts
-  test.each([['teams', 'dist-teams'], ['harbor-do', 'dist-harbor-do']])('apps/%s run directly writes %s/, not the default stack\'s dist/', (app, fallback) => {
-    const cwd = fs.mkdtempSync(path.join(work, `direct-${app}-`));
-    const direct = (env: NodeJS.ProcessEnv) => spawnSync(process.execPath, [path.join(build, 'apps', app, 'main.js')], {
-      cwd, encoding: 'utf8',
-      env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DOCKYARD_') && k !== 'CDK8S_OUTDIR')),
-        NODE_PATH: path.join(ROOT, 'node_modules'), ...env },
-    });
-    for (const env of [{}, { CDK8S_OUTDIR: '' }]) {
-      expect(direct(env).status).toBe(0);
-      expect(fs.readdirSync(cwd).filter((e) => e.startsWith('dist')).sort()).toEqual([fallback]);
-      expect(fs.existsSync(path.join(cwd, fallback, '.dockyard-output'))).toBe(true);
-    }
-    expect(direct({ CDK8S_OUTDIR: 'scratch' }).status).toBe(0);
-    expect(fs.existsSync(path.join(cwd, 'scratch', '.dockyard-output'))).toBe(true);
-    expect(fs.existsSync(path.join(cwd, 'dist'))).toBe(false);
+  // deletion. Each stack's default is in its code (`stackOutdir`), and an empty CDK8S_OUTDIR is unset, as in the scripts:
+  // the default stack's too, where cdk8s's App takes an empty one as given (cdk8s lib/app.js, `props.outdir ??
+  // process.env.CDK8S_OUTDIR ?? 'dist'`), which is the working directory
+  test.each([['teams', 'dist-teams'], ['harbor-do', 'dist-harbor-do'], ['default', 'dist']])('apps/%s run directly writes %s/ where CDK8S_OUTDIR is unset or empty, else there', (app, fallback) => {
+    /** The entry point run in a folder of its own with `env`: the folder's visible entries after it. */
+    const direct = (env: NodeJS.ProcessEnv): string[] => {
+      const cwd = fs.mkdtempSync(path.join(work, `direct-${app}-`));
+      const result = spawnSync(process.execPath, [path.join(build, 'apps', app, 'main.js')], {
+        cwd, encoding: 'utf8',
+        env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DOCKYARD_') && k !== 'CDK8S_OUTDIR')),
+          NODE_PATH: path.join(ROOT, 'node_modules'), ...env },
+      });
+      expect(result.stderr).not.toMatch(/error/);
+      expect(result.status).toBe(0);
+      const entries = fs.readdirSync(cwd, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+      for (const entry of entries) expect(fs.existsSync(path.join(cwd, entry, '.dockyard-output'))).toBe(true);
+      return entries;
+    };
+    expect(direct({})).toEqual([fallback]);
+    expect(direct({ CDK8S_OUTDIR: '' })).toEqual([fallback]);
+    expect(direct({ CDK8S_OUTDIR: 'scratch' })).toEqual(['scratch']);
   });
 
   test('harbor-do refuses a blank DOCKYARD_STATE naming it, and takes its default for an empty one', () => {
