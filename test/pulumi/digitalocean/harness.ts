@@ -217,12 +217,15 @@ const PLAIN_SDK_DEBUG_STACKS = Symbol('plainSdkDebugStacks');
  * `new Error().stack`, kept for a leak report at exit, which no test reads): thousands in a program run, and under
  * jest each was formatted through the tests' source maps (jest-runner installs source-map-support into every test
  * file's sandbox), which took half of a DigitalOcean program run's time. Those stacks get V8's own text instead;
- * every other stack (a failing test's, the SDK's resource source positions, Resource.callsites) is still mapped.
+ * every other stack (a failing test's, the SDK's resource source positions, Resource.callsites) is still mapped. With
+ * PULUMI_DEBUG_PROMISE_LEAKS set, the leak report prints those stacks (debuggable.js leakedPromises,
+ * promiseDebugString), so they are mapped too: a leak is looked for at the lines they name
+ * (harness-debug-stacks.test.ts).
  */
 function plainSdkDebugStacks(): void {
   const mapped = Error.prepareStackTrace;
   if (mapped === undefined || (mapped as any)[PLAIN_SDK_DEBUG_STACKS]) return;
-  const plain = (error: Error, frames: NodeJS.CallSite[]) => SDK_DEBUG_STACKS.test(frames[0]?.getFileName() ?? '')
+  const plain = (error: Error, frames: NodeJS.CallSite[]) => !process.env.PULUMI_DEBUG_PROMISE_LEAKS && SDK_DEBUG_STACKS.test(frames[0]?.getFileName() ?? '')
     ? [String(error), ...frames.map((f) => `    at ${f}`)].join('\n')
     : mapped(error, frames);
   Error.prepareStackTrace = Object.assign(plain, { [PLAIN_SDK_DEBUG_STACKS]: true });
