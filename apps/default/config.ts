@@ -135,7 +135,7 @@ export const DEFAULT_OUTDIR = 'dist';
  * The output directory of a stack whose own default is `fallback` (the default stack's `dist`, apps/teams'
  * `dist-teams`, apps/harbor-do's `dist-harbor-do`): `CDK8S_OUTDIR` of `env` where it is set and not empty, as the
  * cdk8s CLI sets it, else `fallback`. An empty one is unset, as every `DOCKYARD_*` variable is: cdk8s's App would take
- * it as given, the working directory (cdk8s lib/app.js, `props.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist'`).
+ * it as given, the working directory (cdk8s 2.70.106 lib/app.js:142, `props.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist'`).
  * In the code, not only in its npm script: run directly (`node build/apps/teams/main.js`), such a stack otherwise took
  * cdk8s's default, `dist/`, replacing the default stack's output, whose next synth then named every team's objects,
  * their Namespaces too, for deletion (a new user's trial).

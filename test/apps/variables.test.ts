@@ -209,7 +209,7 @@ describe('the entry points', () => {
   // a new user's trial ran `node build/apps/teams/main.js` without its npm script, which alone set CDK8S_OUTDIR: it
   // replaced the default stack's dist/, whose next synth named the 75 objects of the teams, their Namespaces too, for
   // deletion. Each stack's default is in its code (`stackOutdir`), and an empty CDK8S_OUTDIR is unset, as in the scripts:
-  // the default stack's too, where cdk8s's App takes an empty one as given (cdk8s lib/app.js, `props.outdir ??
+  // the default stack's too, where cdk8s's App takes an empty one as given (cdk8s 2.70.106 lib/app.js:142, `props.outdir ??
   // process.env.CDK8S_OUTDIR ?? 'dist'`), which is the working directory
   test.each([['teams', 'dist-teams'], ['harbor-do', 'dist-harbor-do'], ['default', 'dist']])('apps/%s run directly writes %s/ where CDK8S_OUTDIR is unset or empty, else there', (app, fallback) => {
     /** The entry point run in a folder of its own with `env`: the folder's visible entries after it. */
