@@ -967,6 +967,19 @@ export function isRepositoryPathComponent(part: string): boolean {
   return REPOSITORY_PATH_COMPONENT.test(part);
 }
 
+/** Harbor's rule for project (and robot) names, in words: what `isHarborName` allows. */
+export const HARBOR_NAME_RULE = 'lower-case letters and digits, separated by single ".", "_" or "-"';
+
+/**
+ * Whether `name` is a name Harbor takes for a project or robot: lower-case letters and digits, single separators, at
+ * most 255 (goharbor/harbor c50c7ddd `src/pkg/project/manager.go:59-64,77-85`, `restrictedNameChars` and
+ * `projectNameMaxLen`). The one check of that rule, for Harbor's own props and for a Harbor project named to a
+ * node mirror or an image relocation.
+ */
+export function isHarborName(name: unknown): name is string {
+  return typeof name === 'string' && name.length <= 255 && /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(name);
+}
+
 /**
  * Check a registry prefix `host[:port][/path]` that images are relocated under, e.g. `registry.example.com/mirror`.
  *

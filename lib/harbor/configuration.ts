@@ -1,4 +1,4 @@
-import { checkInteger, checkListOf, checkObject, checkUniqueList, checkUrl, invalid, invalidUserName, SecretKey } from '../core';
+import { checkInteger, checkListOf, checkObject, checkUniqueList, checkUrl, HARBOR_NAME_RULE, invalid, invalidUserName, isHarborName, SecretKey } from '../core';
 import { USER_NAME, USER_NAME_RULE } from '../registry/user-name';
 import { ProjectMember } from './project-member';
 
@@ -197,17 +197,12 @@ export interface RobotOptions {
   readonly description?: string;
 }
 
-/** Harbor's rule for project and robot names. */
+/** Harbor's rule for project and robot names (`isHarborName`, lib/core/validation.ts). */
 export function checkHarborName(prop: string, name: string): string {
   if (!isHarborName(name)) {
-    invalid(prop, name, 'must be lower-case letters and digits, separated by single ".", "_" or "-"');
+    invalid(prop, name, `must be ${HARBOR_NAME_RULE}`);
   }
   return name;
-}
-
-/** Whether `name` is a name Harbor takes for a project or robot: lower-case letters and digits, single separators, at most 255. */
-export function isHarborName(name: unknown): name is string {
-  return typeof name === 'string' && name.length <= 255 && /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(name);
 }
 
 /** A proxy cache's registry endpoint name: a Harbor name of at most 64 characters. */

@@ -1,7 +1,7 @@
 import { leftNames, NameOwner, recordNames } from '../core/left-names';
 import { previousOutput } from '../core/previous-output';
 import type { RunWords } from '../core/run-words';
-import { isHarborName } from './configuration';
+import { isHarborName } from '../core/validation';
 import type { ConfigureJobs } from './configure-job';
 import type { Harbor } from './harbor';
 

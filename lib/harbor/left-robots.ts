@@ -3,7 +3,7 @@ import { NameOwner, recordNames } from '../core/left-names';
 import { previousOutput, underStackMark } from '../core/previous-output';
 import { SecretRecordView } from '../core/secret-record-review';
 import { warnOnce } from '../core/warn';
-import { isHarborName } from './configuration';
+import { isHarborName } from '../core/validation';
 import type { Harbor } from './harbor';
 
 // A robot that leaves the code (renamed, removed) stays in Harbor with its permissions and a secret that never

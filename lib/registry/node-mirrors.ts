@@ -12,7 +12,7 @@
 
 import { compare } from '../core/text';
 import { LONE_SURROGATE, tomlString } from '../core/toml';
-import { checkHostname, checkKnownProps, describeValue, invalid, invalidPath } from '../core/validation';
+import { checkHostname, checkKnownProps, describeValue, HARBOR_NAME_RULE, invalid, invalidPath, isHarborName } from '../core/validation';
 import { toYaml } from '../core/yaml';
 
 /** One upstream registry served by a mirror endpoint, optionally under a path prefix such as a Harbor proxy project. */
@@ -63,8 +63,6 @@ export interface MirrorAuth {
   readonly password: string;
 }
 
-/** Harbor's project name rule: lower-case letters and digits, separated by single `.`, `_` or `-`. */
-const HARBOR_PROJECT = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 /** `scheme://host[:port]`, with at most a bare trailing `/`; the host part is checked separately. */
 const ENDPOINT = /^(https?):\/\/([^/?#@\s]+)\/?$/;
 /** Docker Hub's real registry API host, which `docker.io` image names are pulled from. */
@@ -130,8 +128,8 @@ function checkMirror(prop: string, mirror: MirrorSpec): CheckedMirror {
   checkHostname(`${prop}.endpoint host`, host, { allowPort: true });
 
   const project = mirror.project;
-  if (project !== undefined && (typeof project !== 'string' || project.length > 255 || !HARBOR_PROJECT.test(project))) {
-    invalid(`${prop}.project`, project, 'must be a Harbor project name: at most 255 lower-case letters and digits, separated by single ".", "_" or "-"');
+  if (project !== undefined && !isHarborName(project)) {
+    invalid(`${prop}.project`, project, `must be a Harbor project name: at most 255 ${HARBOR_NAME_RULE}`);
   }
   const caFile = checkCaFile(`${prop}.caFile`, mirror.caFile, scheme);
   return { upstream, endpoint: `${scheme}://${host}`, host, project, ...(caFile === undefined ? {} : { caFile }) };

@@ -1,5 +1,5 @@
 import { canonicalRegistry, checkHostname, checkRegistryPrefix, IImageRelocation, Image, invalid, sameRegistryHost } from '../core';
-import { isRepositoryPathComponent } from '../core/validation';
+import { HARBOR_NAME_RULE, isHarborName, isRepositoryPathComponent } from '../core/validation';
 
 /** Options of `ImageRelocation.registry`. */
 export interface RegistryRelocationOptions {
@@ -47,8 +47,8 @@ export class ImageRelocation implements IImageRelocation {
    */
   public static proxyCache(host: string, project: string, upstream = 'docker.io'): ImageRelocation {
     checkHostname('host', host, { allowPort: true, registry: true });
-    if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(project ?? '')) {
-      invalid('project', project, 'must be a registry project name: lower-case letters and digits separated by ".", "_" or "-"');
+    if (!isHarborName(project)) {
+      invalid('project', project, `must be a registry project name as Harbor takes it: at most 255 ${HARBOR_NAME_RULE}`);
     }
     checkHostname('upstream', upstream, { allowPort: true, registry: true });
     // as images spell it: Docker Hub's other host names (`registry-1.docker.io`, a Harbor proxy cache's endpoint) are

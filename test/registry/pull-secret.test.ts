@@ -255,6 +255,18 @@ describe('ImageRelocation', () => {
     expect(() => ImageRelocation.proxyCache('harbor.example.com', 'Docker Hub')).toThrow(/invalid project "Docker Hub"/);
   });
 
+  // the proxy-cache project is checked by Harbor's one name rule (`isHarborName`, lib/core/validation.ts), as a node
+  // mirror's project is: Harbor refuses a project name over 255 characters (goharbor/harbor c50c7ddd
+  // src/pkg/project/manager.go:59,77-80, `projectNameMaxLen`), so no proxy cache can have one
+  test('refuses a proxy-cache project that Harbor would not take, by its one name rule', () => {
+    const rule = 'must be a registry project name as Harbor takes it: at most 255 lower-case letters and digits, separated by single ".", "_" or "-"';
+    expect(() => ImageRelocation.proxyCache('harbor.example.com', 'a..b')).toThrow(new ValidationError(`invalid project "a..b": ${rule}`));
+    const long = 'a'.repeat(256);
+    expect(() => ImageRelocation.proxyCache('harbor.example.com', long)).toThrow(`(256 characters): ${rule}`);
+    // 255 is Harbor's limit, taken here (an image under it is then refused by the name length, as Image.withRegistry says)
+    expect(() => ImageRelocation.proxyCache('harbor.example.com', 'a'.repeat(255))).not.toThrow();
+  });
+
   // a reference's first part is its registry only with a "." or ":", or as "localhost"; otherwise the whole name is
   // a Docker Hub repository (distribution/reference v0.6.0 normalize.go, splitDockerDomain): images relocated to a
   // one-label host, or a pull secret keyed by one, would pull from (or never match) Docker Hub
