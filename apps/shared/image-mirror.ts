@@ -1,4 +1,5 @@
 import { invalidUserName } from '../../lib';
+import { USER_NAME } from '../../lib/registry/user-name';
 
 /** What a mirror's user name may be, as both stacks' refusals say. */
 export const MIRROR_USER_RULE = 'a user name of at most 255 characters without ":", whitespace or control characters';
@@ -6,10 +7,12 @@ export const MIRROR_USER_RULE = 'a user name of at most 255 characters without "
 /**
  * Check a mirror's user name, refused naming `setting` (the variable or config key). The name goes into a docker
  * config's `auth` as `<user>:<password>`, which the kubelet splits at the first ":" (kubernetes
- * pkg/credentialprovider/config.go), so a ":" in it would move part of the name into the password.
+ * pkg/credentialprovider/config.go), so a ":" in it would move part of the name into the password: the library's
+ * one registry user name rule (`USER_NAME`, lib/registry/user-name.ts, which `RegistryCredential` and Harbor's
+ * registry endpoints check again), here at most 255 characters too.
  */
 export function checkMirrorUserName(setting: string, user: string, allowed: string = MIRROR_USER_RULE): string {
-  if (!/^[^\s:\p{Cc}]+$/u.test(user) || user.length > 255) {
+  if (!USER_NAME.test(user) || user.length > 255) {
     invalidUserName(setting, user, `must be ${allowed}`);
   }
   return user;
