@@ -3,7 +3,7 @@ import { IConstruct } from 'constructs';
 import type { ImageDigests } from './image-digests';
 import type { ISecret } from './secret';
 import { PullAccess } from './pull-access';
-import { describeValue, invalid, ValidationError } from './validation';
+import { describeValue, invalid, PATH_COMPONENT_SOURCE, TAG_SOURCE, ValidationError } from './validation';
 import { warnOnce } from './warn';
 import { compare, fewOf } from './text';
 
@@ -49,14 +49,10 @@ const IMAGE_REFERENCE = 'must be an image reference such as "registry.example.co
   'and "." (or a bracketed IPv6 address) with an optional :port, and a name of at most 255 characters';
 
 /**
- * A path component of a repository name: lower-case letters and digits separated by one ".", one or two "_", or any
- * number of "-" (distribution/reference v0.6.0 regexp.go, `separator` and `pathComponent`): `web--api` and `web__api`
- * are names the kubelet pulls.
+ * An image reference: an optional registry, the repository path (components of `PATH_COMPONENT_SOURCE`), an optional
+ * tag (`TAG_SOURCE`) and an optional digest.
  */
-const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
-
-/** An image reference: an optional registry, the repository path, an optional tag and an optional digest. */
-const REFERENCE = new RegExp(`^(?:([^/]+[.:][^/]*|localhost)/)?(${PATH_COMPONENT}(?:/${PATH_COMPONENT})*)(?::([\\w][\\w.-]{0,127}))?(?:@(${DIGEST}))?$`);
+const REFERENCE = new RegExp(`^(?:([^/]+[.:][^/]*|localhost)/)?(${PATH_COMPONENT_SOURCE}(?:/${PATH_COMPONENT_SOURCE})*)(?::(${TAG_SOURCE}))?(?:@(${DIGEST}))?$`);
 
 /** A registry as an image reference names it: `host[:port]` (github.com/distribution/reference `regexp.go`, the domain and port). */
 const REGISTRY_DOMAIN = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::[0-9]+)?$/;

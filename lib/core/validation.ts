@@ -954,8 +954,36 @@ export function gitAccountRule(provider: string, role: GitAccountRole): string {
   return GIT_ACCOUNT_RULES[provider]?.[role] ?? '';
 }
 
-/** A path component of a repository in the distribution reference grammar (distribution/reference regexp.go). */
-const REPOSITORY_PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+/**
+ * A path component of a repository name, as a regular expression's source: lower-case letters and digits separated by
+ * one ".", one or two "_", or any number of "-" (distribution/reference v0.6.0 regexp.go, `separator` and
+ * `pathComponent`): `web--api` and `web__api` are names the kubelet pulls. The one spelling of that grammar, for
+ * `Image.of` (lib/core/image.ts) and `isRepositoryPathComponent`.
+ *
+ * @internal
+ */
+export const PATH_COMPONENT_SOURCE = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+
+/**
+ * An image tag, as a regular expression's source: a word character, then up to 127 word characters, "." and "-"
+ * (distribution/reference `TagRegexp`, goharbor/distribution v2.7.1 `reference/regexp.go:37`). The one spelling of
+ * it, for `Image.of` and `isImageTag`.
+ *
+ * @internal
+ */
+export const TAG_SOURCE = '[\\w][\\w.-]{0,127}';
+
+const REPOSITORY_PATH_COMPONENT = new RegExp(`^${PATH_COMPONENT_SOURCE}$`);
+const IMAGE_TAG = new RegExp(`^${TAG_SOURCE}$`);
+
+/**
+ * Whether `tag` is an image tag (`TAG_SOURCE`), as `ImageTag.of` takes one.
+ *
+ * @internal
+ */
+export function isImageTag(tag: unknown): tag is string {
+  return typeof tag === 'string' && IMAGE_TAG.test(tag);
+}
 
 /**
  * Whether `part` is one part of a repository path in the distribution reference grammar (distribution/reference

@@ -1,5 +1,6 @@
 import { checkInteger, Image, invalid } from '../../core';
 import { shellQuote } from '../../core/shell';
+import { isImageTag } from '../../core/validation';
 
 /**
  * The commit variable both engines set in every step: drone/runner-go v1.12.0 `environ/environ.go:167`
@@ -12,17 +13,12 @@ import { shellQuote } from '../../core/shell';
  */
 export const COMMIT_SHA_VARIABLE = 'CI_COMMIT_SHA';
 
-/**
- * A Docker tag: a word character, then up to 127 word characters, "." and "-" (distribution/reference `TagRegexp`,
- * goharbor/distribution v2.7.1 `reference/regexp.go:37`, `reference/reference.go:15`).
- */
-const DOCKER_TAG = /^[\w][\w.-]{0,127}$/;
-
 /** A tag that `Step.buildImage` pushes the image under. */
 export class ImageTag {
   /** A fixed tag, e.g. `latest` or `1.2.3`. */
   public static of(tag: string): ImageTag {
-    if (typeof tag !== 'string' || !DOCKER_TAG.test(tag)) {
+    // a Docker tag (`isImageTag`, lib/core/validation.ts: distribution/reference `TagRegexp`), as `Image.of` reads one
+    if (!isImageTag(tag)) {
       invalid('tag', tag, 'must be a Docker tag: a letter, digit or "_", then up to 127 letters, digits, "_", "." and "-"');
     }
     return new ImageTag(tag, undefined);
