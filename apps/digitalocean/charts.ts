@@ -525,26 +525,8 @@ function onboardTeams(chart: DockyardChart, config: DigitalOceanChartsConfig,
       'build pods would pull the runner\'s images from it with the team\'s own logins, and its login is a DigitalOcean API token, which ' +
       'no team may hold; use a mirror with a login of its own (imageMirrorUser), an anonymous one, or Harbor\'s proxy cache (no imageMirror)');
   }
-  // a name in both settings, or twice in retiredTeams, refused in their words: TeamPlatform's retireTeam would refuse it
-  // in the code's (drop the addTeam call, or the retireTeam call; retireTeam was called with it already), which a user
-  // of the settings has none of
   const firstOnboarded = new Map<string, number>();
   onboarded.forEach((team, i) => { if (!firstOnboarded.has(team.name)) firstOnboarded.set(team.name, i); });
-  const firstRetired = new Map<string, number>();
-  retired.forEach((entry, i) => {
-    const name = typeof entry === 'string' ? entry : entry.name;
-    const prop = typeof entry === 'string' ? `retiredTeams[${i}]` : `retiredTeams[${i}].name`;
-    const at = firstOnboarded.get(name);
-    if (at !== undefined) {
-      invalid(prop, name, `must not be in teams too (teams[${at}]): a ` +
-        'team is either onboarded or retired; remove it from teams to retire it, or from retiredTeams to keep it');
-    }
-    const before = firstRetired.get(name);
-    if (before !== undefined) {
-      invalid(prop, name, `must be in retiredTeams once: retiredTeams[${before}] retires it already; remove one of them`);
-    }
-    firstRetired.set(name, i);
-  });
   const teams = new TeamPlatform(chart, 'Teams', {
     ci, harbor,
     sharedProjects: proxy ? [proxy] : [],
@@ -561,7 +543,24 @@ function onboardTeams(chart: DockyardChart, config: DigitalOceanChartsConfig,
     }
   }));
   // after every onboarded team: retireTeam refuses a name addTeam took
+  const firstRetired = new Map<string, number>();
   retired.forEach((entry, i) => {
+    const given = typeof entry === 'string' ? entry : entry.name;
+    const prop = typeof entry === 'string' ? `retiredTeams[${i}]` : `retiredTeams[${i}].name`;
+    // a name in both settings, or twice in retiredTeams, refused in their words: TeamPlatform's retireTeam would refuse
+    // it in the code's (drop the addTeam call, or the retireTeam call; retireTeam was called with it already), which a
+    // user of the settings has none of. Here, after the entry that came first took the name: an invalid name is refused
+    // as such there, as removing one of its places would leave it refused all the same
+    const at = firstOnboarded.get(given);
+    if (at !== undefined) {
+      invalid(prop, given, `must not be in teams too (teams[${at}]): a ` +
+        'team is either onboarded or retired; remove it from teams to retire it, or from retiredTeams to keep it');
+    }
+    const before = firstRetired.get(given);
+    if (before !== undefined) {
+      invalid(prop, given, `must be in retiredTeams once: retiredTeams[${before}] retires it already; remove one of them`);
+    }
+    firstRetired.set(given, i);
     if (typeof entry === 'string') {
       inSetting(`retiredTeams[${i}]`, () => teams.retireTeam(entry), 'name');
     } else {

@@ -204,6 +204,23 @@ describe('the retiredTeams setting', () => {
     expect(refusal(() => charts({ retiredTeams: ['search', 'search'] })))
       .toBe('invalid retiredTeams[1] "search": must be in retiredTeams once: retiredTeams[0] retires it already; remove one of them');
   });
+
+  test('refuses an invalid name given twice as an invalid name, at its first place, before the name twice', () => {
+    // removing one of the two places would leave the name refused all the same: the rule it breaks comes first, where
+    // the setting gives it first, as each entry's refusal comes in the settings' order
+    const rule = 'must be a team name: at most 40 lower-case letters, digits and "-", starting and ending with a letter or digit (it prefixes ' +
+      'the team\'s namespaces, robots, secrets and runner policies)';
+    expect(refusal(() => charts({ teams: [{ name: 'search', repos: ['example/search'] }, { name: 'Pay', repos: ['example/pay'] }], retiredTeams: ['Pay'] })))
+      .toBe(`invalid teams[1].name "Pay": ${rule} (team "Pay")`);
+    expect(refusal(() => charts({ retiredTeams: ['search', 'Pay', { name: 'Pay', repos: ['example/pay'] }] })))
+      .toBe(`invalid retiredTeams[1] "Pay": ${rule}`);
+    expect(refusal(() => charts({ retiredTeams: [{ name: 'Pay', repos: ['example/pay'] }, 'Pay'] })))
+      .toBe(`invalid retiredTeams[0].name "Pay": ${rule}`);
+    // on Woodpecker, the engine's limit, as addTeam gives it
+    expect(refusal(() => charts({ ciEngine: CiEngineKind.WOODPECKER, teams: [{ name: 'Pay', repos: ['example/pay'] }], retiredTeams: ['Pay'] })))
+      .toBe('invalid teams[0].name "Pay": must be a team name: at most 25 lower-case letters, digits and "-", starting and ending with a letter or ' +
+        'digit (it prefixes the team\'s namespaces, robots, secrets and runner policies, and names its woodpecker route\'s agents) (team "Pay")');
+  });
 });
 
 /** The JSON configurations of Harbor's configuration Jobs (not their script): projects, robots and the robots they retire. */
