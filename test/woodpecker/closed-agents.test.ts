@@ -224,6 +224,38 @@ test('a team without events or branches, retired with repos alone where the prev
   }
 });
 
+// The upgrade's common case: a team without events or branches, retired with its repos alone by an earlier version in
+// a synth that found its agents. That version's list names them exactly as a blind call's would (the default events,
+// every branch), so this version cannot tell it checked: it warns until the call gives the default events, and keeps
+// the names refused throughout.
+test('a team retired with repos alone by an earlier version that found its agents warns after the upgrade until given the default events', () => {
+  const s = stack();
+  try {
+    const { agents } = s.run((p) => p.teams.addTeam({ name: 'web', repos: ['acme/web'] }));
+    const dist = path.join(s.dir, 'dist');
+    expect(count(s.run((p) => p.teams.retireTeam('web', { repos: ['acme/web'] })).stderr, UNCHECKED)).toBe(0);
+    // the mark as 0123a94 wrote it at that synth (the same lines, checked in a worktree of it, under its owner)
+    const file = path.join(dist, '.dockyard-output');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/"woodpecker-checked-closed-agents /g, '"woodpecker-closed-agents '));
+    const earlier = markLines(dist, 'woodpecker-closed-agents');
+    expect(earlier).toHaveLength(5);
+    for (let i = 0; i < 2; i++) {
+      const upgraded = s.run((p) => p.teams.retireTeam('web', { repos: ['acme/web'] }));
+      expect(count(upgraded.stderr, UNCHECKED)).toBe(1);
+      expect(upgraded.refused).toEqual(agents);
+      expect(markLines(dist, 'woodpecker-closed-agents')).toEqual(earlier);
+    }
+    // the default events, given, say the team had neither: no warning, and the names move to the checked list
+    const given = s.run((p) => p.teams.retireTeam('web', { repos: ['acme/web'], events: [PUSH, TAG, PROMOTE, ROLLBACK, CRON, CUSTOM] }));
+    expect(count(given.stderr, UNCHECKED) + count(given.stderr, MISSED)).toBe(0);
+    expect(given.refused).toEqual(agents);
+    expect(markLines(dist, 'woodpecker-closed-agents')).toEqual([]);
+    expect(markLines(dist, 'woodpecker-checked-closed-agents')).toEqual(earlier.map((l) => l.replace('"woodpecker-closed-agents ', '"woodpecker-checked-closed-agents ')));
+  } finally {
+    s.done();
+  }
+});
+
 test('retireTeam without repos closes the agents the previous output holds, and warns only when there are none', () => {
   const s = stack();
   try {
