@@ -5,6 +5,7 @@ import {
   ImageRelocation, Images, IngressTls, Namespace, ICiEngine, NetworkPeer, NodeMirrorFiles, Postgres, ProxyUpstream,
   PullSecret, RepositoryPipelines, Redis, RegistryCredential, RobotPermission, Secret, SecretValue, TemplateEscape, UpstreamCredentials,
 } from '../../lib';
+import { postgresUrl } from '../../lib/postgres/datasource';
 import { ciEngine, ciEngineFacts } from '../shared/ci-engine';
 import { mirrorHost } from '../shared/image-mirror';
 import { DefaultStackConfig } from './config';
@@ -113,8 +114,7 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
     events: DEMO_EVENTS.deploy,
     values: {
       password: SecretValue.copyOf(demoDb.password),
-      url: SecretValue.template(`postgres://${demoDb.user}:{password}@${demoDb.host}:${demoDb.port}/${demoDb.databaseName}?sslmode=disable`,
-        { password: demoDb.password }, { escape: TemplateEscape.URL }),
+      url: SecretValue.template(postgresUrl(demoDb, undefined, '{password}'), { password: demoDb.password }, { escape: TemplateEscape.URL }),
     },
   });
   const deployer = new DeployAccess(chart, 'DemoDeploy', { namespace: NAMESPACES.app, serviceAccountNamespace: NAMESPACES.deploys });

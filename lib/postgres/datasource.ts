@@ -21,9 +21,18 @@ import { LIB_PQ_SCRAM_PASSWORD_RULE } from './scram-password';
  * the user info, the path and the query). `sslmode` is always set because lib/pq defaults to `require`, libpq to
  * `prefer` (lib/pq v1.12.3 `connector.go:304-309`).
  *
+ * Servers get their password apart (`bindDatasource`). `passwordPlaceholder`, e.g. `{password}`, is for a URL that
+ * is the value of a `SecretValue.template` with `TemplateEscape.URL` (an app's pipeline Secret): it becomes the user
+ * info's password, and the template percent-encodes the value that replaces it.
+ *
  * @internal
  */
-export function postgresUrl(database: IPostgresDatabase, sslRootCert?: string): string {
+export function postgresUrl(database: IPostgresDatabase, sslRootCert?: string, passwordPlaceholder?: string): string {
+  // a placeholder is the one text not escaped here: the template escapes the value that replaces it
+  if (passwordPlaceholder !== undefined && !/^\{[A-Za-z0-9_]+\}$/.test(passwordPlaceholder)) {
+    invalid('passwordPlaceholder', passwordPlaceholder, 'must be a SecretValue.template placeholder: "{" letters, digits or "_" "}"');
+  }
+  const password = passwordPlaceholder === undefined ? '' : `:${passwordPlaceholder}`;
   // Go's net/url allows percent-encoding in a host only for non-ASCII bytes, so a host is checked, not escaped
   const host = checkHost('database.host', database.host);
   const port = checkPort('database.port', database.port);
@@ -31,7 +40,7 @@ export function postgresUrl(database: IPostgresDatabase, sslRootCert?: string): 
   if (sslRootCert !== undefined) {
     query.push(`sslrootcert=${encodeURIComponent(sslRootCert)}`);
   }
-  return `postgres://${encodeURIComponent(database.user)}@${isIPv6(host) ? `[${host}]` : host}:${port}/${encodeURIComponent(database.databaseName)}?${query.join('&')}`;
+  return `postgres://${encodeURIComponent(database.user)}${password}@${isIPv6(host) ? `[${host}]` : host}:${port}/${encodeURIComponent(database.databaseName)}?${query.join('&')}`;
 }
 
 /** What a server's pod needs beside its environment to reach its database: its CA bundle's mount, if any. @internal */

@@ -93,6 +93,15 @@ describe('postgresUrl', () => {
       .toBe('postgres://a%40b%3Ac@db.example.com:5432/d%2Fb%3Fx?sslmode=require%26x%3D%24(Y)');
   });
 
+  test('puts a template placeholder, and nothing else, in the user info as the password', () => {
+    // an app's pipeline Secret: SecretValue.template with TemplateEscape.URL escapes what replaces {password}
+    expect(postgresUrl(database({ host: 'fd00::1', user: 'a@b' }), undefined, '{password}'))
+      .toBe('postgres://a%40b:{password}@[fd00::1]:5432/app?sslmode=require');
+    expect(thrown(() => postgresUrl(database(), undefined, 'hunter2@x')).message)
+      .toBe('invalid passwordPlaceholder "hunter2@x": must be a SecretValue.template placeholder: "{" letters, digits or "_" "}"');
+    expect(thrown(() => postgresUrl(database(), undefined, '{a}{b}')).message).toMatch(/^invalid passwordPlaceholder "\{a\}\{b\}": /);
+  });
+
   test('refuses, in one line, a host a URL cannot carry and a bad port', () => {
     // Go's net/url refuses percent-encoded ASCII in a host, so it cannot be escaped
     expect(thrown(() => postgresUrl(database({ host: 'db$(PGPASSWORD).example.com' }))).message)
