@@ -17,6 +17,16 @@ import { invalid } from './validation';
  */
 
 /**
+ * Whether `name` is an environment variable name Dockyard writes: a C identifier, a letter or "_" then letters,
+ * digits and "_", which every shell and both CI engines read back as one variable, and `$(NAME)` expansion too.
+ *
+ * @internal
+ */
+export function isEnvVarName(name: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
+}
+
+/**
  * Escape `text` so that Kubernetes' `$(NAME)` expansion reads it back exactly: every `$` is doubled.
  *
  * Upstream: k8s.io/kubernetes third_party/forked/golang/expansion/expand.go, where `$$` expands to `$`. Doubling every
@@ -130,7 +140,7 @@ export class EnvVars {
   }
 
   private add(v: k8s.EnvVar): void {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v.name)) {
+    if (!isEnvVarName(v.name)) {
       invalid('env name', v.name, 'must be a C identifier');
     }
     if (this.vars.has(v.name)) {

@@ -233,6 +233,8 @@ const INPUT_MISTAKES: [string, () => unknown, string][] = [
   // pipeline/frontend/metadata/environment.go:95; the names both engines set are tested below (ENGINE_STEP_ENV)
   ['an env name the engines reserve', () => Step.run('test', { image: IMAGES.go, commands: ['true'], env: { CI_COMMIT_SHA: 'x' } }),
     'invalid env "CI_COMMIT_SHA": must not start with CI_: both engines set such variables in every step'],
+  ['an env name that is not a C identifier', () => Step.run('test', { image: IMAGES.go, commands: ['true'], env: { '1-X': 'x' } }),
+    'invalid env "1-X": must be an environment variable name: a letter or "_", then letters, digits and "_"'],
   ['a variable both plain and secret', () => Step.run('test', {
     image: IMAGES.go, commands: ['true'], env: { URL: 'x' }, secrets: { URL: SecretRef.of('demo-database', 'url') },
   }), 'invalid secrets ["URL"]: must not repeat "URL", which env sets too'],

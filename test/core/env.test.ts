@@ -101,6 +101,14 @@ describe('escapeEnvLiteral and EnvVars.value', () => {
     }), RUNS);
   });
 
+  test('refuses, in one line, a name that is not a C identifier, and a name given twice', () => {
+    const env = new EnvVars('ci');
+    env.value('_A1', 'x');
+    expect(() => env.value('A-B', 'x')).toThrow(/^invalid env name "A-B": must be a C identifier$/);
+    expect(() => env.value('1A', 'x')).toThrow(/^invalid env name "1A": must be a C identifier$/);
+    expect(() => env.value('_A1', 'y')).toThrow(/^invalid env name "_A1": must be defined once$/);
+  });
+
   test('a value that mentions an undefined variable is a literal, not an error', () => {
     const env = new EnvVars('ci');
     env.value('X', 'before $(LATER)');

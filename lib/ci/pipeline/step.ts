@@ -1,4 +1,5 @@
 import { checkDnsLabel, checkList, checkUniqueList, describeValue, Image, invalid } from '../../core';
+import { isEnvVarName } from '../../core/env';
 import { compare } from '../../core/text';
 import { checkEvents, PipelineEvent } from '../events';
 import { ImageBuilder, ImageTag } from './image-builder';
@@ -96,7 +97,6 @@ export interface BuildImageStepProps {
 /** The variable `Step.buildImage` passes the Docker config JSON in. */
 export const DOCKER_CONFIG_VARIABLE = 'DOCKER_CONFIG_JSON';
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /**
  * What the engines set in every commands step, which a step's own variable would shadow, and why: `CI_*` both
  * (drone/runner-go v1.12.0 environ/environ.go; woodpecker v3.17.0 pipeline/frontend/metadata/environment.go), `DRONE_*`
@@ -241,7 +241,7 @@ function checkCommands(commands: readonly string[]): readonly string[] {
 }
 
 function checkEnvName(prop: string, name: string): void {
-  if (!ENV_NAME.test(name)) {
+  if (!isEnvVarName(name)) {
     invalid(prop, name, 'must be an environment variable name: a letter or "_", then letters, digits and "_"');
   }
   const upper = name.toUpperCase();
