@@ -1,6 +1,6 @@
 import * as digitalocean from '@pulumi/digitalocean';
 import * as pulumi from '@pulumi/pulumi';
-import { checkInteger, describeValue, invalid, missing } from '../../core/validation';
+import { checkDnsLabel, checkInteger, describeValue, invalid, missing } from '../../core/validation';
 import { printWarning } from '../../core/warn';
 import { DOCR_REGISTRY } from '../../registry/credential';
 import { checkRegistryRegion } from './container-registry-regions';
@@ -84,9 +84,7 @@ export class ContainerRegistry extends pulumi.ComponentResource {
     if (!DOCR_TIERS.includes(tier)) {
       invalid('subscriptionTier', tier, `must be one of ${DOCR_TIERS.join(', ')}`);
     }
-    if (args.registryName !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(args.registryName)) {
-      invalid('registryName', args.registryName, 'must be at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit');
-    }
+    if (args.registryName !== undefined) checkDnsLabel('registryName', args.registryName);
     if (args.region !== undefined) checkRegistryRegion('region', args.region);
     if (!create && args.registryName === undefined) {
       missing('registryName', 'is required when createRegistry is false');

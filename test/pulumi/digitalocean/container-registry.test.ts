@@ -70,7 +70,9 @@ describe('ContainerRegistry', () => {
   test.each<[string, Module.ContainerRegistryArgs, string]>([
     ['an unknown tier', { subscriptionTier: 'enterprise' }, 'invalid subscriptionTier "enterprise": must be one of starter, basic, professional'],
     ['an existing registry without its name', { createRegistry: false }, 'missing registryName: is required when createRegistry is false'],
-    ['a bad registry name', { registryName: 'My_Registry' }, 'invalid registryName "My_Registry"'],
+    ['a bad registry name', { registryName: 'My_Registry' }, 'invalid registryName "My_Registry": must be a DNS-1123 label: at most 63 ' +
+      'lower-case letters, digits and "-", starting and ending with a letter or digit'],
+    ['a 64-character registry name', { registryName: 'r'.repeat(64) }, `invalid registryName "${'r'.repeat(64)}": must be a DNS-1123 label: `],
     ['a zero expiry', { expirySeconds: 0 }, 'invalid expirySeconds 0: must be an integer from 1 to 1576799999'],
     ['a too long expiry', { expirySeconds: 1576800000 }, 'invalid expirySeconds 1576800000'],
     // Spaces is in tor1, the registry isn't (DOCR_REGIONS)
