@@ -1,5 +1,6 @@
 import * as digitalocean from '@pulumi/digitalocean';
 import * as pulumi from '@pulumi/pulumi';
+import { spacesEndpoint } from '../../core/bucket';
 import { checkInteger, invalid } from '../../core/validation';
 import { protectsData } from './data-protection';
 import { checkSpacesBucketName, checkSpacesRegion } from './spaces-rules';
@@ -122,7 +123,7 @@ export class SpacesBucket extends pulumi.ComponentResource {
 
     this.bucket = bucket.name;
     this.region = args.region;
-    this.endpoint = `https://${args.region}.digitaloceanspaces.com`;
+    this.endpoint = spacesEndpoint('region', args.region);
     // only `secretKey` is secret in the provider; an access key id is still a credential to keep out of logs and of
     // what reads this component's outputs. The state holds it in clear all the same, Pulumi never encrypting a
     // resource id: the key's id is its access key (terraform-provider-digitalocean 401992a

@@ -1,5 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
+import { spacesEndpoint } from '../../../lib/core/bucket';
 import type * as Module from '../../../lib/pulumi/digitalocean/spaces';
+import { SPACES_REGIONS } from '../../../lib/pulumi/digitalocean/spaces-rules';
 import { expectParent, get, one, options, recordParent, registered, settled, setup, T } from './harness';
 
 let m: typeof Module;
@@ -11,6 +13,12 @@ beforeAll(async () => {
 });
 
 describe('SpacesBucket', () => {
+  test('its endpoint is core\'s spacesEndpoint, which takes every region a SpacesBucket accepts', () => {
+    for (const region of SPACES_REGIONS) {
+      expect(spacesEndpoint('region', region)).toBe(`https://${region}.digitaloceanspaces.com`);
+    }
+  });
+
   test('a private bucket that aborts incomplete uploads after 1 day, and a readwrite key for it only', async () => {
     const store = new m.SpacesBucket('store', { region: 'fra1' }, { transformations: [recordParent] });
     expect(await get(store.bucket)).toBe('store-bucket-a1b2c3');
