@@ -5,6 +5,7 @@ import {
 } from '../../lib';
 import { MAX_OUTPUT_SHARDS } from '../../lib/core/output-shards';
 import { isInside } from '../../lib/core/paths';
+import { readTrueOrFalse } from '../../lib/core/validation';
 import { CI_ENGINES, checkCiEngine } from '../shared/ci-engine';
 import { checkCloneUser, checkGitAuthPublicRepos, cloneUserRule, unreadCloneTokenWarning } from '../shared/clone-login';
 import { checkDockerHubUser, checkMirrorUserName, dockerHubUserRule, MIRROR_USER_RULE, unreadDockerHubTokenWarning } from '../shared/image-mirror';
@@ -458,14 +459,6 @@ function warnOtherIngressClass(env: NodeJS.ProcessEnv, warn: (message: string) =
 }
 
 /** `DOCKYARD_FINISHED_JOBS`: "keep", or the seconds after which a finished Job is deleted, written plainly. */
-/** A switch written `true` or `false`, exactly: a security setting is never read from a guess such as "yes" or "1". */
-function checkTrueOrFalse(name: string, value: string): boolean {
-  if (value !== 'true' && value !== 'false') {
-    invalid(name, value, `must be ${GIT_AUTH_PUBLIC_REPOS}`);
-  }
-  return value === 'true';
-}
-
 function checkFinishedJobs(value: string): FinishedJobs {
   if (value === 'keep') {
     return FinishedJobs.keep();
@@ -526,7 +519,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: Load
   const gitServer = checkGitServer('DOCKYARD_GIT_SERVER', env.DOCKYARD_GIT_SERVER, provider, 'DOCKYARD_GIT_PROVIDER');
   const apiServer = env.DOCKYARD_API_SERVER === undefined ? undefined : ApiServerEndpoint.fromUrl(env.DOCKYARD_API_SERVER, 'DOCKYARD_API_SERVER');
   const gitAuthPublicRepos = env.DOCKYARD_GIT_AUTH_PUBLIC_REPOS === undefined ? undefined
-    : checkTrueOrFalse('DOCKYARD_GIT_AUTH_PUBLIC_REPOS', env.DOCKYARD_GIT_AUTH_PUBLIC_REPOS);
+    : readTrueOrFalse('DOCKYARD_GIT_AUTH_PUBLIC_REPOS', env.DOCKYARD_GIT_AUTH_PUBLIC_REPOS, GIT_AUTH_PUBLIC_REPOS);
   checkGitAuthPublicRepos({ setting: 'DOCKYARD_GIT_AUTH_PUBLIC_REPOS', user: 'DOCKYARD_CLONE_USER', engine: 'DOCKYARD_CI' },
     { authenticate: gitAuthPublicRepos === true, user: env.DOCKYARD_CLONE_USER !== undefined, engine: ci });
   return {

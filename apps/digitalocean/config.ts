@@ -12,6 +12,7 @@ import { checkSpacesBucketName, checkSpacesRegion } from '../../lib/pulumi/digit
 // a bad setting prints as its one line under Pulumi, even where these settings are read alone
 import '../../lib/pulumi/run-errors';
 import { editDistance } from '../../lib/core/text';
+import { readTrueOrFalse } from '../../lib/core/validation';
 import { checkTeamRoute } from '../../lib/team/team-route';
 import { checkRouteBranches } from '../../lib/woodpecker/route-branches';
 import { checkCiEngine } from '../shared/ci-engine';
@@ -281,13 +282,13 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
   }
   // the Spaces bucket, the cluster and the databases all live in `region`, and a registry too when there is one
   const region = checkSpacesRegion('region', value('region', DIGITALOCEAN_EXAMPLE.region)!);
-  const containerRegistry = flag('containerRegistry', value('containerRegistry', false));
+  const containerRegistry = readTrueOrFalse('containerRegistry', value('containerRegistry', false));
   if (containerRegistry) checkRegistryRegion('region', region);
   const gitProvider = checkGitProviderKind('gitProvider', value('gitProvider', GitProviderKind.GITHUB)!);
   const ciEngine = checkCiEngine('ciEngine', value('ciEngine', DIGITALOCEAN_EXAMPLE.ciEngine)!);
   const domain = checkDnsSubdomain('domain', required('domain'));
   const acmeEmail = value('acmeEmail');
-  const installIngress = flag('installIngress', value('installIngress', acmeEmail !== undefined));
+  const installIngress = readTrueOrFalse('installIngress', value('installIngress', acmeEmail !== undefined));
   if (installIngress && acmeEmail === undefined) {
     missing('acmeEmail', 'must be set when installIngress is on: pulumi config set acmeEmail <address>');
   }
@@ -317,7 +318,7 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
   const imageDigests = value('imageDigests') === undefined ? undefined : ImageDigests.fromFile(value('imageDigests')!, 'imageDigests');
   const caBundle = value('caBundle') === undefined ? undefined : TrustBundle.fromFile(value('caBundle')!, 'caBundle');
   const cloneUser = value('cloneUser') === undefined ? undefined : checkCloneUser('cloneUser', value('cloneUser')!, 'ciEngine', ciEngine);
-  const gitAuthPublicRepos = flag('gitAuthPublicRepos', value('gitAuthPublicRepos', false));
+  const gitAuthPublicRepos = readTrueOrFalse('gitAuthPublicRepos', value('gitAuthPublicRepos', false));
   checkGitAuthPublicRepos({ setting: 'gitAuthPublicRepos', user: 'cloneUser', engine: 'ciEngine' },
     { authenticate: gitAuthPublicRepos, user: cloneUser !== undefined, engine: ciEngine });
   const gitServer = checkGitServer('gitServer', value('gitServer'), gitProvider, 'gitProvider');
@@ -352,8 +353,8 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
     admin: checkGitAccountOf('admin', required('admin'), gitProvider, 'user'),
     installIngress,
     acmeEmail,
-    acmeStaging: flag('acmeStaging', value('acmeStaging', false)),
-    dnsRecords: flag('dnsRecords', value('dnsRecords', false)),
+    acmeStaging: readTrueOrFalse('acmeStaging', value('acmeStaging', false)),
+    dnsRecords: readTrueOrFalse('dnsRecords', value('dnsRecords', false)),
     dnsDomain,
     imageMirror,
     imageMirrorUser,
@@ -533,10 +534,7 @@ function readTeams(text: string | undefined, ciEngine: CiEngineKind): DigitalOce
       if (n !== undefined && typeof n !== 'number') invalid(`${at}.${key}`, v, 'must be a whole number');
       return n as number | undefined;
     };
-    const dedicated = entries.dedicatedRunner;
-    if (dedicated !== undefined && ![true, false, 'true', 'false'].includes(dedicated as any)) {
-      invalid(`${at}.dedicatedRunner`, dedicated, 'must be true or false');
-    }
+    const dedicated = entries.dedicatedRunner === undefined ? undefined : readTrueOrFalse(`${at}.dedicatedRunner`, entries.dedicatedRunner);
     return {
       name,
       repos: stringList(`${at}.repos`, entries.repos),
@@ -545,7 +543,7 @@ function readTeams(text: string | undefined, ciEngine: CiEngineKind): DigitalOce
       ...(text('pullRequestNamespace') === undefined ? {} : { pullRequestNamespace: text('pullRequestNamespace') }),
       ...(quota === undefined ? {} : { quota: quotaOf(quota as Record<string, unknown>) }),
       ...(number('registryQuotaGiB') === undefined ? {} : { registryQuotaGiB: number('registryQuotaGiB') }),
-      ...(dedicated === undefined ? {} : { dedicatedRunner: dedicated === true || dedicated === 'true' }),
+      ...(dedicated === undefined ? {} : { dedicatedRunner: dedicated }),
       ...readTeamRoute(at, entries, ciEngine),
     };
   });
@@ -556,10 +554,3 @@ function quotaOf(quota: Record<string, unknown>): DigitalOceanTeam['quota'] {
   return Object.fromEntries(Object.entries(quota).map(([k, v]) => [k, ['cpu', 'memory', 'storage'].includes(k) && typeof v === 'number' ? String(v) : v]));
 }
 
-/** A boolean setting: `true` or `false`. */
-function flag(key: keyof DigitalOceanSettings, text: string | undefined): boolean {
-  if (text !== 'true' && text !== 'false') {
-    invalid(key, text, 'must be true or false');
-  }
-  return text === 'true';
-}

@@ -826,6 +826,21 @@ export function checkBoolean(prop: string, value: boolean): boolean {
   return value;
 }
 
+/**
+ * Read a switch from a setting, a `DOCKYARD_*` variable or a Pulumi config value: the text `true` or `false`, or the
+ * JSON boolean `pulumi config set --path` stores inside an object, exactly. Anything else, say "yes" or "1", fails
+ * naming `prop`: a security setting is never read from a guess. `rule` is what the refusal says is allowed, for a
+ * setting whose value has a further condition.
+ *
+ * @internal
+ */
+export function readTrueOrFalse(prop: string, value: unknown, rule: string = 'true or false'): boolean {
+  if (value !== 'true' && value !== 'false' && value !== true && value !== false) {
+    invalid(prop, value, `must be ${rule}`);
+  }
+  return value === 'true' || value === true;
+}
+
 /** Check an OAuth client ID (`DRONE_<PROVIDER>_CLIENT_ID`). It is not a secret, so it is shown in errors. */
 export function checkOAuthClientId(prop: string, value: string): string {
   if (typeof value !== 'string' || !OAUTH_CLIENT_ID.test(value)) {
