@@ -1,9 +1,10 @@
-import { createHash, createHmac, generateKeyPairSync, randomBytes } from 'crypto';
+import { createHmac, generateKeyPairSync, randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { IConstruct } from 'constructs';
 import { Chart } from 'cdk8s';
 import { DigestSource, withDigests } from './checksum';
+import { sha256 } from './hash';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './labels';
 import { ObjectNames } from './object-names';
 import { checkObjectSizes } from './object-size';
@@ -458,7 +459,7 @@ export class LocalSecretStore {
     };
     /** The kept value at `stateKey` if it was made from `from` and still reads, else a new one from `make`. */
     const derive = (value: SecretValue, stateKey: string, from: unknown[], make: () => string): string => {
-      const fingerprint = createHash('sha256').update(JSON.stringify(from)).digest('hex');
+      const fingerprint = sha256(JSON.stringify(from));
       if (values[stateKey] === undefined || values[`${stateKey}#inputs`] !== fingerprint || derivedMisfit(value, values[stateKey]) !== undefined) {
         values[stateKey] = make();
         values[`${stateKey}#inputs`] = fingerprint;

@@ -1,10 +1,10 @@
-import { createHash } from 'crypto';
 import { Construct } from 'constructs';
 import {
   checkRequiredObject, checkBoolean, checkDnsSubdomain, checkInteger, checkStorageClassName, checkUniqueList, Image, Images, invalid, NetworkPeer, parseQuantity, Resources,
 } from '../core';
 import { checkStatefulSetName, statefulSet } from '../core/deployment';
 import { EnvVars } from '../core/env';
+import { sha256 } from '../core/hash';
 import { kube } from '../core/k8s';
 import type { k8s } from '../core/k8s';
 import { PodFirewall } from '../core/network';
@@ -341,7 +341,7 @@ export class WoodpeckerAgent extends Construct {
     }
     // the pods also say which server they serve, for its NetworkPolicy to admit its own agents by one rule (a pod
     // label, not a selector's: a StatefulSet's selector cannot change)
-    const serverLabel = { [WoodpeckerAgent.SERVER_LABEL]: createHash('sha256').update(props.server.grpcAddress).digest('hex').slice(0, 16) };
+    const serverLabel = { [WoodpeckerAgent.SERVER_LABEL]: sha256(props.server.grpcAddress).slice(0, 16) };
     statefulSet(this, 'Resource', {
       name, namespace, labels: { ...labels, ...serverLabel }, selector,
       // the image the step pods run, for image lists and mirroring
