@@ -1,6 +1,6 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkDnsLabel, checkUniqueList, componentLabels, Images, invalid, ISecret, namespaceOf } from '../core';
+import { checkDnsLabel, checkUniqueList, componentLabels, Images, invalid, isDnsSubdomain, ISecret, namespaceOf } from '../core';
 import { kube } from '../core/k8s';
 import { PullAccess } from '../core/pull-access';
 import { isWildcard, NamespacedAccess, PolicyRule, serviceAccountSubject } from '../core/rbac';
@@ -64,8 +64,9 @@ export class DeployPermission {
     if (isWildcard('apiGroups', apiGroup)) {
       invalid('apiGroup', apiGroup, 'must name one API group ("" for the core group): a wildcard grants every group, RBAC\'s included');
     }
-    // RBAC compares API groups as the API spells them, lower case: `Apps` grants nothing
-    if (typeof apiGroup !== 'string' || !/^([a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)?$/.test(apiGroup)) {
+    // RBAC compares API groups as the API spells them, lower case: `Apps` grants nothing; every group but the core
+    // one ("") is a DNS-1123 subdomain, labels of at most 63 characters, 253 in all
+    if (apiGroup !== '' && !isDnsSubdomain(apiGroup)) {
       invalid('apiGroup', apiGroup, 'must be an API group as the API names it, in lower case, e.g. "apps" or "networking.k8s.io" ("" for the core group)');
     }
     checkUniqueList('resources', resources);

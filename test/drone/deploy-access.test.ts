@@ -162,6 +162,20 @@ describe('DeployAccess', () => {
     expect(() => DeployPermission.read('', [42 as any])).toThrow('must not include 42: a resource is named by a string, e.g. "deployments"');
   });
 
+  // an API group is a DNS-1123 subdomain (apimachinery IsDNS1123Subdomain): labels of at most 63 characters, 253 in all
+  test('refuses an API group longer than a DNS subdomain, and keeps "" for the core group', () => {
+    const label = 'a'.repeat(63);
+    const group = [label, label, label, 'a'.repeat(61)].join('.');
+    expect(group.length).toBe(253);
+    expect(DeployPermission.read(group, ['widgets']).apiGroup).toBe(group);
+    expect(DeployPermission.read('', ['pods']).apiGroup).toBe('');
+    expect(() => DeployPermission.read(`${group}a`, ['widgets'])).toThrow(/^invalid apiGroup "a{63}\.…" \(254 characters\): must be an API group /);
+    expect(() => DeployPermission.read(`${'a'.repeat(64)}.example.com`, ['widgets'])).toThrow(
+      `invalid apiGroup "${'a'.repeat(64)}.example.com": must be an API group as the API names it, in lower case, e.g. "apps" or "networking.k8s.io" ("" for the core group)`);
+    expect(() => DeployPermission.read('apps.', ['deployments'])).toThrow(/^invalid apiGroup "apps\.": /);
+    expect(() => DeployPermission.read(7 as any, ['deployments'])).toThrow(/^invalid apiGroup 7: /);
+  });
+
   test('the default permissions grant none of the refused resources', () => {
     const granted = DeployAccess.DEFAULT_PERMISSIONS.flatMap((p) => p.resources.map((r) => `${p.apiGroup}/${r}`));
     expect(granted).toEqual(expect.arrayContaining(['apps/deployments', '/services', '/pods/log']));
