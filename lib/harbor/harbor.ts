@@ -207,8 +207,10 @@ export interface HarborProps {
   readonly trivyStorageSize?: string;
   /**
    * Where Trivy downloads its vulnerability database, an OCI artifact, in order of preference
-   * (`SCANNER_TRIVY_DB_REPOSITORY`), e.g. `["registry.example.com/mirror/aquasec/trivy-db:2"]`. Not needed for an
-   * image mirror: the default follows Harbor's image relocation (below).
+   * (`SCANNER_TRIVY_DB_REPOSITORY`), e.g. `["registry.example.com/mirror/aquasec/trivy-db:2"]`: each
+   * `[host[:port]/]path[:tag]` as Trivy reads it, without a host Docker Hub's (`aquasec/trivy-db`), and without a tag
+   * tagged by Trivy with the database's schema version. Not needed for an image mirror: the default follows Harbor's
+   * image relocation (below).
    *
    * @default - mirror.gcr.io/aquasec/trivy-db, then ghcr.io/aquasecurity/trivy-db; where Harbor's images are
    * relocated (`Images.relocateAll(app, ImageRelocation.registry(mirror))`), `<mirror>/aquasec/trivy-db:2` alone,

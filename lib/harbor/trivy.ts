@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { checkUniqueList, Image, Images, invalid, parseQuantity, Resources } from '../core';
 import { EnvVars } from '../core/env';
 import { Placement } from '../core/placement';
+import { isHostname, isImageTag, isRepositoryPathComponent } from '../core/validation';
 import { httpGet, probesOf } from '../core/pod';
 import { defineComponent, harborImage, HarborContext, REDIS_DB, redisEnv, resourcesOr, trustMounts } from './context';
 
@@ -53,15 +54,46 @@ function databaseRepositories(scope: Construct, given: readonly string[] | undef
   return resolved.reference !== primary(source).reference ? resolved.reference : source.repositories.join(',');
 }
 
-/** An OCI repository, optionally with a tag: `host[:port]/path[:tag]`, no scheme, no digest, no comma. */
-const OCI_REPOSITORY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/;
+/**
+ * Whether `value` is a database repository Trivy reads and a registry can serve: `[host[:port]/]path[:tag]`, no
+ * scheme, no digest. Trivy (v0.70.0, Harbor v2.15.1's adapter v0.36.0) parses each one with go-containerregistry's
+ * `name.ParseReference` (trivy `pkg/flag/db_flags.go:176-192` `parseRepository`; go-containerregistry v0.21.2,
+ * trivy's go.mod), whose splits this follows:
+ *
+ * - the tag is what follows the last ":" unless a "/" does (`pkg/name/tag.go` `NewTag`); none, Trivy adds the
+ *   database's schema version;
+ * - the first "/"-part is the registry only if it holds a "." or a ":" (`pkg/name/repository.go` `NewRepository`):
+ *   `aquasec/trivy-db` and `trivy-db` are Docker Hub's, and so is `localhost/trivy-db`, refused below;
+ * - the path is 2 to 255 characters (`checkRepository`).
+ *
+ * go-containerregistry checks only the characters of a path (`repositoryChars`) and of a tag, and takes any URI
+ * authority as a registry (`registry.go` `checkRegistry`: `https:` too), so within that the path is distribution's
+ * grammar (`PATH_COMPONENT_SOURCE`: `web__api`, `web--api`), the tag `isImageTag`, and the host a DNS name or IPv4
+ * address with an optional port (`isHostname`), which a registry that stores and serves them holds to.
+ */
+function isTrivyRepository(value: unknown): boolean {
+  if (typeof value !== 'string') {
+    return false;
+  }
+  const colon = value.lastIndexOf(':');
+  const tag = colon >= 0 && !value.slice(colon + 1).includes('/') ? value.slice(colon + 1) : undefined;
+  const name = tag === undefined ? value : value.slice(0, colon);
+  const slash = name.indexOf('/');
+  const first = slash >= 0 ? name.slice(0, slash) : '';
+  const host = /[.:]/.test(first) ? first : undefined;
+  const path = host === undefined ? name : name.slice(slash + 1);
+  return (tag === undefined || isImageTag(tag)) && (host === undefined ? first !== 'localhost' : isHostname(host, { allowPort: true })) &&
+    path.length >= 2 && path.length <= 255 && path.split('/').every(isRepositoryPathComponent);
+}
 
 /** Check a list of database repositories, the value of a comma-separated variable. */
 function checkRepositories(prop: string, value: readonly string[]): readonly string[] {
   checkUniqueList(prop, value, { of: 'OCI repositories' });
   for (const repo of value) {
-    if (typeof repo !== 'string' || !OCI_REPOSITORY.test(repo)) {
-      invalid(prop, repo, 'must be an OCI repository host/path with an optional :tag, such as "registry.example.com/mirror/aquasec/trivy-db:2"');
+    if (!isTrivyRepository(repo)) {
+      invalid(prop, repo, 'must be an OCI repository [host[:port]/]path with an optional :tag, as Trivy reads it, such as ' +
+        '"registry.example.com/mirror/aquasec/trivy-db:2", or "aquasec/trivy-db" on Docker Hub; no scheme, no digest, and ' +
+        '"localhost:<port>/...", not "localhost/...", which Trivy reads as Docker Hub\'s');
     }
   }
   return value;

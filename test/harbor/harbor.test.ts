@@ -1015,7 +1015,8 @@ describe('Harbor validation', () => {
   test.each([
     [{ trivyDbRepositories: ['https://registry.example.com/trivy-db'] }, 'invalid trivyDbRepositories "https://registry.example.com/trivy-db": must be an OCI repository'],
     [{ trivyDbRepositories: ['a.io/x,b.io/y'] }, 'invalid trivyDbRepositories "a.io/x,b.io/y": must be an OCI repository'],
-    [{ trivyJavaDbRepositories: ['trivy-java-db'] }, 'invalid trivyJavaDbRepositories "trivy-java-db": must be an OCI repository'],
+    // Trivy reads localhost/... as Docker Hub's (test/harbor/trivy-repositories.test.ts)
+    [{ trivyJavaDbRepositories: ['localhost/trivy-java-db'] }, 'invalid trivyJavaDbRepositories "localhost/trivy-java-db": must be an OCI repository'],
     [{ trivyDbRepositories: [] }, 'invalid trivyDbRepositories []'],
     // one repository as a string, not a list of one
     [{ trivyDbRepositories: 'a.io/trivy-db:2' as unknown as string[] }, 'invalid trivyDbRepositories "a.io/trivy-db:2": must be a list of OCI repositories'],
