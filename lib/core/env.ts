@@ -22,8 +22,8 @@ import { invalid } from './validation';
  *
  * @internal
  */
-export function isEnvVarName(name: string): boolean {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
+export function isEnvVarName(name: unknown): name is string {
+  return typeof name === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
 }
 
 /**

@@ -3,6 +3,7 @@ import { checkInteger, checkList, checkObject, invalid, withContext } from '../c
 import { checkIdentifier } from './database';
 import { sqlComment } from './sql-comment';
 import { ensureCurrentBash } from '../core/current-jobs';
+import { isEnvVarName } from '../core/env';
 
 /** Options of `renderReconcileSql` and `renderReconcileScript`. */
 export interface ReconcileScriptOptions {
@@ -79,7 +80,7 @@ function checkReconciled(databases: readonly ReconciledDatabase[], adminDatabase
       checkIdentifier('database', d.database);
       checkIdentifier('user', d.user);
       checkInteger('connectionLimit', d.connectionLimit, -1);
-      if (d.passwordEnv !== undefined && (typeof d.passwordEnv !== 'string' || !/^[A-Z_][A-Z0-9_]*$/.test(d.passwordEnv))) {
+      if (d.passwordEnv !== undefined && (!isEnvVarName(d.passwordEnv) || d.passwordEnv !== d.passwordEnv.toUpperCase())) {
         invalid('passwordEnv', d.passwordEnv, 'must be an upper-case C identifier: the name of an environment variable');
       }
     });

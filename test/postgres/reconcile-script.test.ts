@@ -54,6 +54,12 @@ describe('renderReconcileSql and renderReconcileScript refuse what would break o
       .toBe('invalid connectionLimit "1; DROP ROLE postgres": must be an integer of at least -1 (database "drone")');
     expect(refusal([{ ...drone, passwordEnv: 'P1 $(id)' }]))
       .toBe('invalid passwordEnv "P1 $(id)": must be an upper-case C identifier: the name of an environment variable (database "drone")');
+    // a C identifier, but not upper case; and not a string
+    expect(refusal([{ ...drone, passwordEnv: 'Pg_PASSWORD' }]))
+      .toBe('invalid passwordEnv "Pg_PASSWORD": must be an upper-case C identifier: the name of an environment variable (database "drone")');
+    // a list of one name would read as that name to a regular expression
+    expect(refusal([{ ...drone, passwordEnv: ['PG'] as unknown as string }])).toMatch(/^invalid passwordEnv \["PG"\]: must be an upper-case C identifier/);
+    expect(refusal([{ ...drone, passwordEnv: '_PG_PASSWORD_2' }])).toBeUndefined();
     expect(refusal('drone' as unknown as ReconciledDatabase[])).toBe('invalid databases "drone": must be a list of ReconciledDatabase objects');
     expect(refusal([null as unknown as ReconciledDatabase]))
       .toBe('invalid databases null: must hold ReconciledDatabase objects, e.g. { database: "drone", user: "drone", connectionLimit: 10 }');
