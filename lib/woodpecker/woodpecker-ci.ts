@@ -500,7 +500,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
    * and those the previous output holds of it (`recordedRouteAgents`), less any of that name that runs now. Warns,
    * once, of a route whose props miss some of those (they are found only while a synth finds that output), and of one
    * closed without its repositories of which none is found, and of one closed without its events (`unchecked`) of
-   * which none is found. Once per previous output: the server's policy and the mark's list ask for the same. `listed`:
+   * which none is found; none of the three under the DigitalOcean Pulumi program, whose update deletes the agents. Once per previous output: the server's policy and the mark's list ask for the same. `listed`:
    * those the mark lists as closed, which leave out the agents of a route closed unchecked, since a later synth would
    * find them there and take them for the route's own, checked, and say nothing. `earlier`: the agents of closed
    * routes that the mark of an earlier version lists as closed (`earlierClosedAgentsOwner`) and no check lists now.
@@ -515,7 +515,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
   private findRefusedAgents(): { agents: Map<string, string>; listed: Map<string, string>; earlier: Map<string, string> } {
     const current = new Set([this.poolAgent.name, ...this.routeAgents.map((a) => a.agent.name)]);
     // Under the DigitalOcean Pulumi program (`underStackMark`) a route closed without repos, or with repos but no
-    // events, of which nothing is found, is not warned of: its agents are resources of the stack, which the update that
+    // events, of which nothing is found, is not warned of, nor one whose props miss agents found (below): its agents are resources of the stack, which the update that
     // drops them deletes (the StatefulSets leave the ChartDeployment's ConfigGroup), and its mark keeps no object list,
     // so it would find nothing and warn at every run while the retiredTeams entry stays, of agents gone. An update
     // that drops the team but fails on its protected Namespaces fails in the preview `pulumi up` runs first, before any
@@ -552,7 +552,11 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
         earlier.set(n, route);
       });
       if (closed.reposGiven && missed.length > 0) {
-        warnOnce(this, missedAgentsWarning(route, missed));
+        // not under the program either: the update that dropped the team deleted these agents, and the program's mark
+        // is always found, so what the warning guards against (a synth without the previous output) cannot happen;
+        // and an earlier version's list, counted as found there, may hold a blind retirement's names, which no props
+        // of the route name: the warning would come back at every run, unanswerable
+        if (!byStack) warnOnce(this, missedAgentsWarning(route, missed));
       } else if (unchecked) {
         warnOnce(this, closed.unchecked!);
       } else if (!closed.reposGiven && found.length === 0 && unconfirmed.length === 0 && closed.unnamed !== undefined && !byStack) {
