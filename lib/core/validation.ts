@@ -1016,8 +1016,9 @@ export const HARBOR_NAME_RULE = 'lower-case letters and digits, separated by sin
 /**
  * Whether `name` is a name Harbor takes for a project or robot: lower-case letters and digits, single separators, at
  * most 255 (goharbor/harbor c50c7ddd `src/pkg/project/manager.go:59-64,77-85`, `restrictedNameChars` and
- * `projectNameMaxLen`). The one check of that rule, for Harbor's own props and for a Harbor project named to a
- * node mirror or an image relocation.
+ * `projectNameMaxLen`; a robot's name, `src/server/v2.0/handler/robot.go:442-449` `validateName`, has the same
+ * characters and no limit of its own there, and 255 holds it to a project name's). The one check of that rule, for
+ * Harbor's own props and for a Harbor project named to a node mirror or an image relocation.
  */
 export function isHarborName(name: unknown): name is string {
   return typeof name === 'string' && name.length <= 255 && /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(name);

@@ -38,6 +38,9 @@ describe('Trivy database repositories', () => {
     ['registry.example.com//trivy-db', 'an empty path component'],
     ['a.io/x,b.io/y', 'a comma, the list separator'],
     ['registry.example.com:0/trivy-db', 'port 0'],
+    ['registry.example.com:65536/trivy-db', 'a port over 65535'],
+    ['registry..example.com/trivy-db', 'an empty host label'],
+    ['registry-.example.com/trivy-db', 'a host label ending in "-"'],
   ])('refuses %s: %s', (repo) => {
     const message = refusal(repo);
     expect(message?.startsWith(`invalid trivyDbRepositories ${JSON.stringify(repo).slice(0, 40)}`)).toBe(true);
