@@ -116,8 +116,31 @@ export function renderDockerConfig(value: SecretValue, sources: Record<string, s
   });
 }
 
-/** A template placeholder: `{name}`, the name of letters, digits and "_". */
-const PLACEHOLDER = /\{([A-Za-z0-9_]+)\}/g;
+/** A template placeholder: `{name}`, the name of letters, digits and "_"; the one spelling of its grammar. */
+const PLACEHOLDER_SOURCE = '\\{([A-Za-z0-9_]+)\\}';
+const PLACEHOLDER = new RegExp(PLACEHOLDER_SOURCE, 'g');
+const ONE_PLACEHOLDER = new RegExp(`^${PLACEHOLDER_SOURCE}$`);
+const SOME_PLACEHOLDER = new RegExp(PLACEHOLDER_SOURCE);
+
+/**
+ * Whether `text` is one `SecretValue.template` placeholder and nothing else, e.g. `{password}`: the text a URL
+ * builder leaves unescaped where the template escapes the value that replaces it (`postgresUrl`).
+ *
+ * @internal
+ */
+export function isTemplatePlaceholder(text: string): boolean {
+  return ONE_PLACEHOLDER.test(text);
+}
+
+/**
+ * Whether `text` holds a `SecretValue.template` placeholder anywhere, which a template would read as one: literal
+ * text spliced into a template must not (`NodeMirrorFiles`' user names).
+ *
+ * @internal
+ */
+export function holdsTemplatePlaceholder(text: string): boolean {
+  return SOME_PLACEHOLDER.test(text);
+}
 
 /**
  * How `SecretValue.template` escapes each value it substitutes: one rule per sink, chosen for the text the

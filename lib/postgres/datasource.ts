@@ -2,6 +2,7 @@ import { isIPv6 } from 'net';
 import { IConstruct } from 'constructs';
 import { checkHost, checkInteger, checkPort, invalid } from '../core';
 import { EnvVars } from '../core/env';
+import { isTemplatePlaceholder } from '../core/secret';
 import { requireValue } from '../core/value-rules';
 import { CA_FILE, CaCertificateMount, mountCaCertificate } from './ca-certificate';
 import { IPostgresDatabase } from './database';
@@ -29,7 +30,7 @@ import { LIB_PQ_SCRAM_PASSWORD_RULE } from './scram-password';
  */
 export function postgresUrl(database: IPostgresDatabase, sslRootCert?: string, passwordPlaceholder?: string): string {
   // a placeholder is the one text not escaped here: the template escapes the value that replaces it
-  if (passwordPlaceholder !== undefined && !/^\{[A-Za-z0-9_]+\}$/.test(passwordPlaceholder)) {
+  if (passwordPlaceholder !== undefined && !isTemplatePlaceholder(passwordPlaceholder)) {
     invalid('passwordPlaceholder', passwordPlaceholder, 'must be a SecretValue.template placeholder: "{" letters, digits or "_" "}"');
   }
   const password = passwordPlaceholder === undefined ? '' : `:${passwordPlaceholder}`;

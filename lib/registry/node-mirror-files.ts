@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { describePath, describeValue, invalid, invalidPath, invalidSecret, OutputFile, SecretFile, SecretKey, SecretValue, TemplateEscape } from '../core';
 import { checkCertificatePem } from '../core/certificate-pem';
 import { PullAccess } from '../core/pull-access';
+import { holdsTemplatePlaceholder } from '../core/secret';
 import { compare } from '../core/text';
 import { tomlString } from '../core/toml';
 import { RegistryCredential } from './credential';
@@ -80,7 +81,7 @@ export class NodeMirrorFiles extends Construct {
     if (credential) {
       // the login is for the mirror host nodes pull from, keyed by its host[:port] in both files
       // a plain user name is literal text in both files' templates: "{x}" in it would be read as a placeholder
-      if (credential.usernameFrom === undefined && /\{[A-Za-z0-9_]+\}/.test(credential.username!)) {
+      if (credential.usernameFrom === undefined && holdsTemplatePlaceholder(credential.username!)) {
         invalid('credential.username', credential.username, 'must not contain "{name}", which the login files\' templates (registries.local.yaml, ' +
           'dockyard-mirror-auth.local.toml) would read as a placeholder');
       }
