@@ -22,9 +22,14 @@ const WEB = { name: 'web', repos: ['acme/web'], events: [PUSH, CUSTOM], branches
 const MISSED = /Woodpecker route "web" is closed \(retireTeam, closeRoute\) with repos, events or branches that do not name/g;
 const UNNAMED = /retireTeam\("web"\) on Woodpecker names no repos/g;
 
+/** The directories `stack` made, removed after each test, whether it passed or not. */
+const made: string[] = [];
+afterEach(() => made.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
 /** A stack synthesized again and again into one output directory, on one state. */
 function stack() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-closed-agents-'));
+  made.push(dir);
   const run = (build: (p: ReturnType<typeof platform>) => void, outdir = path.join(dir, 'dist')) => {
     let objects: any[] = [];
     const stderr = stderrOf(() => {
@@ -40,7 +45,7 @@ function stack() {
     const agents: string[] = objects.filter((o) => o.kind === 'StatefulSet' && o.metadata.name.startsWith('woodpecker-web-')).map((o) => o.metadata.name).sort();
     return { stderr, refused, agents };
   };
-  return { dir, run, done: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  return { dir, run };
 }
 
 /** Route `deploy` of `repos`, in a build namespace of its own. */
@@ -54,40 +59,32 @@ const count = (text: string, re: RegExp) => (text.match(re) ?? []).length;
 
 test('retireTeam with the team\'s own props closes its agents, and says nothing', () => {
   const s = stack();
-  try {
-    const { agents } = s.run((p) => p.teams.addTeam(WEB));
-    expect(agents).toHaveLength(4);
-    for (let i = 0; i < 2; i++) {
-      const retired = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos, events: WEB.events, branches: WEB.branches }));
-      expect(retired.refused).toEqual(agents);
-      expect(count(retired.stderr, MISSED) + count(retired.stderr, UNNAMED)).toBe(0);
-    }
-  } finally {
-    s.done();
+  const { agents } = s.run((p) => p.teams.addTeam(WEB));
+  expect(agents).toHaveLength(4);
+  for (let i = 0; i < 2; i++) {
+    const retired = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos, events: WEB.events, branches: WEB.branches }));
+    expect(retired.refused).toEqual(agents);
+    expect(count(retired.stderr, MISSED) + count(retired.stderr, UNNAMED)).toBe(0);
   }
 });
 
 test('retireTeam missing the team\'s events and branches still closes its agents, and warns once at each synth', () => {
   const s = stack();
-  try {
-    const { agents } = s.run((p) => p.teams.addTeam(WEB));
-    // the first synth finds them among the previous output's StatefulSets, the next ones in its mark's list
-    for (let i = 0; i < 2; i++) {
-      const retired = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos }));
-      expect(retired.refused).toEqual(expect.arrayContaining(agents));
-      // and the five agents of every event but pull requests, which the props name
-      expect(retired.refused).toHaveLength(9);
-      expect(count(retired.stderr, MISSED)).toBe(1);
-      expect(retired.stderr).toContain(`do not name 4 of its agents ${agents.join(', ')}, which the previous output held`);
-      expect(retired.stderr).toContain('the missed agents\' events: manual, push)');
-    }
-    // a synth without that output warns as before, and closes only what the props name
-    const fresh = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos }), path.join(s.dir, 'other'));
-    expect(fresh.refused.filter((n) => agents.includes(n))).toEqual([]);
-    expect(count(fresh.stderr, MISSED)).toBe(0);
-  } finally {
-    s.done();
+  const { agents } = s.run((p) => p.teams.addTeam(WEB));
+  // the first synth finds them among the previous output's StatefulSets, the next ones in its mark's list
+  for (let i = 0; i < 2; i++) {
+    const retired = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos }));
+    expect(retired.refused).toEqual(expect.arrayContaining(agents));
+    // and the five agents of every event but pull requests, which the props name
+    expect(retired.refused).toHaveLength(9);
+    expect(count(retired.stderr, MISSED)).toBe(1);
+    expect(retired.stderr).toContain(`do not name 4 of its agents ${agents.join(', ')}, which the previous output held`);
+    expect(retired.stderr).toContain('the missed agents\' events: manual, push)');
   }
+  // a synth without that output warns as before, and closes only what the props name
+  const fresh = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos }), path.join(s.dir, 'other'));
+  expect(fresh.refused.filter((n) => agents.includes(n))).toEqual([]);
+  expect(count(fresh.stderr, MISSED)).toBe(0);
 });
 
 // The gap a synth without the previous output left: a team routed by branch, retired with `repos` alone, had its agents
@@ -100,45 +97,41 @@ const UNCHECKED = /retireTeam\("web"\) on Woodpecker gives repos but no events/g
 
 test('retireTeam with repos alone from a synth without the previous output warns, at each such synth, that it cannot check', () => {
   const s = stack();
-  try {
-    const { agents } = s.run((p) => p.teams.addTeam(WEB));
-    const other = path.join(s.dir, 'other');
-    for (let i = 0; i < 2; i++) {
-      // another output directory: no previous output the first time, the next time one written by the blind synth
-      const fresh = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos }), other);
-      // the team's own agents stay admitted: only the default events' agents, on every branch, are refused
-      expect(fresh.refused.filter((n) => agents.includes(n))).toEqual([]);
-      expect(fresh.refused).toHaveLength(5);
-      expect(count(fresh.stderr, UNCHECKED)).toBe(1);
-      expect(fresh.stderr).toContain('dockyard: warning: retireTeam("web") on Woodpecker gives repos but no events, and no previous output ' +
-        'holds an agent of the team to check them against (a first synth, a fresh clone, another output directory): only its repos\' agents ' +
-        'for every event but pull requests, on every branch, are refused the server\'s gRPC port, so if its addTeam had events or branches, ' +
-        'its agents, named after them, stay admitted, taking its pipelines with its deploy identity and Secrets until deleted; pass them as ' +
-        'addTeam had them, e.g. retireTeam("web", { repos: ["acme/web"], events: ["push"], branches: ["main"] }), or, if it had neither, ' +
-        'the default events, events: ["push","tag","promote","rollback","cron","custom"]\n');
-    }
-    // the names closed blind are not listed as closed in the mark (JSON strings: the tab is written \t): a later synth
-    // would take them for the team's and say nothing
-    expect(fs.readFileSync(path.join(other, '.dockyard-output'), 'utf8')).not.toMatch(/closed-agents [^\n]*\\tweb\//);
-    // given its events and branches, it closes the team's agents and says nothing, with or without the previous output
-    for (const dir of [other, path.join(s.dir, 'third')]) {
-      const given = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos, events: WEB.events, branches: WEB.branches }), dir);
-      expect(given.refused).toEqual(agents);
-      expect(count(given.stderr, UNCHECKED) + count(given.stderr, MISSED)).toBe(0);
-    }
-    // a team that had neither says so with the default events, and is not warned of
-    const defaults = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos, events: [PUSH, TAG, PROMOTE, ROLLBACK, CRON, CUSTOM] }), path.join(s.dir, 'fourth'));
-    expect(defaults.refused).toHaveLength(5);
-    expect(count(defaults.stderr, UNCHECKED)).toBe(0);
-    // and the names it closes are listed, as every checked retirement's are (the other side of the blind synth's mark)
-    expect(fs.readFileSync(path.join(s.dir, 'fourth', '.dockyard-output'), 'utf8')).toMatch(/woodpecker-checked-closed-agents [^\n]*\\tweb\/woodpecker-web-push-/);
-    // and the synth that finds the previous output checks, as before: the missed agents' warning, not this one
-    const found = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos }));
-    expect(count(found.stderr, UNCHECKED)).toBe(0);
-    expect(count(found.stderr, MISSED)).toBe(1);
-  } finally {
-    s.done();
+  const { agents } = s.run((p) => p.teams.addTeam(WEB));
+  const other = path.join(s.dir, 'other');
+  for (let i = 0; i < 2; i++) {
+    // another output directory: no previous output the first time, the next time one written by the blind synth
+    const fresh = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos }), other);
+    // the team's own agents stay admitted: only the default events' agents, on every branch, are refused
+    expect(fresh.refused.filter((n) => agents.includes(n))).toEqual([]);
+    expect(fresh.refused).toHaveLength(5);
+    expect(count(fresh.stderr, UNCHECKED)).toBe(1);
+    expect(fresh.stderr).toContain('dockyard: warning: retireTeam("web") on Woodpecker gives repos but no events, and no previous output ' +
+      'holds an agent of the team to check them against (a first synth, a fresh clone, another output directory): only its repos\' agents ' +
+      'for every event but pull requests, on every branch, are refused the server\'s gRPC port, so if its addTeam had events or branches, ' +
+      'its agents, named after them, stay admitted, taking its pipelines with its deploy identity and Secrets until deleted; pass them as ' +
+      'addTeam had them, e.g. retireTeam("web", { repos: ["acme/web"], events: ["push"], branches: ["main"] }), or, if it had neither, ' +
+      'the default events, events: ["push","tag","promote","rollback","cron","custom"]\n');
   }
+  // the names closed blind are not listed as closed in the mark (JSON strings: the tab is written \t): a later synth
+  // would take them for the team's and say nothing
+  expect(fs.readFileSync(path.join(other, '.dockyard-output'), 'utf8')).not.toMatch(/closed-agents [^\n]*\\tweb\//);
+  // given its events and branches, it closes the team's agents and says nothing, with or without the previous output
+  for (const dir of [other, path.join(s.dir, 'third')]) {
+    const given = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos, events: WEB.events, branches: WEB.branches }), dir);
+    expect(given.refused).toEqual(agents);
+    expect(count(given.stderr, UNCHECKED) + count(given.stderr, MISSED)).toBe(0);
+  }
+  // a team that had neither says so with the default events, and is not warned of
+  const defaults = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos, events: [PUSH, TAG, PROMOTE, ROLLBACK, CRON, CUSTOM] }), path.join(s.dir, 'fourth'));
+  expect(defaults.refused).toHaveLength(5);
+  expect(count(defaults.stderr, UNCHECKED)).toBe(0);
+  // and the names it closes are listed, as every checked retirement's are (the other side of the blind synth's mark)
+  expect(fs.readFileSync(path.join(s.dir, 'fourth', '.dockyard-output'), 'utf8')).toMatch(/woodpecker-checked-closed-agents [^\n]*\\tweb\/woodpecker-web-push-/);
+  // and the synth that finds the previous output checks, as before: the missed agents' warning, not this one
+  const found = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos }));
+  expect(count(found.stderr, UNCHECKED)).toBe(0);
+  expect(count(found.stderr, MISSED)).toBe(1);
 });
 
 // The mark's closed agents as Dockyard 0123a94 (the version before the checked list) wrote them in the output of
@@ -166,61 +159,53 @@ function asEarlierBlindMark(dir: string): void {
 
 test('an output whose mark an earlier version wrote at a blind retireTeam warns at each synth until the events are given, and keeps its names refused', () => {
   const s = stack();
-  try {
-    const { agents } = s.run((p) => p.teams.addTeam(WEB));
-    const other = path.join(s.dir, 'other');
-    const blind = (p: ReturnType<typeof platform>) => p.teams.retireTeam('web', { repos: WEB.repos });
-    // the names this version closes blind are the ones 0123a94 listed
-    expect(s.run(blind, other).refused).toEqual(EARLIER_BLIND_NAMES);
-    asEarlierBlindMark(other);
-    for (let i = 0; i < 2; i++) {
-      // the earlier version's names are not taken for the team's agents: the synth cannot check, and says so
-      const again = s.run(blind, other);
-      expect(count(again.stderr, UNCHECKED)).toBe(1);
-      expect(count(again.stderr, MISSED)).toBe(0);
-      expect(again.refused).toEqual(EARLIER_BLIND_NAMES);
-      // and they stay on the earlier list, unchecked, none on the checked one
-      expect(markLines(other, 'woodpecker-closed-agents')).toEqual(EARLIER_BLIND_LINES);
-      expect(markLines(other, 'woodpecker-checked-closed-agents')).toEqual([]);
-    }
-    // given the events and branches: no warning, the team's agents refused and listed as checked, and the earlier
-    // names, which no check confirms (they may be agents an earlier synth found), still refused and on their list
-    const given = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos, events: WEB.events, branches: WEB.branches }), other);
-    expect(count(given.stderr, UNCHECKED) + count(given.stderr, MISSED)).toBe(0);
-    expect(given.refused).toEqual([...agents, ...EARLIER_BLIND_NAMES].sort());
-    expect(markLines(other, 'woodpecker-checked-closed-agents').map((l) => JSON.parse(l).split('/').pop()).sort()).toEqual(agents);
+  const { agents } = s.run((p) => p.teams.addTeam(WEB));
+  const other = path.join(s.dir, 'other');
+  const blind = (p: ReturnType<typeof platform>) => p.teams.retireTeam('web', { repos: WEB.repos });
+  // the names this version closes blind are the ones 0123a94 listed
+  expect(s.run(blind, other).refused).toEqual(EARLIER_BLIND_NAMES);
+  asEarlierBlindMark(other);
+  for (let i = 0; i < 2; i++) {
+    // the earlier version's names are not taken for the team's agents: the synth cannot check, and says so
+    const again = s.run(blind, other);
+    expect(count(again.stderr, UNCHECKED)).toBe(1);
+    expect(count(again.stderr, MISSED)).toBe(0);
+    expect(again.refused).toEqual(EARLIER_BLIND_NAMES);
+    // and they stay on the earlier list, unchecked, none on the checked one
     expect(markLines(other, 'woodpecker-closed-agents')).toEqual(EARLIER_BLIND_LINES);
-    // the call gone (the agents deleted, the last step of offboarding), both lists let the names go
-    s.run(() => undefined, other);
-    expect(markLines(other, 'woodpecker-closed-agents')).toEqual([]);
     expect(markLines(other, 'woodpecker-checked-closed-agents')).toEqual([]);
-    // where the previous output holds the team's agents, the synth checks against them: the earlier names, which the
-    // props name, are listed as checked with the agents found, and their earlier list is empty
-    asEarlierBlindMark(path.join(s.dir, 'dist'));
-    const found = s.run(blind);
-    expect(count(found.stderr, UNCHECKED)).toBe(0);
-    expect(count(found.stderr, MISSED)).toBe(1);
-    expect(found.refused).toEqual([...agents, ...EARLIER_BLIND_NAMES].sort());
-    expect(markLines(path.join(s.dir, 'dist'), 'woodpecker-closed-agents')).toEqual([]);
-    expect(markLines(path.join(s.dir, 'dist'), 'woodpecker-checked-closed-agents')).toHaveLength(9);
-  } finally {
-    s.done();
   }
+  // given the events and branches: no warning, the team's agents refused and listed as checked, and the earlier
+  // names, which no check confirms (they may be agents an earlier synth found), still refused and on their list
+  const given = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos, events: WEB.events, branches: WEB.branches }), other);
+  expect(count(given.stderr, UNCHECKED) + count(given.stderr, MISSED)).toBe(0);
+  expect(given.refused).toEqual([...agents, ...EARLIER_BLIND_NAMES].sort());
+  expect(markLines(other, 'woodpecker-checked-closed-agents').map((l) => JSON.parse(l).split('/').pop()).sort()).toEqual(agents);
+  expect(markLines(other, 'woodpecker-closed-agents')).toEqual(EARLIER_BLIND_LINES);
+  // the call gone (the agents deleted, the last step of offboarding), both lists let the names go
+  s.run(() => undefined, other);
+  expect(markLines(other, 'woodpecker-closed-agents')).toEqual([]);
+  expect(markLines(other, 'woodpecker-checked-closed-agents')).toEqual([]);
+  // where the previous output holds the team's agents, the synth checks against them: the earlier names, which the
+  // props name, are listed as checked with the agents found, and their earlier list is empty
+  asEarlierBlindMark(path.join(s.dir, 'dist'));
+  const found = s.run(blind);
+  expect(count(found.stderr, UNCHECKED)).toBe(0);
+  expect(count(found.stderr, MISSED)).toBe(1);
+  expect(found.refused).toEqual([...agents, ...EARLIER_BLIND_NAMES].sort());
+  expect(markLines(path.join(s.dir, 'dist'), 'woodpecker-closed-agents')).toEqual([]);
+  expect(markLines(path.join(s.dir, 'dist'), 'woodpecker-checked-closed-agents')).toHaveLength(9);
 });
 
 test('a team without events or branches, retired with repos alone where the previous output holds its agents, is not warned of', () => {
   const s = stack();
-  try {
-    const { agents } = s.run((p) => p.teams.addTeam({ name: 'web', repos: ['acme/web'] }));
-    expect(agents).toHaveLength(5);
-    // the first synth finds them among the StatefulSets, the next ones in the mark's list of closed agents
-    for (let i = 0; i < 2; i++) {
-      const retired = s.run((p) => p.teams.retireTeam('web', { repos: ['acme/web'] }));
-      expect(retired.refused).toEqual(agents);
-      expect(count(retired.stderr, UNCHECKED) + count(retired.stderr, MISSED)).toBe(0);
-    }
-  } finally {
-    s.done();
+  const { agents } = s.run((p) => p.teams.addTeam({ name: 'web', repos: ['acme/web'] }));
+  expect(agents).toHaveLength(5);
+  // the first synth finds them among the StatefulSets, the next ones in the mark's list of closed agents
+  for (let i = 0; i < 2; i++) {
+    const retired = s.run((p) => p.teams.retireTeam('web', { repos: ['acme/web'] }));
+    expect(retired.refused).toEqual(agents);
+    expect(count(retired.stderr, UNCHECKED) + count(retired.stderr, MISSED)).toBe(0);
   }
 });
 
@@ -230,140 +215,112 @@ test('a team without events or branches, retired with repos alone where the prev
 // the names refused throughout.
 test('a team retired with repos alone by an earlier version that found its agents warns after the upgrade until given the default events', () => {
   const s = stack();
-  try {
-    const { agents } = s.run((p) => p.teams.addTeam({ name: 'web', repos: ['acme/web'] }));
-    const dist = path.join(s.dir, 'dist');
-    expect(count(s.run((p) => p.teams.retireTeam('web', { repos: ['acme/web'] })).stderr, UNCHECKED)).toBe(0);
-    // the mark as 0123a94 wrote it at that synth (the same lines, checked in a worktree of it, under its owner)
-    const file = path.join(dist, '.dockyard-output');
-    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/"woodpecker-checked-closed-agents /g, '"woodpecker-closed-agents '));
-    const earlier = markLines(dist, 'woodpecker-closed-agents');
-    expect(earlier).toHaveLength(5);
-    for (let i = 0; i < 2; i++) {
-      const upgraded = s.run((p) => p.teams.retireTeam('web', { repos: ['acme/web'] }));
-      expect(count(upgraded.stderr, UNCHECKED)).toBe(1);
-      expect(upgraded.refused).toEqual(agents);
-      expect(markLines(dist, 'woodpecker-closed-agents')).toEqual(earlier);
-    }
-    // the default events, given, say the team had neither: no warning, and the names move to the checked list
-    const given = s.run((p) => p.teams.retireTeam('web', { repos: ['acme/web'], events: [PUSH, TAG, PROMOTE, ROLLBACK, CRON, CUSTOM] }));
-    expect(count(given.stderr, UNCHECKED) + count(given.stderr, MISSED)).toBe(0);
-    expect(given.refused).toEqual(agents);
-    expect(markLines(dist, 'woodpecker-closed-agents')).toEqual([]);
-    expect(markLines(dist, 'woodpecker-checked-closed-agents')).toEqual(earlier.map((l) => l.replace('"woodpecker-closed-agents ', '"woodpecker-checked-closed-agents ')));
-  } finally {
-    s.done();
+  const { agents } = s.run((p) => p.teams.addTeam({ name: 'web', repos: ['acme/web'] }));
+  const dist = path.join(s.dir, 'dist');
+  expect(count(s.run((p) => p.teams.retireTeam('web', { repos: ['acme/web'] })).stderr, UNCHECKED)).toBe(0);
+  // the mark as 0123a94 wrote it at that synth (the same lines, checked in a worktree of it, under its owner)
+  const file = path.join(dist, '.dockyard-output');
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/"woodpecker-checked-closed-agents /g, '"woodpecker-closed-agents '));
+  const earlier = markLines(dist, 'woodpecker-closed-agents');
+  expect(earlier).toHaveLength(5);
+  for (let i = 0; i < 2; i++) {
+    const upgraded = s.run((p) => p.teams.retireTeam('web', { repos: ['acme/web'] }));
+    expect(count(upgraded.stderr, UNCHECKED)).toBe(1);
+    expect(upgraded.refused).toEqual(agents);
+    expect(markLines(dist, 'woodpecker-closed-agents')).toEqual(earlier);
   }
+  // the default events, given, say the team had neither: no warning, and the names move to the checked list
+  const given = s.run((p) => p.teams.retireTeam('web', { repos: ['acme/web'], events: [PUSH, TAG, PROMOTE, ROLLBACK, CRON, CUSTOM] }));
+  expect(count(given.stderr, UNCHECKED) + count(given.stderr, MISSED)).toBe(0);
+  expect(given.refused).toEqual(agents);
+  expect(markLines(dist, 'woodpecker-closed-agents')).toEqual([]);
+  expect(markLines(dist, 'woodpecker-checked-closed-agents')).toEqual(earlier.map((l) => l.replace('"woodpecker-closed-agents ', '"woodpecker-checked-closed-agents ')));
 });
 
 test('retireTeam without repos closes the agents the previous output holds, and warns only when there are none', () => {
   const s = stack();
-  try {
-    const { agents } = s.run((p) => p.teams.addTeam(WEB));
-    for (let i = 0; i < 2; i++) {
-      const retired = s.run((p) => p.teams.retireTeam('web'));
-      expect(retired.refused).toEqual(agents);
-      expect(count(retired.stderr, UNNAMED) + count(retired.stderr, MISSED)).toBe(0);
-    }
-    const fresh = s.run((p) => p.teams.retireTeam('web'), path.join(s.dir, 'other'));
-    expect(fresh.refused).toEqual([]);
-    expect(count(fresh.stderr, UNNAMED)).toBe(1);
-    // the call dropped once the agents are deleted (README, Offboarding step 6): the list lets them go, unwarned
-    const dropped = s.run(() => undefined);
-    expect(dropped.refused).toEqual([]);
-    expect(dropped.stderr).not.toMatch(/woodpecker-web-/);
-    expect(s.run((p) => p.teams.retireTeam('web')).refused).toEqual([]);
-  } finally {
-    s.done();
+  const { agents } = s.run((p) => p.teams.addTeam(WEB));
+  for (let i = 0; i < 2; i++) {
+    const retired = s.run((p) => p.teams.retireTeam('web'));
+    expect(retired.refused).toEqual(agents);
+    expect(count(retired.stderr, UNNAMED) + count(retired.stderr, MISSED)).toBe(0);
   }
+  const fresh = s.run((p) => p.teams.retireTeam('web'), path.join(s.dir, 'other'));
+  expect(fresh.refused).toEqual([]);
+  expect(count(fresh.stderr, UNNAMED)).toBe(1);
+  // the call dropped once the agents are deleted (README, Offboarding step 6): the list lets them go, unwarned
+  const dropped = s.run(() => undefined);
+  expect(dropped.refused).toEqual([]);
+  expect(dropped.stderr).not.toMatch(/woodpecker-web-/);
+  expect(s.run((p) => p.teams.retireTeam('web')).refused).toEqual([]);
 });
 
 // An earlier version's list holds, besides a blind call's names, the agents a synth found: a route closed without
 // repos names none itself, so what that list holds of it was found, and counts as found.
 test('retireTeam without repos finds the agents an earlier version\'s mark lists as closed, and keeps them refused, unwarned', () => {
   const s = stack();
-  try {
-    const { agents } = s.run((p) => p.teams.addTeam(WEB));
-    const dist = path.join(s.dir, 'dist');
-    s.run((p) => p.teams.retireTeam('web'));
-    // the mark as 0123a94 wrote it at that synth: the same lines, under its owner
-    const file = path.join(dist, '.dockyard-output');
-    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/"woodpecker-checked-closed-agents /g, '"woodpecker-closed-agents '));
-    const earlier = markLines(dist, 'woodpecker-closed-agents');
-    expect(earlier).toHaveLength(4);
-    for (let i = 0; i < 2; i++) {
-      const retired = s.run((p) => p.teams.retireTeam('web'));
-      expect(retired.refused).toEqual(agents);
-      expect(count(retired.stderr, UNNAMED) + count(retired.stderr, MISSED)).toBe(0);
-      expect(markLines(dist, 'woodpecker-closed-agents')).toEqual(earlier);
-    }
-  } finally {
-    s.done();
+  const { agents } = s.run((p) => p.teams.addTeam(WEB));
+  const dist = path.join(s.dir, 'dist');
+  s.run((p) => p.teams.retireTeam('web'));
+  // the mark as 0123a94 wrote it at that synth: the same lines, under its owner
+  const file = path.join(dist, '.dockyard-output');
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/"woodpecker-checked-closed-agents /g, '"woodpecker-closed-agents '));
+  const earlier = markLines(dist, 'woodpecker-closed-agents');
+  expect(earlier).toHaveLength(4);
+  for (let i = 0; i < 2; i++) {
+    const retired = s.run((p) => p.teams.retireTeam('web'));
+    expect(retired.refused).toEqual(agents);
+    expect(count(retired.stderr, UNNAMED) + count(retired.stderr, MISSED)).toBe(0);
+    expect(markLines(dist, 'woodpecker-closed-agents')).toEqual(earlier);
   }
 });
 
 test('a team onboarded again runs its agents, which the list then lets go', () => {
   const s = stack();
-  try {
-    const { agents } = s.run((p) => p.teams.addTeam(WEB));
-    expect(s.run((p) => p.teams.retireTeam('web')).refused).toEqual(agents);
-    const back = s.run((p) => p.teams.addTeam(WEB));
-    expect(back.refused).toEqual([]);
-    expect(back.agents).toEqual(agents);
-    expect(fs.readFileSync(path.join(s.dir, 'dist', '.dockyard-output'), 'utf8')).not.toContain('closed-agents');
-  } finally {
-    s.done();
-  }
+  const { agents } = s.run((p) => p.teams.addTeam(WEB));
+  expect(s.run((p) => p.teams.retireTeam('web')).refused).toEqual(agents);
+  const back = s.run((p) => p.teams.addTeam(WEB));
+  expect(back.refused).toEqual([]);
+  expect(back.agents).toEqual(agents);
+  expect(fs.readFileSync(path.join(s.dir, 'dist', '.dockyard-output'), 'utf8')).not.toContain('closed-agents');
 });
 
 test('retireTeam of a team whose name starts another\'s, or of one named like an event, closes its own agents only', () => {
   const s = stack();
-  try {
-    // web-pr leaves the code unretired as web retires: its agents, no longer running now, are not web's to close
-    const build = (p: ReturnType<typeof platform>, retired: boolean) => {
-      p.teams.addTeam({ name: 'web-api', repos: ['acme/api'] });
-      if (retired) p.teams.retireTeam('web'); else { p.teams.addTeam(WEB); p.teams.addTeam({ name: 'web-pr', repos: ['acme/pr'], events: [PUSH] }); }
-    };
-    const live = s.run((p) => build(p, false));
-    const own = live.agents.filter((n) => /^woodpecker-web-(push|manual)-[0-9a-f]{8}$/.test(n));
-    expect(own).toHaveLength(4);
-    expect(live.agents.length).toBeGreaterThan(own.length);
-    // the first synth finds them among the StatefulSets, the next in the mark's list
-    for (let i = 0; i < 2; i++) {
-      expect(s.run((p) => build(p, true)).refused).toEqual(own);
-    }
-  } finally {
-    s.done();
+  // web-pr leaves the code unretired as web retires: its agents, no longer running now, are not web's to close
+  const build = (p: ReturnType<typeof platform>, retired: boolean) => {
+    p.teams.addTeam({ name: 'web-api', repos: ['acme/api'] });
+    if (retired) p.teams.retireTeam('web'); else { p.teams.addTeam(WEB); p.teams.addTeam({ name: 'web-pr', repos: ['acme/pr'], events: [PUSH] }); }
+  };
+  const live = s.run((p) => build(p, false));
+  const own = live.agents.filter((n) => /^woodpecker-web-(push|manual)-[0-9a-f]{8}$/.test(n));
+  expect(own).toHaveLength(4);
+  expect(live.agents.length).toBeGreaterThan(own.length);
+  // the first synth finds them among the StatefulSets, the next in the mark's list
+  for (let i = 0; i < 2; i++) {
+    expect(s.run((p) => build(p, true)).refused).toEqual(own);
   }
 });
 
 test('closeRoute naming agents a live route runs leaves them admitted', () => {
   const s = stack();
-  try {
-    const route = (p: ReturnType<typeof platform>) => {
-      p.ci.addBuildNamespace('deploy-ns');
-      p.ci.addRoute({ name: 'deploy', repos: ['acme/api'], namespace: 'deploy-ns' });
-    };
-    s.run(route);
-    for (let i = 0; i < 2; i++) {
-      const closed = s.run((p) => { route(p); (p.ci as WoodpeckerCi).closeRoute('deploy', ['acme/api']); });
-      expect(closed.refused).toEqual([]);
-    }
-  } finally {
-    s.done();
+  const route = (p: ReturnType<typeof platform>) => {
+    p.ci.addBuildNamespace('deploy-ns');
+    p.ci.addRoute({ name: 'deploy', repos: ['acme/api'], namespace: 'deploy-ns' });
+  };
+  s.run(route);
+  for (let i = 0; i < 2; i++) {
+    const closed = s.run((p) => { route(p); (p.ci as WoodpeckerCi).closeRoute('deploy', ['acme/api']); });
+    expect(closed.refused).toEqual([]);
   }
 });
 
 test('closeRoute of a repository a live route dropped closes its agents, not the route\'s running ones, and says nothing', () => {
   const s = stack();
-  try {
-    s.run((p) => route(p, ['acme/api', 'acme/old']));
-    const closed = s.run((p) => { route(p, ['acme/api']); (p.ci as WoodpeckerCi).closeRoute('deploy', ['acme/old']); });
-    expect(closed.refused).toHaveLength(5);
-    expect(closed.stderr).not.toMatch(/Woodpecker route "deploy" is closed/);
-  } finally {
-    s.done();
-  }
+  s.run((p) => route(p, ['acme/api', 'acme/old']));
+  const closed = s.run((p) => { route(p, ['acme/api']); (p.ci as WoodpeckerCi).closeRoute('deploy', ['acme/old']); });
+  expect(closed.refused).toHaveLength(5);
+  expect(closed.stderr).not.toMatch(/Woodpecker route "deploy" is closed/);
 });
 
 // closeRoute, the engine's own call, names the agents as retireTeam does, and had the same gap: events left out, a synth
@@ -371,81 +328,73 @@ test('closeRoute of a repository a live route dropped closes its agents, not the
 // one both calls reach (WoodpeckerCi.closeNamedRoute, refusedAgents), worded for the call the user wrote.
 test('closeRoute without events from a synth without the previous output warns, at each such synth, and lists nothing in the mark', () => {
   const s = stack();
-  try {
-    const routed = (p: ReturnType<typeof platform>) => {
-      p.ci.addBuildNamespace('deploy-ns');
-      p.ci.addRoute({ name: 'deploy', repos: ['acme/api'], namespace: 'deploy-ns', events: [PUSH, CUSTOM], branches: ['main', 'release'] });
-    };
-    s.run(routed);
-    // the route's four agents, one per event and branch, as the first synth wrote them
-    const written = fs.readFileSync(path.join(s.dir, 'dist', 'platform.k8s.yaml'), 'utf8');
-    const agents = [...new Set(written.match(/woodpecker-deploy-[a-z]+-[0-9a-f]{8}/g) ?? [])].sort();
-    expect(agents).toHaveLength(4);
-    const ci = (p: ReturnType<typeof platform>) => p.ci as WoodpeckerCi;
-    const other = path.join(s.dir, 'other');
-    const UNCHECKED_CLOSE = /closeRoute\("deploy", \["acme\/api"\]\) on Woodpecker gives repos but no events/g;
-    for (let i = 0; i < 2; i++) {
-      const fresh = s.run((p) => ci(p).closeRoute('deploy', ['acme/api']), other);
-      expect(fresh.refused.filter((n) => agents.includes(n))).toEqual([]);
-      expect(fresh.refused).toHaveLength(5);
-      expect(count(fresh.stderr, UNCHECKED_CLOSE)).toBe(1);
-      expect(fresh.stderr).toContain('dockyard: warning: closeRoute("deploy", ["acme/api"]) on Woodpecker gives repos but no events, and no previous ' +
-        'output holds an agent of the route to check them against (a first synth, a fresh clone, another output directory): only its repos\' ' +
-        'agents for every event but pull requests, on every branch, are refused the server\'s gRPC port, so if its addRoute (or addTeam) had ' +
-        'events or branches, its agents, named after them, stay admitted, taking its pipelines with its deploy identity and Secrets until ' +
-        'deleted; pass them as addRoute (or addTeam) had them, e.g. closeRoute("deploy", ["acme/api"], ["push"], ["main"]), or, if it had ' +
-        'neither, the default events, closeRoute("deploy", ["acme/api"], ["push","tag","promote","rollback","cron","custom"])\n');
-    }
-    // the names closed blind are not listed as closed in the mark, as retireTeam's are not
-    expect(fs.readFileSync(path.join(other, '.dockyard-output'), 'utf8')).not.toMatch(/closed-agents [^\n]*\\tdeploy\//);
-    // given its events and branches, it closes the route's agents and says nothing, and they are listed
-    const third = path.join(s.dir, 'third');
-    const given = s.run((p) => ci(p).closeRoute('deploy', ['acme/api'], [PUSH, CUSTOM], ['main', 'release']), third);
-    expect(given.refused).toEqual(agents);
-    expect(count(given.stderr, UNCHECKED_CLOSE)).toBe(0);
-    expect(fs.readFileSync(path.join(third, '.dockyard-output'), 'utf8')).toMatch(/woodpecker-checked-closed-agents [^\n]*\\tdeploy\/woodpecker-deploy-push-/);
-    // the default events, given, say the route had neither: no warning
-    const defaults = s.run((p) => ci(p).closeRoute('deploy', ['acme/api'], [PUSH, TAG, PROMOTE, ROLLBACK, CRON, CUSTOM]), path.join(s.dir, 'fourth'));
-    expect(defaults.refused).toHaveLength(5);
-    expect(count(defaults.stderr, UNCHECKED_CLOSE)).toBe(0);
-    // and a synth that finds the previous output checks: the missed agents' warning, not this one
-    const found = s.run((p) => ci(p).closeRoute('deploy', ['acme/api']));
-    expect(found.refused).toEqual(expect.arrayContaining(agents));
-    expect(count(found.stderr, UNCHECKED_CLOSE)).toBe(0);
-    expect(found.stderr).toMatch(/Woodpecker route "deploy" is closed \(retireTeam, closeRoute\) with repos, events or branches that do not name 4 of its agents/);
-  } finally {
-    s.done();
+  const routed = (p: ReturnType<typeof platform>) => {
+    p.ci.addBuildNamespace('deploy-ns');
+    p.ci.addRoute({ name: 'deploy', repos: ['acme/api'], namespace: 'deploy-ns', events: [PUSH, CUSTOM], branches: ['main', 'release'] });
+  };
+  s.run(routed);
+  // the route's four agents, one per event and branch, as the first synth wrote them
+  const written = fs.readFileSync(path.join(s.dir, 'dist', 'platform.k8s.yaml'), 'utf8');
+  const agents = [...new Set(written.match(/woodpecker-deploy-[a-z]+-[0-9a-f]{8}/g) ?? [])].sort();
+  expect(agents).toHaveLength(4);
+  const ci = (p: ReturnType<typeof platform>) => p.ci as WoodpeckerCi;
+  const other = path.join(s.dir, 'other');
+  const UNCHECKED_CLOSE = /closeRoute\("deploy", \["acme\/api"\]\) on Woodpecker gives repos but no events/g;
+  for (let i = 0; i < 2; i++) {
+    const fresh = s.run((p) => ci(p).closeRoute('deploy', ['acme/api']), other);
+    expect(fresh.refused.filter((n) => agents.includes(n))).toEqual([]);
+    expect(fresh.refused).toHaveLength(5);
+    expect(count(fresh.stderr, UNCHECKED_CLOSE)).toBe(1);
+    expect(fresh.stderr).toContain('dockyard: warning: closeRoute("deploy", ["acme/api"]) on Woodpecker gives repos but no events, and no previous ' +
+      'output holds an agent of the route to check them against (a first synth, a fresh clone, another output directory): only its repos\' ' +
+      'agents for every event but pull requests, on every branch, are refused the server\'s gRPC port, so if its addRoute (or addTeam) had ' +
+      'events or branches, its agents, named after them, stay admitted, taking its pipelines with its deploy identity and Secrets until ' +
+      'deleted; pass them as addRoute (or addTeam) had them, e.g. closeRoute("deploy", ["acme/api"], ["push"], ["main"]), or, if it had ' +
+      'neither, the default events, closeRoute("deploy", ["acme/api"], ["push","tag","promote","rollback","cron","custom"])\n');
   }
+  // the names closed blind are not listed as closed in the mark, as retireTeam's are not
+  expect(fs.readFileSync(path.join(other, '.dockyard-output'), 'utf8')).not.toMatch(/closed-agents [^\n]*\\tdeploy\//);
+  // given its events and branches, it closes the route's agents and says nothing, and they are listed
+  const third = path.join(s.dir, 'third');
+  const given = s.run((p) => ci(p).closeRoute('deploy', ['acme/api'], [PUSH, CUSTOM], ['main', 'release']), third);
+  expect(given.refused).toEqual(agents);
+  expect(count(given.stderr, UNCHECKED_CLOSE)).toBe(0);
+  expect(fs.readFileSync(path.join(third, '.dockyard-output'), 'utf8')).toMatch(/woodpecker-checked-closed-agents [^\n]*\\tdeploy\/woodpecker-deploy-push-/);
+  // the default events, given, say the route had neither: no warning
+  const defaults = s.run((p) => ci(p).closeRoute('deploy', ['acme/api'], [PUSH, TAG, PROMOTE, ROLLBACK, CRON, CUSTOM]), path.join(s.dir, 'fourth'));
+  expect(defaults.refused).toHaveLength(5);
+  expect(count(defaults.stderr, UNCHECKED_CLOSE)).toBe(0);
+  // and a synth that finds the previous output checks: the missed agents' warning, not this one
+  const found = s.run((p) => ci(p).closeRoute('deploy', ['acme/api']));
+  expect(found.refused).toEqual(expect.arrayContaining(agents));
+  expect(count(found.stderr, UNCHECKED_CLOSE)).toBe(0);
+  expect(found.stderr).toMatch(/Woodpecker route "deploy" is closed \(retireTeam, closeRoute\) with repos, events or branches that do not name 4 of its agents/);
 });
 
 // Two calls closing one route: the one without events names agents no previous output confirms, whatever the other
 // gives, so the synth still warns of it (worded for the first such call) and lists neither call's names in the mark.
 test('a route closed twice, once without events, is still warned of when nothing is found, whichever call comes first; null events are none', () => {
   const s = stack();
-  try {
-    const routed = (p: ReturnType<typeof platform>) => {
-      p.ci.addBuildNamespace('deploy-ns');
-      p.ci.addRoute({ name: 'deploy', repos: ['acme/api', 'acme/web'], namespace: 'deploy-ns', events: [PUSH], branches: ['main'] });
-    };
-    s.run(routed);
-    const UNCHECKED_CLOSE = /closeRoute\("deploy", \["acme\/api"\]\) on Woodpecker gives repos but no events/g;
-    const blind = (p: ReturnType<typeof platform>) => (p.ci as WoodpeckerCi).closeRoute('deploy', ['acme/api']);
-    const given = (p: ReturnType<typeof platform>) => (p.ci as WoodpeckerCi).closeRoute('deploy', ['acme/web'], [PUSH], ['main']);
-    for (const [dir, calls] of [['blind-first', [blind, given]], ['given-first', [given, blind]]] as const) {
-      const out = path.join(s.dir, dir);
-      const fresh = s.run((p) => calls.forEach((call) => call(p)), out);
-      expect(count(fresh.stderr, UNCHECKED_CLOSE)).toBe(1);
-      // the given call's agent is refused, with the blind call's five
-      expect(fresh.refused).toHaveLength(6);
-      expect(fs.readFileSync(path.join(out, '.dockyard-output'), 'utf8')).not.toMatch(/closed-agents [^\n]*\\tdeploy\//);
-    }
-    // a JavaScript caller's null is events left out, as the parameter's default took it before
-    const nulled = s.run((p) => (p.ci as WoodpeckerCi).closeRoute('deploy', ['acme/api'], null as any), path.join(s.dir, 'null'));
-    expect(nulled.refused).toHaveLength(5);
-    expect(count(nulled.stderr, UNCHECKED_CLOSE)).toBe(1);
-  } finally {
-    s.done();
+  const routed = (p: ReturnType<typeof platform>) => {
+    p.ci.addBuildNamespace('deploy-ns');
+    p.ci.addRoute({ name: 'deploy', repos: ['acme/api', 'acme/web'], namespace: 'deploy-ns', events: [PUSH], branches: ['main'] });
+  };
+  s.run(routed);
+  const UNCHECKED_CLOSE = /closeRoute\("deploy", \["acme\/api"\]\) on Woodpecker gives repos but no events/g;
+  const blind = (p: ReturnType<typeof platform>) => (p.ci as WoodpeckerCi).closeRoute('deploy', ['acme/api']);
+  const given = (p: ReturnType<typeof platform>) => (p.ci as WoodpeckerCi).closeRoute('deploy', ['acme/web'], [PUSH], ['main']);
+  for (const [dir, calls] of [['blind-first', [blind, given]], ['given-first', [given, blind]]] as const) {
+    const out = path.join(s.dir, dir);
+    const fresh = s.run((p) => calls.forEach((call) => call(p)), out);
+    expect(count(fresh.stderr, UNCHECKED_CLOSE)).toBe(1);
+    // the given call's agent is refused, with the blind call's five
+    expect(fresh.refused).toHaveLength(6);
+    expect(fs.readFileSync(path.join(out, '.dockyard-output'), 'utf8')).not.toMatch(/closed-agents [^\n]*\\tdeploy\//);
   }
+  // a JavaScript caller's null is events left out, as the parameter's default took it before
+  const nulled = s.run((p) => (p.ci as WoodpeckerCi).closeRoute('deploy', ['acme/api'], null as any), path.join(s.dir, 'null'));
+  expect(nulled.refused).toHaveLength(5);
+  expect(count(nulled.stderr, UNCHECKED_CLOSE)).toBe(1);
 });
 
 // the route is looked up at synth, so it must be closed before, with repos or without, and a refusal retires nothing
@@ -510,55 +459,43 @@ const DROPPED = /warning: Woodpecker route "web" left the code without retireTea
 
 test('a team dropped without retireTeam is warned of at each synth, and a later retireTeam by name alone closes its agents', () => {
   const s = stack();
-  try {
-    const { agents } = s.run((p) => p.teams.addTeam(WEB));
-    // two synths in a row without the team: the second's previous output holds no StatefulSet of it any more
-    for (let i = 0; i < 2; i++) {
-      const dropped = s.run(() => undefined);
-      expect(dropped.refused).toEqual([]);
-      // one line for the route, naming its four agents
-      expect(count(dropped.stderr, DROPPED)).toBe(1);
-      expect(dropped.stderr).toContain(`its 4 agents ${agents.join(', ')}, which an earlier synth wrote`);
-      expect(dropped.stderr).toContain('add retireTeam("web") (or closeRoute)');
-    }
-    const retired = s.run((p) => p.teams.retireTeam('web'));
-    expect(retired.refused).toEqual(agents);
-    expect(count(retired.stderr, DROPPED) + count(retired.stderr, UNNAMED) + count(retired.stderr, MISSED)).toBe(0);
-    // kept closed while the call stays, then let go, unwarned, once it goes (Offboarding step 6)
-    expect(s.run((p) => p.teams.retireTeam('web')).refused).toEqual(agents);
-    const gone = s.run(() => undefined);
-    expect(gone.refused).toEqual([]);
-    expect(gone.stderr).not.toMatch(/woodpecker-web-/);
-  } finally {
-    s.done();
+  const { agents } = s.run((p) => p.teams.addTeam(WEB));
+  // two synths in a row without the team: the second's previous output holds no StatefulSet of it any more
+  for (let i = 0; i < 2; i++) {
+    const dropped = s.run(() => undefined);
+    expect(dropped.refused).toEqual([]);
+    // one line for the route, naming its four agents
+    expect(count(dropped.stderr, DROPPED)).toBe(1);
+    expect(dropped.stderr).toContain(`its 4 agents ${agents.join(', ')}, which an earlier synth wrote`);
+    expect(dropped.stderr).toContain('add retireTeam("web") (or closeRoute)');
   }
+  const retired = s.run((p) => p.teams.retireTeam('web'));
+  expect(retired.refused).toEqual(agents);
+  expect(count(retired.stderr, DROPPED) + count(retired.stderr, UNNAMED) + count(retired.stderr, MISSED)).toBe(0);
+  // kept closed while the call stays, then let go, unwarned, once it goes (Offboarding step 6)
+  expect(s.run((p) => p.teams.retireTeam('web')).refused).toEqual(agents);
+  const gone = s.run(() => undefined);
+  expect(gone.refused).toEqual([]);
+  expect(gone.stderr).not.toMatch(/woodpecker-web-/);
 });
 
 test('a later retireTeam missing the team\'s events and branches finds the dropped agents, and warns of the miss', () => {
   const s = stack();
-  try {
-    const { agents } = s.run((p) => p.teams.addTeam(WEB));
-    expect(count(s.run(() => undefined).stderr, DROPPED)).toBe(1);
-    const retired = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos }));
-    expect(retired.refused).toEqual(expect.arrayContaining(agents));
-    expect(count(retired.stderr, MISSED)).toBe(1);
-    expect(count(retired.stderr, DROPPED)).toBe(0);
-  } finally {
-    s.done();
-  }
+  const { agents } = s.run((p) => p.teams.addTeam(WEB));
+  expect(count(s.run(() => undefined).stderr, DROPPED)).toBe(1);
+  const retired = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos }));
+  expect(retired.refused).toEqual(expect.arrayContaining(agents));
+  expect(count(retired.stderr, MISSED)).toBe(1);
+  expect(count(retired.stderr, DROPPED)).toBe(0);
 });
 
 test('a repository taken out of a route that stays open is no dropped team: no warning, and the list lets its agents go', () => {
   const s = stack();
-  try {
-    s.run((p) => route(p, ['acme/api', 'acme/old']));
-    const fewer = s.run((p) => route(p, ['acme/api']));
-    expect(fewer.stderr).not.toMatch(/Woodpecker route "deploy" left the code/);
-    const mark = fs.readFileSync(path.join(s.dir, 'dist', '.dockyard-output'), 'utf8');
-    expect(mark).toMatch(/"woodpecker-route-agents [a-z0-9-]+\/woodpecker\\tdeploy\/woodpecker-deploy-push-[0-9a-f]{8}"/);
-    // the five agents of acme/api and the five of team ops' route; those of acme/old are let go
-    expect(mark.match(/woodpecker-route-agents/g)).toHaveLength(10);
-  } finally {
-    s.done();
-  }
+  s.run((p) => route(p, ['acme/api', 'acme/old']));
+  const fewer = s.run((p) => route(p, ['acme/api']));
+  expect(fewer.stderr).not.toMatch(/Woodpecker route "deploy" left the code/);
+  const mark = fs.readFileSync(path.join(s.dir, 'dist', '.dockyard-output'), 'utf8');
+  expect(mark).toMatch(/"woodpecker-route-agents [a-z0-9-]+\/woodpecker\\tdeploy\/woodpecker-deploy-push-[0-9a-f]{8}"/);
+  // the five agents of acme/api and the five of team ops' route; those of acme/old are let go
+  expect(mark.match(/woodpecker-route-agents/g)).toHaveLength(10);
 });
