@@ -94,6 +94,19 @@ test('retireTeam missing the team\'s events and branches still closes its agents
 // those labels are the agent's own (cmd/agent/core/agent.go:229-236, server/rpc/rpc.go:76-82), so a leftover agent
 // requiring branch main keeps taking the route's pushes to main; only the NetworkPolicy, by the agent's name, refuses it.
 const UNCHECKED = /retireTeam\("web"\) on Woodpecker gives repos but no events/g;
+const UNCHECKED_CLOSE = /closeRoute\("deploy", \["acme\/api"\]\) on Woodpecker gives repos but no events/g;
+
+/**
+ * What a blind synth shows (no previous output holds the route's agents, events left out): the route's own `agents`
+ * stay admitted, the five agents of the default events on every branch are refused, and `warning`, which `re` finds,
+ * is printed once.
+ */
+function expectBlind(result: { refused: readonly string[]; stderr: string }, agents: readonly string[], re: RegExp, warning: string): void {
+  expect(result.refused.filter((n) => agents.includes(n))).toEqual([]);
+  expect(result.refused).toHaveLength(5);
+  expect(count(result.stderr, re)).toBe(1);
+  expect(result.stderr).toContain(warning);
+}
 
 test('retireTeam with repos alone from a synth without the previous output warns, at each such synth, that it cannot check', () => {
   const s = stack();
@@ -103,10 +116,7 @@ test('retireTeam with repos alone from a synth without the previous output warns
     // another output directory: no previous output the first time, the next time one written by the blind synth
     const fresh = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos }), other);
     // the team's own agents stay admitted: only the default events' agents, on every branch, are refused
-    expect(fresh.refused.filter((n) => agents.includes(n))).toEqual([]);
-    expect(fresh.refused).toHaveLength(5);
-    expect(count(fresh.stderr, UNCHECKED)).toBe(1);
-    expect(fresh.stderr).toContain('dockyard: warning: retireTeam("web") on Woodpecker gives repos but no events, and no previous output ' +
+    expectBlind(fresh, agents, UNCHECKED, 'dockyard: warning: retireTeam("web") on Woodpecker gives repos but no events, and no previous output ' +
       'holds an agent of the team to check them against (a first synth, a fresh clone, another output directory): only its repos\' agents ' +
       'for every event but pull requests, on every branch, are refused the server\'s gRPC port, so if its addTeam had events or branches, ' +
       'its agents, named after them, stay admitted, taking its pipelines with its deploy identity and Secrets until deleted; pass them as ' +
@@ -339,13 +349,9 @@ test('closeRoute without events from a synth without the previous output warns, 
   expect(agents).toHaveLength(4);
   const ci = (p: ReturnType<typeof platform>) => p.ci as WoodpeckerCi;
   const other = path.join(s.dir, 'other');
-  const UNCHECKED_CLOSE = /closeRoute\("deploy", \["acme\/api"\]\) on Woodpecker gives repos but no events/g;
   for (let i = 0; i < 2; i++) {
     const fresh = s.run((p) => ci(p).closeRoute('deploy', ['acme/api']), other);
-    expect(fresh.refused.filter((n) => agents.includes(n))).toEqual([]);
-    expect(fresh.refused).toHaveLength(5);
-    expect(count(fresh.stderr, UNCHECKED_CLOSE)).toBe(1);
-    expect(fresh.stderr).toContain('dockyard: warning: closeRoute("deploy", ["acme/api"]) on Woodpecker gives repos but no events, and no previous ' +
+    expectBlind(fresh, agents, UNCHECKED_CLOSE, 'dockyard: warning: closeRoute("deploy", ["acme/api"]) on Woodpecker gives repos but no events, and no previous ' +
       'output holds an agent of the route to check them against (a first synth, a fresh clone, another output directory): only its repos\' ' +
       'agents for every event but pull requests, on every branch, are refused the server\'s gRPC port, so if its addRoute (or addTeam) had ' +
       'events or branches, its agents, named after them, stay admitted, taking its pipelines with its deploy identity and Secrets until ' +
@@ -380,7 +386,6 @@ test('a route closed twice, once without events, is still warned of when nothing
     p.ci.addRoute({ name: 'deploy', repos: ['acme/api', 'acme/web'], namespace: 'deploy-ns', events: [PUSH], branches: ['main'] });
   };
   s.run(routed);
-  const UNCHECKED_CLOSE = /closeRoute\("deploy", \["acme\/api"\]\) on Woodpecker gives repos but no events/g;
   const blind = (p: ReturnType<typeof platform>) => (p.ci as WoodpeckerCi).closeRoute('deploy', ['acme/api']);
   const given = (p: ReturnType<typeof platform>) => (p.ci as WoodpeckerCi).closeRoute('deploy', ['acme/web'], [PUSH], ['main']);
   for (const [dir, calls] of [['blind-first', [blind, given]], ['given-first', [given, blind]]] as const) {
