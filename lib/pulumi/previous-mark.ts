@@ -125,7 +125,7 @@ export async function previousMark(name: string = ownStackName()): Promise<strin
     // warned of, not refused: a refused update keeps the stack's outputs (see above), so a refusal would come back at
     // every run with no way out but editing the state, while this run's own output replaces it. The value is not
     // shown: it is not Dockyard's, and may hold what its author kept secret
-    void pulumi.log.warn(`the stack output ${MARK_OUTPUT} of ${name} is ${kindOf(mark)}, not the text Dockyard keeps there (an output of ` +
+    void pulumi.log.warn(`the stack output ${MARK_OUTPUT} of ${describeValue(name)} is ${kindOf(mark)}, not the text Dockyard keeps there (an output of ` +
       'that name from another program, or edited by hand): this update compares nothing with the last one and replaces it with its own');
     return undefined;
   }

@@ -100,7 +100,7 @@ export function describePreviousMark(preview: boolean): void {
       for (const [value, kind] of cases) {
         stack.outputs = { [MARK_OUTPUT]: value };
         const warnings = await warningsDuring(async () => expect(await previousMark('acme/dockyard/test')).toBeUndefined());
-        expect(warnings).toEqual([`the stack output dockyardMark of acme/dockyard/test is ${kind}, not the text Dockyard keeps there (an output of ` +
+        expect(warnings).toEqual([`the stack output dockyardMark of "acme/dockyard/test" is ${kind}, not the text Dockyard keeps there (an output of ` +
           'that name from another program, or edited by hand): this update compares nothing with the last one and replaces it with its own']);
       }
     });
