@@ -10,6 +10,7 @@ import { clusterService } from '../core/service';
 import { IPostgresDatabase } from '../postgres';
 import { CA_FILE, mountCaCertificate } from '../postgres/ca-certificate';
 import { IRedis } from '../redis';
+import type { RedisPools } from './redis-budget';
 import { bindRedisPassword, redisUrl } from '../redis/redis-ref';
 import { HarborCredentials } from './credentials';
 import { HarborStorage } from './storage';
@@ -55,6 +56,8 @@ export interface HarborContext {
   readonly credentials: HarborCredentials;
   /** Each pod's database pool size, from the connection budget. */
   readonly maxOpenConns: number;
+  /** The Redis pools' sizes, from each server's `maxClients`. */
+  readonly redisPools: RedisPools;
   readonly withTrivy: boolean;
   /** Every Harbor pod of this instance, which may call each other. */
   readonly peer: NetworkPeer;

@@ -9,6 +9,7 @@ import { componentName, componentUrl, databaseEnv, defineComponent, METRICS, met
 import { PROXY_CACHE_TYPES } from './configuration';
 import { harborDowngrade } from './version-change';
 import { checkVersionChange } from '../core/version-changes';
+import { coreRedisQuery } from './redis-budget';
 import { REGISTRY_USER } from './credentials';
 
 /** The registry types replication may use, as Harbor's chart sets them. */
@@ -50,11 +51,11 @@ export function defineCore(scope: Construct, ctx: HarborContext, props: { replic
   readOnFirstStartBy(scope, 'Deployment', ctx.namespace, name, [creds.adminPassword]);
   env.value('DATABASE_TYPE', 'postgresql');
   databaseEnv(env, ctx, 'POSTGRESQL_', 'DATABASE');
-  redisEnv(env, ctx, '_REDIS_URL_CORE', REDIS_DB.core, 'idle_timeout_seconds=30');
+  redisEnv(env, ctx, '_REDIS_URL_CORE', REDIS_DB.core, coreRedisQuery(ctx.redisPools.redis));
   // the registry's cache server: core keeps the accepted size of chunked uploads there (goharbor/harbor v2.15.1
   // src/controller/blob/controller.go:324-338) and hands this URL to garbage collection, which clears the cache
   // (src/server/v2.0/handler/gc.go:87)
-  redisEnv(env, ctx, '_REDIS_URL_REG', REDIS_DB.registry, 'idle_timeout_seconds=30', ctx.registryCache);
+  redisEnv(env, ctx, '_REDIS_URL_REG', REDIS_DB.registry, coreRedisQuery(ctx.redisPools.registryCache), ctx.registryCache);
   env.value('PERMITTED_REGISTRY_TYPES_FOR_PROXY_CACHE', PROXY_CACHE_TYPES.join(','));
   env.value('REPLICATION_ADAPTER_WHITELIST', REPLICATION_TYPES);
   env.value('QUOTA_UPDATE_PROVIDER', 'db');

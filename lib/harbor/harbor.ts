@@ -25,12 +25,13 @@ import { anonymousDockerHubWarning } from './docker-hub-limits';
 import { HarborAuditLogRetention } from './audit-log-retention';
 import { gcCaptures, HarborGarbageCollection } from './garbage-collection';
 import { connectionBudget } from './connection-budget';
+import { redisPools, RedisPools } from './redis-budget';
 import { HARBOR_DSN_PASSWORD_RULE } from './database-password';
 import { HarborContext, METRICS, componentName } from './context';
 import { defineCore } from './core';
 import { HarborCredentials } from './credentials';
 import { defineExporter } from './exporter';
-import { defineJobservice } from './jobservice';
+import { defineJobservice, jobWorkers } from './jobservice';
 import { reviewLeftRobots, watchLeftRobotsOfStack } from './left-robots';
 import { watchLeftProjects } from './left-projects';
 import { HarborOidc } from './oidc';
@@ -417,6 +418,11 @@ export class Harbor extends Construct {
   /** Each core, jobservice and exporter pod's `maxOpenConns`. */
   public readonly maxOpenConns: number;
   /**
+   * The size of each Redis pool Dockyard sets, on `redis` and on `registryCache`, shared from the server's
+   * `maxClients`; undefined where it states none.
+   */
+  public readonly redisPools: RedisPools;
+  /**
    * The redirect URI to register for Harbor's client at the OIDC provider, `<externalUrl>/c/oidc/callback`
    * (goharbor/harbor v2.15.1 src/lib/config/userconfig.go:176, src/common/const.go:153); undefined without `oidc`.
    */
@@ -522,6 +528,10 @@ export class Harbor extends Construct {
       minimumPerPod: MIN_CONNECTIONS_PER_POD,
       unlimitedPerPod: 100,
     });
+    this.redisPools = redisPools({
+      redis: props.redis, registryCache, workers: jobWorkers(props.jobWorkers),
+      replicas: { core: counts.core, registry: counts.registry, jobservice: counts.jobservice, trivy: (props.trivy ?? true) ? counts.trivy : 0, exporter: counts.exporter },
+    });
 
     // Harbor, and the data services it needs to start, can never pull their images through Harbor
     Images.protect(this, this.host, `Harbor at ${this.host} cannot pull its own images through itself`);
@@ -563,6 +573,7 @@ export class Harbor extends Construct {
       storage: props.storage,
       credentials,
       maxOpenConns: this.maxOpenConns,
+      redisPools: this.redisPools,
       withTrivy: props.trivy ?? true,
       peer: NetworkPeer.pods(this.namespace, { 'app.kubernetes.io/name': 'harbor', 'app.kubernetes.io/instance': name }),
       proxyPeer: props.exposure?.proxyPeer,

@@ -10,3 +10,4 @@ export * from './project-member';
 export * from './storage';
 export { CONFIGURE_IMAGE } from './configure-job';
 export { TRIVY_UPSTREAM_DATABASES } from './trivy';
+export type { RedisPools } from './redis-budget';

@@ -35,10 +35,15 @@ export function jobserviceConfig(workers: number, metrics = false): string {
   }]);
 }
 
+/** Jobservice's workers per pod (the Harbor's `jobWorkers`), checked, with its default. */
+export function jobWorkers(workers: number | undefined): number {
+  return checkInteger('jobWorkers', workers ?? 10, 1, 100);
+}
+
 /** Harbor jobservice: replication, garbage collection, scans and webhooks, queued in Redis. */
 export function defineJobservice(scope: Construct, ctx: HarborContext, props: { replicas: number; workers?: number; resources?: Resources }): Placement {
   const name = componentName(ctx, 'jobservice');
-  const workers = checkInteger('jobWorkers', props.workers ?? 10, 1, 100);
+  const workers = jobWorkers(props.workers);
   const env = new EnvVars(ctx.namespace);
   env.secret('CORE_SECRET', ctx.credentials.coreSecret);
   env.secret('JOBSERVICE_SECRET', ctx.credentials.jobserviceSecret);

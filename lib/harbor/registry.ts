@@ -8,6 +8,7 @@ import { toYaml } from '../core/yaml';
 import { IRedis } from '../redis';
 import { bindRedisPassword } from '../redis/redis-ref';
 import { componentName, defineComponent, METRICS, metricsPortsOf, harborImage, HarborContext, REDIS_DB, resourcesOr, sharedTrustMount, trustMounts } from './context';
+import { REGISTRY_POOL } from './redis-budget';
 import { defineYamlString } from './registry-yaml-string';
 import { HarborStorage, REGISTRY_DATA, storageMayUsePrivateCa } from './storage';
 
@@ -17,7 +18,11 @@ const CONFIG = '/etc/registry/config.yml';
  * The registry's `config.yml`. It holds no credential: the HTTP secret, the Redis password and the S3 keys come
  * from Secrets as `REGISTRY_*` variables, which distribution matches to config fields case-insensitively.
  */
-export function registryConfig(storage: HarborStorage, redis: IRedis, metrics = false): string {
+export function registryConfig(storage: HarborStorage, redis: IRedis, metrics = false, pool?: number): string {
+  // the budget's share, never above what Dockyard has always rendered; distribution's pool does not wait for a
+  // connection past maxactive but serves the request from storage, without the cache (goharbor/distribution
+  // release/2.8 ea065fe registry/handlers/app.go:605-609, `Wait: false`)
+  const maxActive = Math.min(pool ?? REGISTRY_POOL.maxActive, REGISTRY_POOL.maxActive);
   return toYaml([{
     version: 0.1,
     log: { level: 'info', fields: { service: 'registry' } },
@@ -34,7 +39,7 @@ export function registryConfig(storage: HarborStorage, redis: IRedis, metrics = 
       readtimeout: '10s',
       writetimeout: '10s',
       dialtimeout: '10s',
-      pool: { maxidle: 100, maxactive: 500, idletimeout: '60s' },
+      pool: { maxidle: Math.min(maxActive, REGISTRY_POOL.maxIdle), maxactive: maxActive, idletimeout: '60s' },
     },
     http: {
       addr: ':5000',
@@ -164,7 +169,7 @@ export function defineRegistry(scope: Construct, ctx: HarborContext, props: { re
   kube(scope, 'Config', 'ConfigMap', {
     metadata: { name, namespace: ctx.namespace },
     data: {
-      'config.yml': registryConfig(ctx.storage, ctx.registryCache, ctx.scrapers !== undefined),
+      'config.yml': registryConfig(ctx.storage, ctx.registryCache, ctx.scrapers !== undefined, ctx.redisPools.registryCache),
       'ctl-config.yml': toYaml([{ protocol: 'http', port: 8080, log_level: ctx.logLevel, registry_config: CONFIG }]),
     },
   });

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkHostname, checkPort, checkRequiredObject, invalid, NetworkPeer, PASSWORD_KEY_RULE, SecretKey } from '../core';
+import { checkHostname, checkInteger, checkPort, checkRequiredObject, invalid, NetworkPeer, PASSWORD_KEY_RULE, SecretKey } from '../core';
 import { IRedis } from './redis-ref';
 
 /** Props of an `ExternalRedis`. */
@@ -41,6 +41,17 @@ export interface ExternalRedisProps {
    * @default - the system trust store
    */
   readonly caCertificate?: SecretKey;
+  /**
+   * The most client connections the server accepts: its `maxclients`, which `redis-cli INFO clients` prints (Valkey
+   * src/server.c, `maxclients:`), or the plan's limit a managed service states. Past it the server refuses each new
+   * connection ("ERR max number of clients reached"; over TLS it drops it unanswered, valkey src/networking.c
+   * `acceptCommonHandler`), which Harbor's components meet under load or while a rollout runs old and new pods side
+   * by side. Given, a `Harbor` sizes the Redis pools it can set (core's, the registry's) so that every pod's most,
+   * rollouts counted, fits, and refuses at synth a limit too small for its replicas.
+   *
+   * @default - not known: Harbor's pools keep their upstream sizes (the registry's 500, core's 10 per CPU)
+   */
+  readonly maxClients?: number;
 }
 
 /** A Redis-compatible server that Dockyard does not run: a managed Valkey or Redis, TLS by default. */
@@ -51,6 +62,7 @@ export class ExternalRedis extends Construct implements IRedis {
   public readonly username?: string;
   public readonly password: SecretKey;
   public readonly caCertificate?: SecretKey;
+  public readonly maxClients?: number;
 
   public constructor(scope: Construct, id: string, props: ExternalRedisProps) {
     super(scope, id);
@@ -66,6 +78,8 @@ export class ExternalRedis extends Construct implements IRedis {
       invalid('caCertificate', props.caCertificate.toString(), 'needs tls: true');
     }
     this.caCertificate = props.caCertificate;
+    // Valkey's own range for maxclients (src/config.c, `createUIntConfig("maxclients", ..., 1, UINT_MAX, ...)`)
+    this.maxClients = props.maxClients === undefined ? undefined : checkInteger('maxClients', props.maxClients, 1, 4294967295);
   }
 
   public grantConnect(_peer: NetworkPeer): void {

@@ -31,6 +31,12 @@ export interface IRedis {
    */
   readonly caCertificate?: SecretKey | undefined;
   /**
+   * The most client connections the server accepts (its `maxclients`), if known. A Harbor then sizes the Redis pools
+   * it can set so that its pods, and those a rollout adds, fit, or refuses at synth.
+   * @default none: not known, and Harbor's pools keep their upstream sizes
+   */
+  readonly maxClients?: number | undefined;
+  /**
    * The construct that runs the server in the cluster, if Dockyard runs it.
    * @default none: a server outside Dockyard
    */

@@ -123,6 +123,11 @@ export class Redis extends Construct implements IRedis {
   public readonly username = undefined;
   public readonly password: SecretKey;
   public readonly caCertificate = undefined;
+  /**
+   * Not stated: the server keeps Valkey's default `maxclients`, 10000 (valkey-io/valkey src/config.c, `maxclients`),
+   * which a Harbor's pools at their upstream sizes do not approach, so they are left as they are.
+   */
+  public readonly maxClients = undefined;
   public readonly server = this;
   /** What the server does with a write once its data fills `maxmemory`. */
   public readonly maxMemoryPolicy: RedisMaxMemoryPolicy;

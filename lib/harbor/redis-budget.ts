@@ -1,0 +1,121 @@
+import { IRedis } from '../redis';
+import { shareConnectionLimit } from './connection-budget';
+
+/**
+ * The registry's Redis pool when its server states no limit: harbor-helm's `maxactive` (1.19.1
+ * templates/registry/registry-cm.yaml), which Dockyard has always rendered.
+ */
+export const REGISTRY_POOL = { maxActive: 500, maxIdle: 100 };
+
+/** The fewest connections a Redis pool Dockyard sizes may have: a few requests at once, for each pod. */
+const MIN_PER_POOL = 4;
+
+/**
+ * Connections per pod that no setting bounds, counted at an estimate of their most. Harbor opens these redigo pools
+ * without `MaxActive` (goharbor/harbor v2.15.1 src/jobservice/runtime/bootstrap.go:350-356, src/pkg/exporter/js_worker.go:48-54,
+ * src/controller/jobmonitor/monitor.go:108-111), and a redigo pool without it has no limit (gomodule/redigo v1.9.2,
+ * Harbor's pin, redis/pool.go:154): each holds one connection per goroutine that is running a command.
+ */
+const UNBOUNDED = {
+  /**
+   * Per worker, as each worker's goroutine, and the job it runs, hold one at a time (goharbor/work v0.5.1-patch
+   * worker.go:149-225; the job's status, src/jobservice/job/tracker.go); and besides them 20, for the loops of
+   * gocraft/work (heartbeater, observer, dead pool reaper, periodic enqueuer, requeuers: heartbeater.go:90,
+   * observer.go:188, dead_pool_reaper.go:80, periodic_enqueuer.go:91, requeuer.go:87) and of jobservice (hook agent,
+   * life cycle controller, reaper, scheduler: src/jobservice/hook/hook_agent.go:165, lcm/controller.go:148,
+   * worker/cworker/reaper.go:228, period/basic_scheduler.go:77), and for its API's requests at once.
+   */
+  jobserviceBesidesWorkers: 20,
+  /** Core's pool for the job-service dashboard (src/pkg/jobmonitor/redis.go:65-68), one per admin request at once. */
+  coreJobMonitor: 5,
+  /** The exporter's, one per metrics scrape at once (src/pkg/exporter/js_collector.go:115). */
+  exporter: 4,
+};
+
+/**
+ * The Trivy adapter's go-redis client: `MaxActiveConns` from `SCANNER_REDIS_POOL_MAX_ACTIVE`, default 5, a hard limit
+ * (goharbor/harbor-scanner-trivy v0.36.0 pkg/etc/config.go:74, pkg/redisx/pool.go:50; one client,
+ * cmd/scanner-trivy/main.go:61; redis/go-redis v9.17.2 internal/pool/pool.go:320).
+ */
+const TRIVY = 5;
+
+/**
+ * Core's go-redis clients on `_REDIS_URL_CORE`: sessions, the default cache and the "harbor" client
+ * (goharbor/harbor v2.15.1 src/core/session/session.go:144, src/lib/cache/cache.go:111, src/lib/redis/client.go:71;
+ * the cache layer is the default cache, cache.go:154-158); on `_REDIS_URL_REG`, the registry client (client.go:43).
+ */
+const CORE_CLIENTS = { redis: 3, registryCache: 1 };
+
+/** The replicas of each Harbor component, and jobservice's workers. */
+export interface RedisBudgetInput {
+  /** The server of the job queue, sessions and caches. */
+  readonly redis: IRedis;
+  /** The registry's cache server: `redis`, or a server of its own. */
+  readonly registryCache: IRedis;
+  /** Replicas per component: core, registry, jobservice, trivy, exporter. */
+  readonly replicas: Readonly<Record<'core' | 'registry' | 'jobservice' | 'trivy' | 'exporter', number>>;
+  /** Jobservice's workers per pod. */
+  readonly workers: number;
+}
+
+/** The size of each Redis pool Dockyard sets, on each server; undefined where the server states no limit. */
+export interface RedisPools {
+  /** Core's clients on `redis`: `pool_size` and `max_active_conns` in `_REDIS_URL_CORE`. */
+  readonly redis: number | undefined;
+  /** The registry's `maxactive`, and core's client on `_REDIS_URL_REG`, on `registryCache`. */
+  readonly registryCache: number | undefined;
+}
+
+/**
+ * The Redis pools' sizes: on each server that states `maxClients`, its limit after the connections Dockyard cannot
+ * bound (`UNBOUNDED`, `TRIVY`), shared by the pools it can (`CORE_CLIENTS`, the registry's), counting the pods a
+ * rollout adds and every old jobservice pod besides (`shareConnectionLimit`, as the PostgreSQL budget does). A
+ * `registryCache` that is `redis` (the same host and port) is one server: one budget over every pod.
+ *
+ * The garbage collection job in jobservice opens a go-redis client on core's `_REDIS_URL_REG`
+ * (src/server/v2.0/handler/gc.go:87, src/jobservice/job/impl/gc/garbage_collection.go:506), which the share sizes too.
+ */
+export function redisPools(input: RedisBudgetInput): RedisPools {
+  const r = input.replicas;
+  const jobserviceFixed = input.workers + UNBOUNDED.jobserviceBesidesWorkers;
+  const lingering = ['jobservice'];
+  const same = input.registryCache === input.redis
+    || `${input.registryCache.host}:${input.registryCache.port}` === `${input.redis.host}:${input.redis.port}`;
+  if (same) {
+    const share = shareConnectionLimit({
+      limit: input.redis.maxClients, prop: 'redis.maxClients', replicas: r, lingering, minimumPerPool: MIN_PER_POOL,
+      pools: { core: CORE_CLIENTS.redis + CORE_CLIENTS.registryCache, registry: 1, jobservice: 1, trivy: 0, exporter: 0 },
+      fixed: { core: UNBOUNDED.coreJobMonitor, jobservice: jobserviceFixed, trivy: TRIVY, exporter: UNBOUNDED.exporter },
+      remedy: remedy('redis'),
+    });
+    return { redis: share, registryCache: share };
+  }
+  return {
+    redis: shareConnectionLimit({
+      limit: input.redis.maxClients, prop: 'redis.maxClients', lingering, minimumPerPool: MIN_PER_POOL,
+      replicas: { core: r.core, jobservice: r.jobservice, trivy: r.trivy, exporter: r.exporter },
+      pools: { core: CORE_CLIENTS.redis, jobservice: 0, trivy: 0, exporter: 0 },
+      fixed: { core: UNBOUNDED.coreJobMonitor, jobservice: jobserviceFixed, trivy: TRIVY, exporter: UNBOUNDED.exporter },
+      remedy: remedy('redis'),
+    }),
+    registryCache: shareConnectionLimit({
+      limit: input.registryCache.maxClients, prop: 'registryCache.maxClients', lingering, minimumPerPool: MIN_PER_POOL,
+      replicas: { core: r.core, registry: r.registry, jobservice: r.jobservice },
+      pools: { core: CORE_CLIENTS.registryCache, registry: 1, jobservice: 1 },
+      remedy: remedy('registryCache'),
+    }),
+  };
+}
+
+function remedy(prop: string): string {
+  return `raise the server's limit or lower the replicas or jobWorkers (the limit is ${prop}'s maxClients, ` +
+    'which ExternalRedis states; see the README, "Redis connection budget")';
+}
+
+/** The query of a URL that core's go-redis clients read, with their pool's size when the share sets one. */
+export function coreRedisQuery(pool: number | undefined): string {
+  // go-redis reads both from the URL (redis/go-redis v9.17.2 options.go:632, 636): pool_size bounds the connections
+  // handed out at once, max_active_conns every connection the pool holds (internal/pool/pool.go:320), as PoolSize
+  // alone lets dials in excess of it (options.go:170-176)
+  return pool === undefined ? 'idle_timeout_seconds=30' : `idle_timeout_seconds=30&pool_size=${pool}&max_active_conns=${pool}`;
+}

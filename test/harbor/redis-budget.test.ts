@@ -1,0 +1,127 @@
+import { parse } from 'yaml';
+import { ExternalRedis, Redis, RedisMaxMemoryPolicy, Secret } from '../../lib';
+import { container, envOf, find, synth, testChart } from '../util';
+import { inClusterHarbor, managedHarbor } from './fixtures';
+
+/**
+ * Harbor's Redis connections against a server's `maxClients`. What each pod opens at its most:
+ * - core: three go-redis clients on `_REDIS_URL_CORE` (goharbor/harbor v2.15.1 src/core/session/session.go:144,
+ *   src/lib/cache/cache.go:111, src/lib/redis/client.go:71) and one on `_REDIS_URL_REG` (client.go:43), each bounded
+ *   by the URL's `pool_size`/`max_active_conns` (redis/go-redis v9.17.2 options.go:632-636), besides its job-monitor
+ *   redigo pool, unbounded (src/pkg/jobmonitor/redis.go:65-68), counted as 5;
+ * - registry: `redis.pool.maxactive` (goharbor/distribution release/2.8 registry/handlers/app.go:605-609);
+ * - jobservice: an unbounded redigo pool (src/jobservice/runtime/bootstrap.go:350-356; gomodule/redigo v1.9.2
+ *   redis/pool.go:154), counted as its workers and 20, and garbage collection's client on core's `_REDIS_URL_REG`
+ *   (src/jobservice/job/impl/gc/garbage_collection.go:506), a pool the share sizes;
+ * - Trivy: 5 (harbor-scanner-trivy v0.36.0 pkg/etc/config.go:74, pkg/redisx/pool.go:50);
+ * - exporter: an unbounded redigo pool (src/pkg/exporter/js_worker.go:48-54), counted as 4.
+ * Each Deployment counts its rollout's extra pods (25% surge), jobservice twice its replicas (old pods finish their jobs).
+ */
+
+const password = (chart: ReturnType<typeof testChart>, name: string) => Secret.fromSecretName(chart, name, name).key('password');
+
+function limitedRedis(chart: ReturnType<typeof testChart>, id: string, maxClients?: number, host = 'private-valkey.example.com'): ExternalRedis {
+  return new ExternalRedis(chart, id, { host, port: 25061, username: 'default', password: password(chart, `${id.toLowerCase()}-pw`), maxClients });
+}
+
+const coreEnv = (objects: any[]) => envOf(container(find(objects, 'Deployment', 'harbor-core')));
+const registryPool = (objects: any[]) => parse(find(objects, 'ConfigMap', 'harbor-registry').data['config.yml']).redis.pool;
+
+describe('Harbor Redis connection budget', () => {
+  test('a server without maxClients keeps the pools as they were: no pool_size, the registry\'s 500', () => {
+    const chart = testChart('harbor');
+    const harbor = managedHarbor(chart);
+    expect(harbor.redisPools).toEqual({ redis: undefined, registryCache: undefined });
+    const objects = synth(chart);
+    expect(coreEnv(objects)._REDIS_URL_CORE.value).toBe('rediss://default:$(REDIS_PASSWORD)@private-valkey.example.com:25061/0?idle_timeout_seconds=30');
+    expect(coreEnv(objects)._REDIS_URL_REG.value).toBe('rediss://default:$(REDIS_PASSWORD)@private-valkey.example.com:25061/2?idle_timeout_seconds=30');
+    expect(registryPool(objects)).toEqual({ maxidle: 100, maxactive: 500, idletimeout: '60s' });
+  });
+
+  test('the in-cluster Redis states no limit (Valkey\'s default 10000), so its Harbor is unchanged', () => {
+    const chart = testChart('harbor');
+    expect(new Redis(chart, 'R', { name: 'r' }).maxClients).toBeUndefined();
+    expect(inClusterHarbor(chart).redisPools).toEqual({ redis: undefined, registryCache: undefined });
+  });
+
+  test('shares what the unbounded pools leave among the pools Dockyard sizes, rollouts counted', () => {
+    const chart = testChart('harbor');
+    const harbor = managedHarbor(chart, { redis: limitedRedis(chart, 'Limited', 200) });
+    // one of each, each Deployment with one more pod while it rolls, jobservice with its successor: 2 pods each.
+    // Unbounded: core 5, jobservice 10 workers + 20, Trivy 5: (5 + 30 + 5) × 2 = 80. Pools: core 4, registry 1,
+    // jobservice's garbage collection 1: 6 × 2 = 12, sharing 120
+    expect(harbor.redisPools).toEqual({ redis: 10, registryCache: 10 });
+    const objects = synth(chart);
+    expect(coreEnv(objects)._REDIS_URL_CORE.value).toMatch(/\/0\?idle_timeout_seconds=30&pool_size=10&max_active_conns=10$/);
+    expect(coreEnv(objects)._REDIS_URL_REG.value).toMatch(/\/2\?idle_timeout_seconds=30&pool_size=10&max_active_conns=10$/);
+    expect(registryPool(objects)).toEqual({ maxidle: 10, maxactive: 10, idletimeout: '60s' });
+    // the URLs Trivy, jobservice and the exporter read have no pool setting Harbor reads
+    const trivy = envOf(container(find(objects, 'StatefulSet', 'harbor-trivy')));
+    expect(trivy.SCANNER_REDIS_URL.value).toMatch(/\/5\?idle_timeout_seconds=30$/);
+  });
+
+  test('counts jobservice\'s workers, every old jobservice pod, and the exporter', () => {
+    const share = (props: Parameters<typeof managedHarbor>[1]) => {
+      const chart = testChart('harbor');
+      return managedHarbor(chart, { redis: limitedRedis(chart, 'Limited', 1000), ...props }).redisPools.redis;
+    };
+    expect(share({})).toBe(Math.floor((1000 - 80) / 12));
+    // 50 workers: jobservice's 2 pods hold 70 each
+    expect(share({ jobWorkers: 50 })).toBe(Math.floor((1000 - (5 + 70 + 5) * 2) / 12));
+    // 2 jobservice: 4 pods while they roll, each with its 30 and a garbage collection pool
+    expect(share({ jobserviceReplicas: 2 })).toBe(Math.floor((1000 - (10 + 30 * 4 + 10)) / (8 + 2 + 4)));
+    // the exporter: 4 more on each of its 2 pods
+    expect(share({ exporter: true })).toBe(Math.floor((1000 - 88) / 12));
+  });
+
+  test('never raises the registry past 500, however large the share', () => {
+    const chart = testChart('harbor');
+    managedHarbor(chart, { redis: limitedRedis(chart, 'Limited', 100000) });
+    expect(registryPool(synth(chart))).toEqual({ maxidle: 100, maxactive: 500, idletimeout: '60s' });
+  });
+
+  test('a registry cache of its own has a budget of its own: core\'s one client, the registry, garbage collection', () => {
+    const chart = testChart('harbor');
+    const harbor = managedHarbor(chart, {
+      redis: limitedRedis(chart, 'Limited', 200), registryCache: limitedRedis(chart, 'CacheServer', 60, 'private-cache.example.com'),
+    });
+    // redis: (5 + 30 + 5) × 2 = 80 fixed, core's 3 clients × 2 pods; the cache: 3 pools × 2 pods
+    expect(harbor.redisPools).toEqual({ redis: Math.floor(120 / 6), registryCache: 10 });
+    const objects = synth(chart);
+    expect(coreEnv(objects)._REDIS_URL_CORE.value).toMatch(/pool_size=20&max_active_conns=20$/);
+    expect(coreEnv(objects)._REDIS_URL_REG.value).toMatch(/private-cache\.example\.com:25061\/2\?idle_timeout_seconds=30&pool_size=10&max_active_conns=10$/);
+    expect(registryPool(objects).maxactive).toBe(10);
+  });
+
+  test('a registry cache without a limit beside a limited redis keeps the registry\'s 500', () => {
+    const chart = testChart('harbor');
+    const cache = new Redis(chart, 'RegistryCache', { name: 'registry-cache', maxMemoryPolicy: RedisMaxMemoryPolicy.ALL_KEYS_LRU });
+    const harbor = managedHarbor(chart, { redis: limitedRedis(chart, 'Limited', 200), registryCache: cache });
+    expect(harbor.redisPools.registryCache).toBeUndefined();
+    expect(registryPool(synth(chart)).maxactive).toBe(500);
+  });
+
+  test('refuses a limit the pods cannot fit, naming the prop, the value and the least it must be', () => {
+    const chart = testChart('harbor');
+    expect(() => managedHarbor(chart, { redis: limitedRedis(chart, 'Limited', 100) }))
+      .toThrow('invalid redis.maxClients 100: must hold the 80 connections that the 8 pods that connect (1 core + 1 registry + ' +
+        '1 jobservice + 1 trivy, and 4 more while they roll) open whatever their pools, and give each of their 12 pools at least 4 ' +
+        'connections, i.e. be at least 128; raise the server\'s limit or lower the replicas or jobWorkers (the limit is redis\'s ' +
+        'maxClients, which ExternalRedis states; see the README, "Redis connection budget")');
+  });
+
+  test('refuses a registry cache whose limit its pods cannot fit', () => {
+    const chart = testChart('harbor');
+    expect(() => managedHarbor(chart, {
+      redis: limitedRedis(chart, 'Limited', 1000), registryCache: limitedRedis(chart, 'CacheServer', 20, 'private-cache.example.com'),
+    // one pool a pod, nothing unbounded: the PostgreSQL budget's words
+    })).toThrow('invalid registryCache.maxClients 20: must give each of the 6 pods that connect (1 core + 1 registry + ' +
+      '1 jobservice, and 3 more while they roll) at least 4 connections, i.e. be at least 24; raise the server\'s limit or lower the replicas or jobWorkers (the limit is registryCache\'s maxClients, ' +
+      'which ExternalRedis states; see the README, "Redis connection budget")');
+  });
+
+  test.each([0, 1.5, -3])('ExternalRedis refuses maxClients %p', (value) => {
+    const chart = testChart('harbor');
+    expect(() => limitedRedis(chart, 'Bad', value)).toThrow(`invalid maxClients ${value}: must be an integer from 1 to 4294967295`);
+  });
+});
