@@ -93,6 +93,12 @@ describe('Harbor Redis connection budget', () => {
     expect(registryPool(objects).maxactive).toBe(10);
   });
 
+  test('a registry cache at redis\'s host and port is the same server: one budget', () => {
+    const chart = testChart('harbor');
+    const harbor = managedHarbor(chart, { redis: limitedRedis(chart, 'Limited', 200), registryCache: limitedRedis(chart, 'Again', 200) });
+    expect(harbor.redisPools).toEqual({ redis: 10, registryCache: 10 });
+  });
+
   test('a registry cache without a limit beside a limited redis keeps the registry\'s 500', () => {
     const chart = testChart('harbor');
     const cache = new Redis(chart, 'RegistryCache', { name: 'registry-cache', maxMemoryPolicy: RedisMaxMemoryPolicy.ALL_KEYS_LRU });

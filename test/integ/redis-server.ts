@@ -19,6 +19,8 @@ export interface RedisServerOptions {
   readonly tls: boolean;
   /** How long to wait for the server to answer PING; default 15 s. */
   readonly timeoutMs?: number;
+  /** More arguments for redis-server, e.g. `['--maxclients', '200']`; default none. */
+  readonly extraArgs?: readonly string[];
 }
 
 function requireBinary(binary: string, debianPackage: string): void {
@@ -223,6 +225,7 @@ export class RedisServer {
           '--save', '', '--appendonly', 'no', '--dir', dir,
           '--daemonize', 'no', '--logfile', '',
           ...(options.username ? ['--user', options.username, 'on', `>${options.password}`, '~*', '&*', '+@all'] : []),
+          ...(options.extraArgs ?? []),
         ];
         const server = new RedisServer(dir, port, args, pki?.caCertPath);
         try {

@@ -1,0 +1,78 @@
+import * as net from 'net';
+import { ExternalRedis, Secret } from '../../lib';
+import { managedHarbor } from '../harbor/fixtures';
+import { testChart } from '../util';
+import { RedisServer } from './redis-server';
+
+/**
+ * The budget against a real server's `maxclients`: a Harbor on a server that states 200 sizes its pools so that every
+ * connection its pods may open, rollouts counted, is exactly 200 (test/harbor/redis-budget.test.ts counts them), and
+ * the server takes that many and refuses the next with "ERR max number of clients reached" (redis/valkey
+ * src/networking.c `acceptCommonHandler`): the limit counts connections, as the budget does, not pools or pods.
+ */
+
+const LIMIT = 200;
+const PASSWORD = 'budget-test-password';
+
+/** Open a connection, AUTH and PING on it, and return the first reply line; the socket stays open. */
+function hold(port: number, sockets: net.Socket[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port }, () => socket.write(`AUTH ${PASSWORD}\r\nPING\r\n`));
+    sockets.push(socket);
+    let text = '';
+    socket.on('data', (chunk) => {
+      text += chunk.toString();
+      // "+OK" then "+PONG", or a refusal "-ERR ..." and the server closes
+      if (text.startsWith('-') || text.includes('+PONG')) resolve(text.split('\r\n').filter((l) => l !== '').pop()!);
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(text.trim() || 'closed'));
+  });
+}
+
+describe('Harbor Redis budget against a redis-server with maxclients', () => {
+  let server: RedisServer;
+  const sockets: net.Socket[] = [];
+  beforeAll(async () => {
+    server = await RedisServer.start({ password: PASSWORD, tls: false, extraArgs: ['--maxclients', String(LIMIT)] });
+  });
+  afterAll(async () => {
+    sockets.forEach((s) => s.destroy());
+    await server?.stop();
+  });
+
+  test('every connection the budget counts fits, and one more is refused', async () => {
+    const chart = testChart('harbor');
+    const redis = new ExternalRedis(chart, 'Limited', {
+      host: 'private-valkey.example.com', port: 25061, password: Secret.fromSecretName(chart, 'L', 'l').key('password'), maxClients: LIMIT,
+    });
+    const pools = managedHarbor(chart, { redis }).redisPools;
+    // the unbounded and fixed connections of 2 pods each of core, jobservice, Trivy (80), and 12 pools of the share
+    const counted = 80 + 12 * pools.redis!;
+    expect(counted).toBeLessThanOrEqual(LIMIT);
+    // the share leaves nothing over: a share one larger would not fit
+    expect(80 + 12 * (pools.redis! + 1)).toBeGreaterThan(LIMIT);
+
+    // the server's limit as INFO clients reports it, which the README tells users to read; on a connection kept open,
+    // the first of those counted, so that no closing one is still counted when the last is opened
+    const info = await new Promise<string>((resolve, reject) => {
+      const s = net.connect({ host: '127.0.0.1', port: server.port }, () => s.write(`AUTH ${PASSWORD}\r\nINFO clients\r\n`));
+      sockets.push(s);
+      let text = '';
+      s.on('data', (c) => { text += c.toString(); if (/maxclients:\d+\r\n/.test(text)) resolve(text); });
+      s.on('error', reject);
+    });
+    expect(info).toMatch(new RegExp(`\\r\\nmaxclients:${LIMIT}\\r\\n`));
+
+    const replies = [];
+    for (let i = 1; i < counted; i++) {
+      replies.push(await hold(server.port, sockets));
+    }
+    expect(replies.filter((r) => r !== '+PONG')).toEqual([]);
+    // fill what the floor left, then one past the limit
+    for (let i = counted; i < LIMIT; i++) {
+      expect(await hold(server.port, sockets)).toBe('+PONG');
+    }
+    expect(await hold(server.port, sockets)).toBe('-ERR max number of clients reached');
+  }, 60_000);
+});
