@@ -46,7 +46,11 @@ const TRIVY = 5;
  */
 const CORE_CLIENTS = { redis: 3, registryCache: 1 };
 
-/** The replicas of each Harbor component, and jobservice's workers. */
+/**
+ * The replicas of each Harbor component, and jobservice's workers. Every component counts the pods a Deployment's
+ * rollout adds (`rollingPods`): Trivy's StatefulSet, which replaces its pods one at a time, is so counted a few
+ * connections over, and a registry that rolls by `Recreate` likewise.
+ */
 export interface RedisBudgetInput {
   /** The server of the job queue, sessions and caches. */
   readonly redis: IRedis;
@@ -116,6 +120,7 @@ function remedy(prop: string): string {
 export function coreRedisQuery(pool: number | undefined): string {
   // go-redis reads both from the URL (redis/go-redis v9.17.2 options.go:632, 636): pool_size bounds the connections
   // handed out at once, max_active_conns every connection the pool holds (internal/pool/pool.go:320), as PoolSize
-  // alone lets dials in excess of it (options.go:170-176)
+  // alone lets dials in excess of it (options.go:170-176); ParseURL refuses an option it does not know (options.go:657),
+  // and these two it knows
   return pool === undefined ? 'idle_timeout_seconds=30' : `idle_timeout_seconds=30&pool_size=${pool}&max_active_conns=${pool}`;
 }

@@ -107,6 +107,21 @@ describe('Harbor Redis connection budget', () => {
     expect(registryPool(synth(chart)).maxactive).toBe(500);
   });
 
+  // day two: stating a limit changes core's URLs (its env) and the registry's config.yml (a ConfigMap its checksum
+  // covers), so those two roll, and nothing else
+  test('setting maxClients rolls core and the registry, and no other pod', () => {
+    const templates = (maxClients?: number) => {
+      const chart = testChart('harbor');
+      managedHarbor(chart, { exporter: true, redis: limitedRedis(chart, 'Limited', maxClients) });
+      return Object.fromEntries(synth(chart).filter((o) => ['Deployment', 'StatefulSet'].includes(o.kind))
+        .map((o) => [`${o.kind}/${o.metadata.name}`, JSON.stringify(o.spec.template)]));
+    };
+    const before = templates();
+    const after = templates(400);
+    expect(Object.keys(before)).toEqual(expect.arrayContaining(['Deployment/harbor-jobservice', 'Deployment/harbor-exporter', 'StatefulSet/harbor-trivy']));
+    expect(Object.keys(before).filter((k) => before[k] !== after[k]).sort()).toEqual(['Deployment/harbor-core', 'Deployment/harbor-registry']);
+  });
+
   test('refuses a limit the pods cannot fit, naming the prop, the value and the least it must be', () => {
     const chart = testChart('harbor');
     expect(() => managedHarbor(chart, { redis: limitedRedis(chart, 'Limited', 100) }))

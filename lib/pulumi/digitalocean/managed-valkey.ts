@@ -45,6 +45,10 @@ export interface ManagedValkeyArgs extends ManagedDatabaseArgs {
  * TLS (`rediss://`); the certificate is from Let's Encrypt, so the public CA bundle verifies it. Harbor needs
  * chart ≥ 1.17 with `redis.external.tlsOptions.enable: true` (do.md §2.2).
  *
+ * It states no connection limit: no DigitalOcean page found gives managed Valkey's `maxclients` per plan (its "Memory
+ * Usage for Valkey Database Clusters" gives memory only). Read it on first use (`INFO clients`, `maxclients`) and give
+ * it to the `ExternalRedis` Harbor reads as `maxClients`, which sizes Harbor's Redis pools to fit.
+ *
  * The cluster is protected (Pulumi refuses to delete or replace it) unless the options say `protect: false`.
  */
 export class ManagedValkey extends pulumi.ComponentResource {
