@@ -603,10 +603,14 @@ export function checkPort(prop: string, value: number): number {
   return checkInteger(prop, value, 1, 65535);
 }
 
-/** Check an integer within `[min, max]`. */
+/**
+ * Check an integer within `[min, max]`. Without `max`, the bound is JavaScript's largest exact integer: the message
+ * says "of at least <min>" unless the value is an integer past it (`1e20`), which that would not refuse.
+ */
 export function checkInteger(prop: string, value: number, min: number, max: number = Number.MAX_SAFE_INTEGER): number {
   if (!Number.isInteger(value) || value < min || value > max) {
-    invalid(prop, value, max === Number.MAX_SAFE_INTEGER ? `must be an integer of at least ${min}` : `must be an integer from ${min} to ${max}`);
+    const unbounded = max === Number.MAX_SAFE_INTEGER && !(Number.isInteger(value) && value > max);
+    invalid(prop, value, unbounded ? `must be an integer of at least ${min}` : `must be an integer from ${min} to ${max}`);
   }
   return value;
 }

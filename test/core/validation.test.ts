@@ -174,6 +174,9 @@ describe('validation helpers', () => {
     }
     expect(() => checkPort('port', 1.5)).toThrow(/invalid port 1.5/);
     expect(() => checkInteger('capacity', 0, 1)).toThrow('invalid capacity 0: must be an integer of at least 1');
+    // an integer past JavaScript's largest exact one is refused by the bound it passes, never by "of at least 1", which it meets
+    expect(() => checkInteger('pods', 1e20, 1)).toThrow('invalid pods 100000000000000000000: must be an integer from 1 to 9007199254740991');
+    expect(checkInteger('pods', Number.MAX_SAFE_INTEGER, 1)).toBe(Number.MAX_SAFE_INTEGER);
   });
 
   test('fails on empty or repeating lists', () => {
