@@ -1,4 +1,4 @@
-import { checkInteger, checkStorageClassName, checkUrl, invalid, parseQuantity, SecretKey } from '../core';
+import { checkInteger, checkPositiveQuantity, checkStorageClassName, checkUrl, invalid, SecretKey } from '../core';
 import { checkS3Bucket, spacesEndpoint } from '../core/bucket';
 
 /** Options of `HarborStorage.filesystem`. */
@@ -143,7 +143,7 @@ export class HarborStorage {
    */
   public static filesystem(options: FilesystemStorageOptions = {}): HarborStorage {
     const size = options.size ?? '50Gi';
-    parseQuantity('size', size);
+    checkPositiveQuantity('size', size);
     return new HarborStorage({ size, storageClassName: checkStorageClassName('storageClassName', options.storageClassName) });
   }
 

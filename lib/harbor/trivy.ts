@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkUniqueList, Image, Images, invalid, parseQuantity, Resources } from '../core';
+import { checkPositiveQuantity, checkUniqueList, Image, Images, invalid, Resources } from '../core';
 import { EnvVars } from '../core/env';
 import { Placement } from '../core/placement';
 import { isHostname, isImageTag, isRepositoryPathComponent } from '../core/validation';
@@ -101,7 +101,7 @@ function checkRepositories(prop: string, value: readonly string[]): readonly str
 
 /** Check Trivy's props, before anything is built. */
 export function checkTrivy(props: { storageSize?: string; dbRepositories?: readonly string[]; javaDbRepositories?: readonly string[] }): void {
-  parseQuantity('trivyStorageSize', props.storageSize ?? '5Gi');
+  checkPositiveQuantity('trivyStorageSize', props.storageSize ?? '5Gi');
   if (props.dbRepositories !== undefined) checkRepositories('trivyDbRepositories', props.dbRepositories);
   if (props.javaDbRepositories !== undefined) checkRepositories('trivyJavaDbRepositories', props.javaDbRepositories);
 }

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import {
-  checkInteger, checkObject, checkStorageClassName, describeValue, Image, invalid, NetworkPeer, parseQuantity, Resources, Secret,
+  checkInteger, checkObject, checkPositiveQuantity, checkStorageClassName, describeValue, Image, invalid, NetworkPeer, Resources, Secret,
   SecretKey, SecretValue, withContext,
 } from '../core';
 import { readOnFirstStartBy } from '../core/checksum';
@@ -148,7 +148,7 @@ export class Postgres extends Construct {
     }
     this.maxConnections = checkInteger('maxConnections', props.maxConnections ?? 100, SUPERUSER_RESERVED + 2, 10000);
     const storageSize = props.storageSize ?? '10Gi';
-    parseQuantity('storageSize', storageSize);
+    checkPositiveQuantity('storageSize', storageSize);
 
     this.superuserPassword = new Secret(this, 'Superuser', {
       name: `${name}-superuser`,

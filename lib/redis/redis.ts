@@ -1,7 +1,7 @@
 import { checkVersionChange } from '../core/version-changes';
 import { checkValkeyImage, valkeyDowngrade } from './version-change';
 import { Construct } from 'constructs';
-import { checkInteger, checkKnownProps, checkOneOf, checkStorageClassName, Image, invalid, NetworkPeer, parseQuantity, Resources, Secret, SecretKey, SecretValue } from '../core';
+import { checkInteger, checkKnownProps, checkOneOf, checkPositiveQuantity, checkStorageClassName, Image, invalid, NetworkPeer, Resources, Secret, SecretKey, SecretValue } from '../core';
 import { EnvVars } from '../core/env';
 import { statefulSet } from '../core/deployment';
 import { PodFirewall } from '../core/network';
@@ -149,7 +149,7 @@ export class Redis extends Construct implements IRedis {
     this.namespace = namespace;
     this.host = `${name}.${namespace}.svc`;
     const storageSize = props.storageSize ?? '1Gi';
-    parseQuantity('storageSize', storageSize);
+    checkPositiveQuantity('storageSize', storageSize);
     const maxMemoryMiB = checkInteger('maxMemoryMiB', props.maxMemoryMiB ?? 192, 16);
     this.maxMemoryPolicy = checkOneOf('maxMemoryPolicy', props.maxMemoryPolicy ?? RedisMaxMemoryPolicy.NO_EVICTION, Object.values(RedisMaxMemoryPolicy));
     // the request holds the full data (so a node short of memory evicts this pod after those over their requests),

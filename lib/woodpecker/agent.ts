@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import {
-  checkRequiredObject, checkBoolean, checkDnsSubdomain, checkInteger, checkStorageClassName, checkUniqueList, Image, Images, invalid, NetworkPeer, parseQuantity, Resources,
+  checkRequiredObject, checkBoolean, checkDnsSubdomain, checkInteger, checkPositiveQuantity, checkStorageClassName, checkUniqueList, Image, Images, invalid, NetworkPeer, Resources,
 } from '../core';
 import { checkStatefulSetName, statefulSet } from '../core/deployment';
 import { EnvVars } from '../core/env';
@@ -301,7 +301,7 @@ export class WoodpeckerAgent extends Construct {
     // pipeline/backend/kubernetes/flags.go:22-27
     env.value('WOODPECKER_BACKEND_K8S_NAMESPACE', this.backendNamespace);
     const workspaceSize = props.workspaceSize ?? '10G';
-    parseQuantity('workspaceSize', workspaceSize);
+    checkPositiveQuantity('workspaceSize', workspaceSize);
     // flags.go:34-51; volume.go:28-64 parses the size with resource.MustParse, which would panic on a bad one
     env.value('WOODPECKER_BACKEND_K8S_VOLUME_SIZE', workspaceSize);
     if (props.workspaceStorageClassName !== undefined) {
@@ -337,7 +337,7 @@ export class WoodpeckerAgent extends Construct {
 
     const configSize = props.configVolumeSize ?? '1Gi';
     if (persistId) {
-      parseQuantity('configVolumeSize', configSize);
+      checkPositiveQuantity('configVolumeSize', configSize);
     }
     // the pods also say which server they serve, for its NetworkPolicy to admit its own agents by one rule (a pod
     // label, not a selector's: a StatefulSet's selector cannot change)

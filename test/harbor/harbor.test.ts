@@ -400,6 +400,8 @@ describe('Harbor registry storage', () => {
     expect(() => HarborStorage.s3({ ...base, multipartCopyMaxConcurrency: 0 })).toThrow('invalid multipartCopyMaxConcurrency 0: must be an integer from 1 to 1000');
     expect(() => HarborStorage.spaces({ ...base, region: 'frankfurt' })).toThrow(/invalid region "frankfurt": must be a Spaces region/);
     expect(() => HarborStorage.filesystem({ size: '1TB' })).toThrow(/invalid size "1TB"/);
+    // a claim of no storage is refused by the API server (ValidatePersistentVolumeClaimSpec: see the Postgres test)
+    expect(() => HarborStorage.filesystem({ size: '0' })).toThrow('invalid size "0": must be a Kubernetes quantity above zero');
     // a claim's storageClassName must be a DNS-1123 subdomain (kubernetes/kubernetes pkg/apis/core/validation/validation.go
     // ValidatePersistentVolumeClaimSpec)
     expect(() => HarborStorage.filesystem({ storageClassName: 'Fast SSD' })).toThrow(new Error('invalid storageClassName "Fast SSD": must be a DNS-1123 subdomain: at most 253 characters of dot-separated lower-case labels'));
@@ -921,6 +923,8 @@ describe('Harbor validation', () => {
     expect(make({ coreReplicas: 0 })).toThrow('invalid coreReplicas 0: must be an integer from 1 to 20');
     expect(make({ jobWorkers: 0 })).toThrow(/invalid jobWorkers 0/);
     expect(make({ trivyStorageSize: 'big' })).toThrow(/invalid trivyStorageSize "big"/);
+    // a claim of no storage is refused by the API server (ValidatePersistentVolumeClaimSpec: see the Postgres test)
+    expect(make({ trivyStorageSize: '0' })).toThrow('invalid trivyStorageSize "0": must be a Kubernetes quantity above zero');
     expect(make({ name: 'Harbor' })).toThrow(/invalid name "Harbor"/);
   });
 

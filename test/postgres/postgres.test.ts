@@ -270,6 +270,10 @@ describe('Postgres', () => {
     const chart = testChart();
     expect(() => new Postgres(chart, 'A', { name: 'Pg' })).toThrow(/invalid name "Pg"/);
     expect(() => new Postgres(chart, 'B', { storageSize: '10GB' })).toThrow(/invalid storageSize "10GB"/);
+    // a claim of no storage is refused by the API server (kubernetes/kubernetes pkg/apis/core/validation/validation.go
+    // ValidatePersistentVolumeClaimSpec: ValidatePositiveQuantityValue on resources.requests.storage, "must be greater than
+    // zero"), so the StatefulSet controller could never make the volume: refused at synth
+    expect(() => new Postgres(chart, 'B0', { storageSize: '0' })).toThrow('invalid storageSize "0": must be a Kubernetes quantity above zero, such as "4", "500m" or "8Gi"');
     expect(() => new Postgres(chart, 'C', { maxConnections: 2 })).toThrow('invalid maxConnections 2: must be an integer from 5 to 10000');
     expect(() => new Postgres(chart, 'D', { name: 'a'.repeat(28) })).toThrow(`invalid name "${'a'.repeat(28)}": must be at most 27 characters, for the reconciler Job's name`);
     // the API server refuses a claim's storageClassName unless it is a DNS-1123 subdomain (kubernetes/kubernetes

@@ -88,6 +88,8 @@ describe('Redis (in-cluster Valkey)', () => {
     }
     expect(() => new Redis(chart, 'C', { maxMemoryMiB: 8 })).toThrow('invalid maxMemoryMiB 8: must be an integer of at least 16');
     expect(() => new Redis(chart, 'D', { storageSize: 'lots' })).toThrow(/invalid storageSize "lots"/);
+    // a claim of no storage is refused by the API server (ValidatePersistentVolumeClaimSpec: see the Postgres test)
+    expect(() => new Redis(chart, 'D0', { storageSize: '0Gi' })).toThrow('invalid storageSize "0Gi": must be a Kubernetes quantity above zero');
     // the API server refuses a claim's storageClassName unless it is a DNS-1123 subdomain (kubernetes/kubernetes
     // pkg/apis/core/validation/validation.go ValidatePersistentVolumeClaimSpec, through ValidateClassName)
     expect(() => new Redis(chart, 'E', { name: 'e', storageClassName: 'Fast SSD' }))

@@ -269,7 +269,11 @@ describe('WoodpeckerAgent', () => {
       ['long name', { name: 'a'.repeat(53) }, 'must be at most 52 characters'],
       ['maxWorkflows', { maxWorkflows: 0 }, 'invalid maxWorkflows 0'],
       ['workspace size', { workspaceSize: 'ten' }, 'invalid workspaceSize "ten"'],
+      // each workflow's workspace and the agent's config volume are claims, which the API server refuses of no storage
+      // (ValidatePersistentVolumeClaimSpec: see the Postgres test)
+      ['no workspace size', { workspaceSize: '0' }, 'invalid workspaceSize "0": must be a Kubernetes quantity above zero'],
       ['config volume size', { configVolumeSize: '1 Gi' }, 'invalid configVolumeSize "1 Gi"'],
+      ['no config volume size', { configVolumeSize: '0Mi' }, 'invalid configVolumeSize "0Mi": must be a Kubernetes quantity above zero'],
       ['config volume size without the volume', { persistAgentId: false, configVolumeSize: '1Gi' },
         'invalid configVolumeSize "1Gi": must be left unset with persistAgentId false: the agent then keeps no volume'],
       ['config storage class without the volume', { persistAgentId: false, configStorageClassName: 'do-block-storage' },
