@@ -76,9 +76,11 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
   // the swap would delete it, and the next run would find no program (a library user's trial)
   const program = process.argv[1];
   if (program !== undefined && program !== '' && isInside(path.resolve(program), app.outdir)) {
+    // "build", the README's outDir, is no way out where it lies in the output directory too (an output directory
+    // "build", or the project's own folder): then only another output directory is
+    const compileElsewhere = isInside(path.resolve('build'), app.outdir) ? '' : 'compile the stack elsewhere (tsconfig.json "outDir": "build") or ';
     throw new ValidationError(`invalid output directory ${describePath(app.outdir)}: it holds the running program ${describePath(program)}, ` +
-      'and every synth replaces the whole directory; compile the stack elsewhere (tsconfig.json "outDir": "build") or synthesize into ' +
-      'another directory (CDK8S_OUTDIR, or new App({ outdir }))');
+      `and every synth replaces the whole directory; ${compileElsewhere}synthesize into another directory (CDK8S_OUTDIR, or new App({ outdir }))`);
   }
   // an output path that is a file, a link loop or unreadable, or in a folder this synth may not write (or, sticky,
   // may not move another user's output out of), fails before

@@ -590,6 +590,26 @@ describe('files and locks', () => {
     expect(fs.existsSync(path.join(dir, 'state.json'))).toBe(false);
   });
 
+  test('an output directory "build" holding the running program is not told to compile into "build", which it is', () => {
+    // the README's tsconfig.json compiles into build/; a stack run from its project folder with CDK8S_OUTDIR=build
+    inEmptyFolder(() => {
+      fs.mkdirSync('build');
+      fs.writeFileSync(path.join('build', 'main.js'), '// the compiled stack\n');
+      const app = stack();
+      (app as any).outdir = 'build';
+      const running = process.argv[1];
+      process.argv[1] = path.resolve('build', 'main.js');
+      try {
+        expect(failure(() => synthesize(app, new LocalSecretStore({ statePath: 'state.json' })))).toBe(
+          `invalid output directory "build": it holds the running program ${JSON.stringify(path.resolve('build', 'main.js'))}, and every synth ` +
+          'replaces the whole directory; synthesize into another directory (CDK8S_OUTDIR, or new App({ outdir }))');
+      } finally {
+        process.argv[1] = running;
+      }
+      expect(fs.readdirSync('build')).toEqual(['main.js']);
+    });
+  });
+
   test('an empty or directory state path fails naming it', () => {
     expect(failure(() => new LocalSecretStore({ statePath: '' })))
       .toBe('invalid statePath "": must be the path of a file, e.g. ".dockyard/secrets.json"');
