@@ -4,6 +4,7 @@ import {
   invalidPath, invalidSecret, isDnsSubdomain, isHostname, isRegistryPrefix, LETS_ENCRYPT_ISSUER, PUBLIC_HOSTNAME_OPTIONS, sameRegistryHost, TrustBundle, VALIDATION_RULES,
 } from '../../lib';
 import { MAX_OUTPUT_SHARDS } from '../../lib/core/output-shards';
+import { isMalformedInputValue } from '../../lib/core/input-value';
 import { isInside } from '../../lib/core/paths';
 import { readTrueOrFalse } from '../../lib/core/validation';
 import { CI_ENGINES, checkCiEngine } from '../shared/ci-engine';
@@ -407,7 +408,9 @@ function checkMirrorUser(user: string, env: NodeJS.ProcessEnv): string {
 /** A password of whitespace alone is a mistake (an unquoted or emptied variable), refused without showing it. */
 function checkPassword(env: NodeJS.ProcessEnv, name: string, allowed: string): void {
   const password = env[name];
-  if (password !== undefined && password.trim() === '') {
+  // the secret store refuses a one-line value with a line break at an end too (checkInputValue), in words of its own:
+  // refused here first, the variable's refusal is the configuration table's
+  if (password !== undefined && (password.trim() === '' || isMalformedInputValue(password))) {
     invalidSecret(name, `must be ${allowed}`);
   }
 }

@@ -14,8 +14,16 @@ export const INPUT_VALUE_RULE = 'must not be white space only, nor one line that
  * @param name the variable, setting or key the value was given as, which the refusal names
  */
 export function checkInputValue(name: string, value: string): void {
-  const oneLine = !/[\r\n]/.test(value.replace(/^[\r\n]+|[\r\n]+$/g, ''));
-  if (value !== '' && (value.trim() === '' || (oneLine && /^[\r\n]|[\r\n]$/.test(value)))) {
+  if (isMalformedInputValue(value)) {
     invalidSecret(name, INPUT_VALUE_RULE);
   }
+}
+
+/**
+ * Whether `checkInputValue` refuses `value`: not empty, and white space only or one line that begins or ends with a
+ * line break. For a checker that words the rule its own way (the example stacks' configuration table).
+ */
+export function isMalformedInputValue(value: string): boolean {
+  const oneLine = !/[\r\n]/.test(value.replace(/^[\r\n]+|[\r\n]+$/g, ''));
+  return value !== '' && (value.trim() === '' || (oneLine && /^[\r\n]|[\r\n]$/.test(value)));
 }

@@ -52,6 +52,15 @@ describe('DOCKYARD_DOCKERHUB_USER and DOCKYARD_DOCKERHUB_TOKEN', () => {
     }
   });
 
+  test('a token pasted with its line break is refused in the words of the configuration table, as a blank one is', () => {
+    // the secret store would refuse it too, later and in words of its own (checkInputValue): one rule for the variable
+    for (const pasted of [`${TOKEN}\n`, `\r\n${TOKEN}`, `${TOKEN}\r\n`]) {
+      expect(failure({ DOCKYARD_DOCKERHUB_USER: 'acmebot', DOCKYARD_DOCKERHUB_TOKEN: pasted })).toBe(`invalid DOCKYARD_DOCKERHUB_TOKEN <redacted>: ${TOKEN_RULE}`);
+    }
+    // a value of several lines keeps its line breaks (a PEM), and is taken
+    expect(loadConfig({ DOCKYARD_DOCKERHUB_USER: 'acmebot', DOCKYARD_DOCKERHUB_TOKEN: `a\nb\n` }).dockerHubUser).toBe('acmebot');
+  });
+
   test('a token without a user is warned of, without its value', () => {
     const said: string[] = [];
     expect(loadConfig({ DOCKYARD_DOCKERHUB_TOKEN: TOKEN }, { warn: (m) => said.push(m) }).dockerHubUser).toBeUndefined();
