@@ -12,8 +12,9 @@
 
 import { compare } from '../core/text';
 import { LONE_SURROGATE, tomlString } from '../core/toml';
-import { checkHostname, checkKnownProps, describeValue, HARBOR_NAME_RULE, invalid, invalidPath, isHarborName } from '../core/validation';
+import { checkHostname, checkKnownProps, describeValue, HARBOR_NAME_RULE, invalid, invalidPath, invalidUserName, isHarborName } from '../core/validation';
 import { toYaml } from '../core/yaml';
+import { USER_NAME, USER_NAME_RULE } from './user-name';
 
 /** One upstream registry served by a mirror endpoint, optionally under a path prefix such as a Harbor proxy project. */
 export interface MirrorSpec {
@@ -57,7 +58,7 @@ export interface MirrorSpec {
  * into a file that is committed.
  */
 export interface MirrorAuth {
-  /** The user name, such as a Harbor robot account `robot$dockyard-nodes`; must not contain `:`. */
+  /** The user name, such as a Harbor robot account `robot$dockyard-nodes`; without `:`, whitespace or control characters. */
   readonly username: string;
   /** The password or token. */
   readonly password: string;
@@ -223,8 +224,10 @@ function checkAuth(auth: Record<string, MirrorAuth>, mirrors: readonly CheckedMi
       invalid('auth key', key, `must be the host[:port] of a mirror endpoint, one of ${hosts.map((h) => describeValue(h)).join(', ')}`);
     }
     const { username, password } = auth[key] ?? ({} as Partial<MirrorAuth>);
-    if (typeof username !== 'string' || username === '' || username.includes(':')) {
-      invalid(`auth["${key}"].username`, username, 'must be a non-empty user name without ":"');
+    // the rule RegistryCredential's user names follow, and the same redaction: what follows a ":" may be a password
+    // pasted with it (user:password). containerd sends the login as HTTP basic auth, whose user-id has no ":" (RFC 7617)
+    if (typeof username !== 'string' || !USER_NAME.test(username)) {
+      invalidUserName(`auth["${key}"].username`, username, USER_NAME_RULE);
     }
     if (typeof password !== 'string' || password === '') {
       // never echo a password: report only its type
