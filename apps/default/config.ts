@@ -244,7 +244,9 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   {
     name: 'DOCKYARD_IMAGE_MIRROR_USER', default: 'none: the mirror is pulled from anonymously',
     meaning: 'user name of the mirror\'s login; its password or token is read from `DOCKYARD_IMAGE_MIRROR_PASSWORD` at the first synth ' +
-      'and kept in the secret state, and the login goes into the pull secret and the pipelines\' `harbor-pull`',
+      'and kept in the secret state, and the login goes into the pull secret and the pipelines\' `harbor-pull`. A Harbor robot\'s name ' +
+      'holds a `$`: quote it in single quotes (`DOCKYARD_IMAGE_MIRROR_USER=\'robot$mirror\'`), or the shell reads `$mirror` as a variable ' +
+      'and the synth gets `robot`, a login every pull then fails',
     allowed: MIRROR_USER,
   },
   {
