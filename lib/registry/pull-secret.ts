@@ -58,8 +58,9 @@ export interface PullSecretProps {
  * lists the namespace (`namespaces`, `addNamespace`), else the registry's app-wide one (`appWide`, the default),
  * else none. So each team can have its own robot login for the same Harbor in its own namespaces, while the
  * platform's app-wide login serves every other namespace. Two pull secrets that would both apply to one registry
- * in one namespace are refused: a kubelet tries every login that matches an image, in turn
- * (pkg/credentialprovider/keyring.go, pkg/kubelet/kuberuntime/kuberuntime_image.go), so a pod could silently pull
+ * in one namespace are refused: a kubelet tries every login that matches an image, in turn, until a pull succeeds
+ * (kubernetes v1.35.0 pkg/credentialprovider/keyring.go `Lookup`, every matching key's logins, the pod's pull secrets
+ * merged; pkg/kubelet/kuberuntime/kuberuntime_image.go `PullImage`, one pull per login), so a pod could silently pull
  * with another team's login.
  *
  * **Which pods get it.** A Dockyard pod gets, per registry its images come from (for example after

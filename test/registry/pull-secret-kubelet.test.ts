@@ -144,6 +144,27 @@ describe('the logins a PullSecret renders, as the kubelet reads them', () => {
     }), { numRuns: 500 });
   });
 
+  test('two pull secrets for one registry: the kubelet tries both logins, so PullSecret refuses two that apply in one namespace', () => {
+    // kubernetes v1.35.0: the pod's pull secrets are merged into one keyring (pkg/credentialprovider/secrets/secrets.go
+    // MakeDockerKeyring), whose Lookup returns every login of every matching key (keyring.go), and PullImage tries each
+    // in turn until one pull succeeds (pkg/kubelet/kuberuntime/kuberuntime_image.go): a team's pod that also got the
+    // platform's pull secret could pull with the platform's robot
+    const team = documentOf((t) => RegistryCredential.harborRobot('harbor.example.com', { username: 'robot$team-a-pull', secret: t }), 'team');
+    const platform = documentOf((t) => RegistryCredential.harborRobot('harbor.example.com', { username: 'robot$puller', secret: t }), 'platform');
+    expect(kubeletLogins([team, platform], 'harbor.example.com/apps/web:1')).toEqual([
+      { username: 'robot$team-a-pull', password: 'team' }, { username: 'robot$puller', password: 'platform' },
+    ]);
+    expect(kubeletLogins([platform, team], 'harbor.example.com/team-a/web:1').map((l) => l.username)).toEqual(['robot$puller', 'robot$team-a-pull']);
+    // and Dockyard refuses the second, app-wide or listed, where the first is listed
+    const { chart, token } = keyed();
+    new PullSecret(chart, 'Team', { name: 'team-a-pull', appWide: false, namespaces: ['team-a'],
+      credentials: [RegistryCredential.harborRobot('harbor.example.com', { username: 'robot$team-a-pull', secret: token })] });
+    expect(() => new PullSecret(chart, 'Other', { name: 'other-pull', appWide: false, namespaces: ['team-a'],
+      credentials: [RegistryCredential.harborRobot('harbor.example.com', { username: 'robot$other', secret: token })] })).toThrow(new Error(
+      'invalid namespaces "team-a": must list one pull secret per registry: "team-a/team-a-pull" and "team-a/other-pull" would both apply to ' +
+      'registry "harbor.example.com" in namespace "team-a" (pull secret "team-a/other-pull")'));
+  });
+
   test('a DOCR token, the user name as well as the password, reads back as both', () => {
     const token = fc.stringMatching(/^dop_v1_[0-9a-f]{1,64}$/);
     fc.assert(fc.property(token, (t) => {
