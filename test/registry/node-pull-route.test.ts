@@ -71,6 +71,18 @@ describe('a pod\'s image through the node files', () => {
     expect(containerdManifestRequests(image, hosts, logins)).toEqual([{ url: mirror, ...login }, { url: upstream }]);
   });
 
+  // README, RKE2 / k3s: a node's own "*" mirror kept beside Dockyard's entries. k3s writes it as certs.d/_default
+  // (pkg/agent/containerd/config.go getHostConfigs: host "*" becomes "_default"), and containerd reads _default only
+  // for a registry without a directory of its own (v2.3.4 core/remotes/docker/config/config_unix.go hostPaths)
+  test('containerd: a catch-all _default mirror of the node\'s serves the other registries; Docker Hub keeps Dockyard\'s', () => {
+    const withDefault = { ...hosts, '_default/hosts.toml': '[host."https://catchall.example.com"]\n  capabilities = ["pull", "resolve"]\n' };
+    expect(containerdManifestRequests('nginx:1', withDefault, logins)).toEqual(containerdManifestRequests('nginx:1', hosts, logins));
+    expect(containerdManifestRequests('registry.k8s.io/pause:3.10', withDefault, logins)).toEqual([
+      { url: 'https://catchall.example.com/v2/pause/manifests/3.10?ns=registry.k8s.io' },
+      { url: 'https://registry.k8s.io/v2/pause/manifests/3.10' },
+    ]);
+  });
+
   test('containerd: a digest is fetched as the digest, from a mirror without a project at its own path, anonymously', () => {
     expect(containerdManifestRequests(`quay.io/org/app:1@${DIGEST}`, hosts, logins)).toEqual([
       { url: `https://mirror.example.com:8443/v2/org/app/manifests/${DIGEST}?ns=quay.io` },
