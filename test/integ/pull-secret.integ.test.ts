@@ -27,7 +27,8 @@ describe('PullSecret against a real registry', () => {
     const hub = new Secret(chart, 'Hub', { name: 'hub', values: { token: SecretValue.input('DOCKYARD_TEST_PULL_HUB', 'a Docker Hub token') } });
     new PullSecret(chart, 'Pull', {
       credentials: [
-        RegistryCredential.basic({ registry: REGISTRY, username: 'puller', password: robot.key('secret') }),
+        // a Harbor robot's name, with the "$" a shell or a template could take for a variable
+        RegistryCredential.basic({ registry: REGISTRY, username: 'robot$puller', password: robot.key('secret') }),
         RegistryCredential.dockerHub({ username: 'acme', token: hub.key('token') }),
       ],
     });
@@ -43,7 +44,7 @@ describe('PullSecret against a real registry', () => {
     const bcrypt = require('bcryptjs');
     server = await RegistryServer.start({
       config: 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ./data\nauth:\n  htpasswd:\n    realm: test\n    path: htpasswd\n',
-      files: { htpasswd: `puller:${bcrypt.hashSync(password, 10)}\npusher:${bcrypt.hashSync('pusher-password', 10)}\n` },
+      files: { htpasswd: `robot$puller:${bcrypt.hashSync(password, 10)}\npusher:${bcrypt.hashSync('pusher-password', 10)}\n` },
     });
     const pushed = await pushImage(server.url, 'team/app', '1.0.0', tinyImage(), { username: 'pusher', password: 'pusher-password' });
     expect(pushed.ok).toBe(true);
@@ -53,7 +54,7 @@ describe('PullSecret against a real registry', () => {
 
   test('kubelet finds the registry\'s login by host and pulls with its auth', async () => {
     const login = kubeletCredential(dockerConfig, image)!;
-    expect(login.username).toBe('puller');
+    expect(login.username).toBe('robot$puller');
     const pulled = await pullImage(server.url, 'team/app', '1.0.0', login);
     expect(pulled.layer.length).toBeGreaterThan(0);
   });
