@@ -10,6 +10,7 @@
  * mirrors give the same bytes whatever their order.
  */
 
+import { canonicalRegistry } from '../core/image';
 import { compare } from '../core/text';
 import { LONE_SURROGATE, tomlString } from '../core/toml';
 import { checkHostname, checkKnownProps, describeValue, HARBOR_NAME_RULE, invalid, invalidPath, invalidUserName, isHarborName } from '../core/validation';
@@ -117,7 +118,11 @@ function checkMirror(prop: string, mirror: MirrorSpec): CheckedMirror {
     invalid(prop, mirror, 'must be a mirror spec { upstream, endpoint, project?, caFile? }');
   }
   const upstream = checkHostname(`${prop}.upstream`, mirror.upstream, { allowPort: true, registry: true });
-  if (upstream === 'index.docker.io') {
+  // containerd and k3s look a registry's mirror up by the domain of the image's normalised name (containerd v2.3.4
+  // core/remotes/docker/config/hosts.go ConfigureHosts), which is docker.io for a bare name, docker.io/… and
+  // index.docker.io/… (distribution/reference normalize.go splitDockerDomain), and Dockyard renders every Docker Hub
+  // image so (Image.of): a mirror of registry-1.docker.io served only images spelt with that host, none of Dockyard's
+  if (canonicalRegistry(upstream) !== upstream) {
     invalid(`${prop}.upstream`, upstream, 'must be "docker.io" for Docker Hub: image names are normalised to docker.io');
   }
 

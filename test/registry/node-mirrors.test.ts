@@ -231,6 +231,9 @@ describe('validation', () => {
     ['registry.example.com:99999', /invalid mirrors\[0\]\.upstream/],
     ['', /invalid mirrors\[0\]\.upstream ""/],
     ['index.docker.io', /invalid mirrors\[0\]\.upstream "index\.docker\.io": must be "docker\.io" for Docker Hub/],
+    // Docker Hub's API host: written to certs.d/registry-1.docker.io and mirrors."registry-1.docker.io", read only
+    // for an image spelt with that host, where Dockyard renders every Docker Hub image as docker.io (Image.of)
+    ['registry-1.docker.io', /^invalid mirrors\[0\]\.upstream "registry-1\.docker\.io": must be "docker\.io" for Docker Hub: image names are normalised to docker\.io$/],
     // an image's registry has a "." or ":" or is localhost (distribution/reference normalize.go, splitDockerDomain)
     ['quay', /invalid mirrors\[0\]\.upstream "quay": .*as a registry host it needs a "\." or a :port, or is localhost/],
   ])('refuses upstream %j', (upstream, message) => {
