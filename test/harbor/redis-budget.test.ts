@@ -60,6 +60,43 @@ describe('Harbor Redis connection budget', () => {
     expect(trivy.SCANNER_REDIS_URL.value).toMatch(/\/5\?idle_timeout_seconds=30$/);
   });
 
+  // Every reader of the two URLs the share writes to parses them with go-redis's ParseURL, after Harbor turns
+  // idle_timeout_seconds into idle_timeout (goharbor/harbor v2.15.1 src/lib/cache/redis/redis.go:149-158, :188): core's
+  // sessions (src/core/main.go:148-157, beego v2.3.10 server/web/hooks.go:58 passing the URL as it is, then
+  // src/core/session/session.go:144), its default cache (main.go:161-170, src/lib/cache/cache.go:109-111), its
+  // "harbor" and registry clients (src/lib/redis/client.go:42-43, :67-71), and jobservice's garbage collection, to
+  // which core hands `_REDIS_URL_REG` as the job's parameter (src/server/v2.0/handler/gc.go:87,
+  // src/jobservice/job/impl/gc/garbage_collection.go:500-506). ParseURL refuses every option it does not read
+  // ("redis: unexpected option", redis/go-redis v9.17.2 options.go:655-658) and a non-integer `pool_size` or
+  // `max_active_conns` ("invalid ... number", options.go:546-558, 632, 636): one misspelt key stops core. The URLs
+  // read by redigo (jobservice's queue, the exporter: src/lib/redis/pool.go:49-96, which reads only
+  // idle_timeout_seconds from the query) and by Trivy carry no pool option, which those readers would not apply.
+  test('core\'s limited URLs carry only options go-redis v9.17.2 reads, as integers; the other URLs none', () => {
+    const GO_REDIS_OPTIONS = [ // options.go:615-652, setupConnParams
+      'db', 'protocol', 'client_name', 'max_retries', 'min_retry_backoff', 'max_retry_backoff', 'dial_timeout', 'read_timeout', 'write_timeout',
+      'pool_fifo', 'pool_size', 'pool_timeout', 'min_idle_conns', 'max_idle_conns', 'max_active_conns', 'max_concurrent_dials',
+      'conn_max_idle_time', 'idle_timeout', 'conn_max_lifetime', 'max_conn_age', 'skip_verify',
+    ];
+    const chart = testChart('harbor');
+    managedHarbor(chart, { exporter: true, redis: limitedRedis(chart, 'Limited', 400) });
+    const objects = synth(chart);
+    const query = (value: string) => new URL(value.replace('$(REDIS_PASSWORD)', 'pw')).searchParams;
+    for (const name of ['_REDIS_URL_CORE', '_REDIS_URL_REG']) {
+      const params = query(coreEnv(objects)[name].value);
+      // Harbor's rename before ParseURL
+      const keys = [...params.keys()].map((k) => (k === 'idle_timeout_seconds' ? 'idle_timeout' : k));
+      expect(keys.filter((k) => !GO_REDIS_OPTIONS.includes(k))).toEqual([]);
+      expect(params.get('pool_size')).toMatch(/^[1-9][0-9]*$/);
+      expect(params.get('max_active_conns')).toBe(params.get('pool_size'));
+    }
+    const others = [
+      envOf(container(find(objects, 'Deployment', 'harbor-jobservice'))).JOB_SERVICE_POOL_REDIS_URL.value,
+      envOf(container(find(objects, 'Deployment', 'harbor-exporter'))).HARBOR_REDIS_URL.value,
+      envOf(container(find(objects, 'StatefulSet', 'harbor-trivy'))).SCANNER_REDIS_URL.value,
+    ];
+    expect(others.flatMap((u) => [...query(u).keys()]).filter((k) => k !== 'idle_timeout_seconds')).toEqual([]);
+  });
+
   test('counts jobservice\'s workers, every old jobservice pod, and the exporter', () => {
     const share = (props: Parameters<typeof managedHarbor>[1]) => {
       const chart = testChart('harbor');
