@@ -34,6 +34,14 @@ export interface DigitalOceanSettings {
   readonly postgresSize: string;
   /** The managed Valkey's size slug (`valkeySize`). */
   readonly valkeySize: string;
+  /**
+   * The managed Valkey's `maxclients` (`valkeyMaxClients`), as `INFO clients` prints it: the `ExternalRedis`'s
+   * `maxClients`, from which Harbor sizes its Redis pools (README, "Redis connection budget"). DigitalOcean states no
+   * limit per plan, so the program cannot derive it from `valkeySize`.
+   *
+   * @default - not known: Harbor's Redis pools keep their upstream sizes
+   */
+  readonly valkeyMaxClients?: number;
   /** The Spaces bucket for Harbor's images (`bucket`). */
   readonly bucket: string;
   /**
@@ -245,7 +253,7 @@ export const DIGITALOCEAN_EXAMPLE = {
  * `dockerHubToken` and `cloneToken`, secrets it cannot declare (see Pulumi.yaml).
  */
 export const SETTING_KEYS: readonly string[] = [
-  'region', 'domain', 'bucket', 'droneLogBucket', 'droneLogRetentionDays', 'postgresSize', 'valkeySize', 'clusterName', 'kubernetesVersion', 'nodeSize', 'nodeCount',
+  'region', 'domain', 'bucket', 'droneLogBucket', 'droneLogRetentionDays', 'postgresSize', 'valkeySize', 'valkeyMaxClients', 'clusterName', 'kubernetesVersion', 'nodeSize', 'nodeCount',
   'containerRegistry', 'containerRegistryTier', 'ciEngine', 'gitProvider', 'gitServer', 'gitServerCidrs', 'gitAuthPublicRepos', 'gitClientId', 'gitClientSecret', 'organization',
   'admin', 'installIngress', 'acmeEmail', 'acmeStaging', 'dnsRecords', 'dnsDomain', 'imageMirror', 'imageMirrorUser', 'imageMirrorPassword',
   'dockerHubUser', 'dockerHubToken', 'imageDigests', 'caBundle', 'cloneUser', 'cloneToken', 'teams', 'platformRepos', 'retiredTeams', 'apiServer',
@@ -333,6 +341,7 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
     domain,
     postgresSize: checkDatabaseSize('postgresSize', value('postgresSize', DIGITALOCEAN_EXAMPLE.postgresSize)!, 'pg'),
     valkeySize: checkDatabaseSize('valkeySize', value('valkeySize', DIGITALOCEAN_EXAMPLE.valkeySize)!, 'valkey'),
+    valkeyMaxClients: readValkeyMaxClients(value('valkeyMaxClients')),
     bucket,
     ...droneLogs,
     // DOKS names are lower-case letters, digits and "-", as a DNS label
@@ -367,6 +376,19 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
     retiredTeams: value('retiredTeams') === undefined ? undefined : readRetiredTeams(parsed('retiredTeams', value('retiredTeams')!), ciEngine),
     apiServer,
   };
+}
+
+/**
+ * `valkeyMaxClients`, if set: a whole number in Valkey's own range for `maxclients` (valkey-io/valkey src/config.c,
+ * `createUIntConfig("maxclients", ..., 1, UINT_MAX, ...)`), which `ExternalRedis` checks again as its `maxClients`.
+ */
+function readValkeyMaxClients(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^[0-9]+$/.test(text) || n < 1 || n > 4294967295) {
+    invalid('valkeyMaxClients', text, 'must be a whole number from 1 to 4294967295: the managed Valkey\'s maxclients, as INFO clients prints it');
+  }
+  return n;
 }
 
 /** The days Drone's build logs are kept by default: a quarter, long enough to look back at a release's builds. */

@@ -120,6 +120,7 @@ export function deployDigitalOcean(
   const app = new App({ outdir: 'dist-digitalocean' });
   digitalOceanCharts(app, {
     domain: settings.domain, region: settings.region, bucket: settings.bucket, droneLogBucket: settings.droneLogBucket, postgresConnectionLimit: connectionLimit(settings.postgresSize),
+    valkeyMaxClients: settings.valkeyMaxClients,
     ciEngine: engine, gitProvider: settings.gitProvider, gitServer: settings.gitServer, gitServerEgress: settings.gitServerCidrs,
     authenticatePublicRepos: settings.gitAuthPublicRepos, gitClientId: settings.gitClientId,
     organization: settings.organization, admin: settings.admin,

@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import { App, Chart } from 'cdk8s';
 import { digitalOceanCharts, DOCR_TOKEN_INPUT, MIRROR_PASSWORD_INPUT } from '../../apps/digitalocean/charts';
 import { DIGITALOCEAN_EXAMPLE } from '../../apps/digitalocean/config';
-import { CiEngineKind, Image, ImageDigests, ImageRelocation, Images } from '../../lib';
+import { CiEngineKind, Harbor, Image, ImageDigests, ImageRelocation, Images } from '../../lib';
 import { GitProviderKind } from '../../apps/shared/git-provider';
 import { CLONE_TOKEN_INPUT } from '../../apps/shared/clone-login';
 import { imagesOf } from '../registry/images-of';
@@ -236,6 +236,24 @@ describe.each([CiEngineKind.DRONE, CiEngineKind.WOODPECKER])('the DigitalOcean c
       expect(imagesOf(stack.objects).filter((i) => !i.startsWith(`${MIRROR}/`))).toEqual([]);
       expect(warnings).toContain(`is shadowed below the app root by Images.relocateAll(the app root, ImageRelocation.registry("${MIRROR}"))`);
     });
+  });
+});
+
+// valkeyMaxClients reaches the Valkey's ExternalRedis, whose limit Harbor's Redis budget shares (lib/harbor/redis-budget.ts);
+// a limit too small is refused naming the setting, and only that refusal is renamed
+describe('DigitalOcean: the managed Valkey\'s maxclients (valkeyMaxClients)', () => {
+  const harborOf = (chart: Chart) => chart.node.findAll().find((c): c is Harbor => c instanceof Harbor)!;
+
+  test('sizes Harbor\'s Redis pools from it; unset, as before', () => {
+    expect(harborOf(digitalOceanCharts(new App(), CHARTS)).redisPools).toEqual({ redis: undefined, registryCache: undefined });
+    // the example's one replica each: (5 + 30 + 5) x 2 fixed, 12 pools (test/harbor/redis-budget.test.ts)
+    expect(harborOf(digitalOceanCharts(new App(), { ...CHARTS, valkeyMaxClients: 1000 })).redisPools).toEqual({ redis: 76, registryCache: 76 });
+  });
+
+  test('refuses a limit too small as the setting, and leaves Harbor\'s other refusals as they are', () => {
+    expect(() => digitalOceanCharts(new App(), { ...CHARTS, valkeyMaxClients: 100 })).toThrow(/^invalid valkeyMaxClients 100: must hold the 80 connections /);
+    expect(() => digitalOceanCharts(new App(), { ...CHARTS, valkeyMaxClients: 100, postgresConnectionLimit: 4 }))
+      .toThrow(/^invalid database\.connectionLimit 3: /);
   });
 });
 

@@ -66,6 +66,18 @@ describe('DigitalOcean program settings', () => {
     }
   });
 
+  test('valkeyMaxClients: the managed Valkey\'s maxclients, a whole number in Valkey\'s range, or unset', () => {
+    expect(read().valkeyMaxClients).toBeUndefined();
+    expect(read({ valkeyMaxClients: '' }).valkeyMaxClients).toBeUndefined();
+    expect(read({ valkeyMaxClients: '1000' }).valkeyMaxClients).toBe(1000);
+    expect(read({ valkeyMaxClients: '4294967295' }).valkeyMaxClients).toBe(4294967295);
+    // Valkey's own range for maxclients (valkey-io/valkey src/config.c, createUIntConfig("maxclients", ..., 1, UINT_MAX, ...))
+    const rule = 'must be a whole number from 1 to 4294967295: the managed Valkey\'s maxclients, as INFO clients prints it';
+    for (const bad of ['0', '1.5', '-3', '1e3', 'many', '4294967296']) {
+      expect(failure({ valkeyMaxClients: bad })).toBe(`invalid valkeyMaxClients "${bad}": ${rule}`);
+    }
+  });
+
   test('fails on missing or bad settings, naming the config key', () => {
     expect(() => readSettings((k) => ({ ...base, domain: undefined } as any)[k])).toThrow('missing domain: must be set: pulumi config set domain <value>');
     expect(() => read({ region: 'Frankfurt' })).toThrow(`invalid region "Frankfurt": ${SPACES}`);
