@@ -178,7 +178,7 @@ describe('Harbor Redis connection budget', () => {
       'which ExternalRedis states; see the README, "Redis connection budget")');
   });
 
-  test.each([0, 1.5, -3])('ExternalRedis refuses maxClients %p', (value) => {
+  test.each([0, 1.5, -3, 4294967296])('ExternalRedis refuses maxClients %p', (value) => {
     const chart = testChart('harbor');
     expect(() => limitedRedis(chart, 'Bad', value)).toThrow(`invalid maxClients ${value}: must be an integer from 1 to 4294967295`);
   });
