@@ -1,6 +1,7 @@
 import { checkBoolean, checkInteger, checkKnownProps, invalid } from '../core';
 import { sha256 } from '../core/hash';
 import { IRedis } from '../redis';
+import { redisUrl } from '../redis/redis-ref';
 import { componentUrl, HarborContext, REDIS_DB } from './context';
 
 /** Options of a garbage collection schedule (`HarborGarbageCollection.weekly`, `.daily`, `.cron`). */
@@ -185,10 +186,12 @@ export class HarborGarbageCollection {
   }
 }
 
-/** Where `server`'s database `db` is, as a Redis URL without the password. */
+/**
+ * Where `server`'s database `db` is, as a Redis URL without the password: `redisUrl`'s, the one writer of Harbor's
+ * Redis URLs, so the user name is escaped and the host checked as in core's `_REDIS_URL_REG`.
+ */
 function redisLocation(server: IRedis, db: number): string {
-  const user = server.username === undefined ? '' : `${encodeURIComponent(server.username)}@`;
-  return `${server.tls ? 'rediss' : 'redis'}://${user}${server.host}:${server.port}/${db}`;
+  return redisUrl(server, undefined, { database: db }).join('');
 }
 
 /**

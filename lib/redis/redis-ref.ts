@@ -81,7 +81,9 @@ export const REDIS_URL_PASSWORD_RULE: ValueRule = {
 
 /**
  * A `redis://` or `rediss://` URL whose password is a reference to `passwordVar`, for `EnvVars.interpolate`: it
- * renders as `$(passwordVar)`, and every other part is literal.
+ * renders as `$(passwordVar)`, and every other part is literal. Without `passwordVar` the URL names no password
+ * (`redis://user@host:port/db`, or `redis://host:port/db` without a user): what Harbor's garbage collection schedule
+ * keeps, described for a digest (`gcCaptureText`), is the URL core is given, so both are written here.
  *
  * An `IRedis` may be implemented anywhere, so its parts are escaped here, as `postgresUrl` escapes its own: the user
  * name is percent-encoded (`encodeURIComponent`, which Go's `net/url`, Harbor's components' parser, decodes back),
@@ -89,11 +91,14 @@ export const REDIS_URL_PASSWORD_RULE: ValueRule = {
  * `net/url` allows it only for non-ASCII bytes), so one that is not a DNS host name or an IPv4 address is refused, as
  * `ExternalRedis` refuses it; so is a port that is not one.
  */
-export function redisUrl(redis: IRedis, passwordVar: string, options: RedisUrlOptions): EnvPart[] {
+export function redisUrl(redis: IRedis, passwordVar: string | undefined, options: RedisUrlOptions): EnvPart[] {
   const host = checkHostname('redis.host', redis.host);
   const port = checkPort('redis.port', redis.port);
   const scheme = redis.tls ? 'rediss' : 'redis';
   const username = redis.username === undefined ? '' : encodeURIComponent(redis.username);
   const query = options.query ? `?${options.query}` : '';
+  if (passwordVar === undefined) {
+    return envTemplate`${scheme}://${username}${username ? '@' : ''}${host}:${port}/${options.database}${query}`;
+  }
   return envTemplate`${scheme}://${username}:${EnvVars.ref(passwordVar)}@${host}:${port}/${options.database}${query}`;
 }

@@ -1,8 +1,8 @@
-import { HarborGarbageCollection, Redis, RedisMaxMemoryPolicy, SecretKey } from '../../lib';
+import { HarborGarbageCollection, IRedis, Redis, RedisMaxMemoryPolicy, Secret, SecretKey } from '../../lib';
 import { withDigests } from '../../lib/core/checksum';
 import { sha256 } from '../../lib/core/hash';
-import { find, refusal, synth, testChart } from '../util';
-import { inClusterHarbor } from './fixtures';
+import { container, envOf, find, refusal, synth, testChart } from '../util';
+import { inClusterHarbor, managedHarbor } from './fixtures';
 
 // The garbage collection schedule in code (lib/harbor/garbage-collection.ts): what the synth refuses, and what the
 // first configure Job is given. configure-gc.test.ts runs the script against the fake Harbor.
@@ -28,6 +28,33 @@ describe('the schedule the configure Job saves', () => {
     // a digest of what the schedule keeps, not the addresses: the Job dials none of them
     const hostOf = JSON.stringify(synth(chart)).match(/redis\.[a-z.-]+svc[a-z.]*/)![0];
     expect(gc.captures).toBe(`sha256:${sha256(CAPTURES.replace(/redis\.default\.svc\.cluster\.local/g, hostOf)).slice(0, 16)}`);
+  });
+
+  // what the schedule keeps is the URL core (`_REDIS_URL_REG`) and jobservice (`JOB_SERVICE_POOL_REDIS_URL`) are
+  // given, which Harbor saves with it (src/server/v2.0/handler/gc.go:87): one writer, `redisUrl`, makes both, so the
+  // description is theirs without the password and the query, user name escaped alike
+  test('describes the Redis URLs core and jobservice are given, user, TLS and escaping included, without the password', () => {
+    const described = (objects: any[]) => {
+      const url = (deployment: string, name: string) => envOf(container(find(objects, 'Deployment', deployment)))[name].value
+        .replace(/:\$\([A-Z_]+\)@/, '@').replace(/\?.*$/, '');
+      return `core http://harbor-core:80, jobs ${url('harbor-jobservice', 'JOB_SERVICE_POOL_REDIS_URL')}, registry cache ${url('harbor-core', '_REDIS_URL_REG')}`;
+    };
+    const chart = testChart('harbor');
+    managedHarbor(chart);
+    const objects = synth(chart);
+    expect(described(objects)).toBe('core http://harbor-core:80, jobs rediss://default@private-valkey.example.com:25061/1, ' +
+      'registry cache rediss://default@private-valkey.example.com:25061/2');
+    expect(state(objects).gc.captures).toBe(`sha256:${sha256(described(objects)).slice(0, 16)}`);
+    // an IRedis of any code, whose user name only the URL's writer escapes
+    const custom = testChart('harbor');
+    const registryCache: IRedis = {
+      host: 'cache.example.com', port: 6380, tls: false, username: 'team/ci:rw@x', grantConnect: () => undefined,
+      password: Secret.fromSecretName(custom, 'CachePw', 'cache-pw').key('password'),
+    };
+    managedHarbor(custom, { registryCache });
+    const customObjects = synth(custom);
+    expect(described(customObjects)).toContain('registry cache redis://team%2Fci%3Arw%40x@cache.example.com:6380/2');
+    expect(state(customObjects).gc.captures).toBe(`sha256:${sha256(described(customObjects)).slice(0, 16)}`);
   });
 
   test('daily, a cron (Custom unless a preset), and options; none removes, unmanaged sends nothing', () => {

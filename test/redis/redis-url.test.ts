@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { IRedis, Secret } from '../../lib';
 import { EnvRef } from '../../lib/core/env';
 import { redisUrl } from '../../lib/redis/redis-ref';
@@ -43,5 +44,27 @@ describe('redisUrl', () => {
     expect(() => expanded(customRedis({ host: 'user@evil.example.com' }))).toThrow(new Error(`invalid redis.host "user@evil.example.com": ${rule}`));
     expect(() => expanded(customRedis({ port: '6379/0#' as unknown as number })))
       .toThrow(new Error('invalid redis.port "6379/0#": must be an integer from 1 to 65535'));
+  });
+
+  // the garbage collection schedule's description (lib/harbor/garbage-collection.ts `gcCaptureText`) is this URL
+  // without the password: the same scheme, user, host, port and database as the URL core is given
+  test('without a password variable, names no password, and the user only where there is one', () => {
+    const bare = (redis: IRedis) => redisUrl(redis, undefined, { database: 1 }).join('');
+    expect(bare(customRedis({ tls: false }))).toBe('redis://redis.example.com:6379/1');
+    expect(bare(customRedis({ username: 'team/ci:rw' }))).toBe('rediss://team%2Fci%3Arw@redis.example.com:6379/1');
+    expect(redisUrl(customRedis({ username: 'default' }), undefined, { database: 2, query: 'a=1' }).join('')).toBe('rediss://default@redis.example.com:6379/2?a=1');
+    expect(() => bare(customRedis({ host: 'user@evil.example.com' })))
+      .toThrow(new Error('invalid redis.host "user@evil.example.com": must be a lower-case DNS host name, without scheme or path'));
+  });
+
+  test('any user name: the URL without a password parses to the same user and host as the one with it', () => {
+    fc.assert(fc.property(fc.option(fc.string({ unit: 'binary' }), { nil: undefined }), fc.boolean(), (username, tls) => {
+      const redis = customRedis({ username, tls });
+      const bare = new URL(redisUrl(redis, undefined, { database: 1 }).join(''));
+      const full = new URL(redisUrl(redis, 'REDIS_PASSWORD', { database: 1 }).map((p) => (p instanceof EnvRef ? 'secret' : p)).join(''));
+      expect({ protocol: bare.protocol, host: bare.host, path: bare.pathname, password: bare.password, username: decodeURIComponent(bare.username) })
+        .toEqual({ protocol: tls ? 'rediss:' : 'redis:', host: 'redis.example.com:6379', path: '/1', password: '', username: username ?? '' });
+      expect(bare.username).toBe(full.username);
+    }));
   });
 });
