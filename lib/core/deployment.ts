@@ -1,8 +1,9 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { intOrString, kube, quantity } from './k8s';
+import { intOrString, kube } from './k8s';
 import { podTemplate, PodSpec } from './pod';
 import { invalid } from './validation';
+import { readWriteOnceClaim, VolumeClaimRequest } from './volume-claim';
 
 /** What a `deployment` runs. */
 export interface DeploymentSpec extends PodSpec {
@@ -90,7 +91,7 @@ export interface StatefulSetSpec extends DeploymentSpec {
   /** The governing Service. */
   readonly serviceName: string;
   /** Each replica's ReadWriteOnce volumes by name: none renders no `volumeClaimTemplates`. */
-  readonly claims: Record<string, { readonly size: string; readonly storageClassName?: string }>;
+  readonly claims: Record<string, VolumeClaimRequest>;
   /**
    * Delete the replicas' volume claims with the StatefulSet (`persistentVolumeClaimRetentionPolicy` `whenDeleted:
    * Delete`; a scale-down keeps them), for volumes that hold nothing worth keeping once the workload is gone. On by
@@ -178,11 +179,7 @@ export function statefulSet(scope: Construct, id: string, spec: StatefulSetSpec)
         // the selector's labels only: the API server refuses any change to volumeClaimTemplates, and the full set
         // carries app.kubernetes.io/version, which every image upgrade changes
         metadata: { name, labels: spec.selector },
-        spec: {
-          accessModes: ['ReadWriteOnce'],
-          storageClassName: claim.storageClassName,
-          resources: { requests: { storage: quantity(claim.size) } },
-        },
+        spec: readWriteOnceClaim(claim),
       })),
     },
   });

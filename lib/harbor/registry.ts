@@ -1,7 +1,8 @@
 import { Construct } from 'constructs';
 import { invalid, Resources } from '../core';
 import { EnvVars } from '../core/env';
-import { kube, quantity } from '../core/k8s';
+import { kube } from '../core/k8s';
+import { readWriteOnceClaim } from '../core/volume-claim';
 import { Placement } from '../core/placement';
 import { ContainerSpec, httpGet, probesOf } from '../core/pod';
 import { toYaml } from '../core/yaml';
@@ -176,11 +177,7 @@ export function defineRegistry(scope: Construct, ctx: HarborContext, props: { re
   if (volume) {
     kube(scope, 'Storage', 'PersistentVolumeClaim', {
       metadata: { name, namespace: ctx.namespace },
-      spec: {
-        accessModes: ['ReadWriteOnce'],
-        storageClassName: volume.storageClassName,
-        resources: { requests: { storage: quantity(volume.size) } },
-      },
+      spec: readWriteOnceClaim(volume),
     });
   }
   const dataMount: ContainerSpec['mounts'] = volume ? [{ volume: 'data', path: REGISTRY_DATA }] : [];
