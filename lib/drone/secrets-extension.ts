@@ -10,7 +10,7 @@ import { PodFirewall } from '../core/network';
 import { placement } from '../core/placement';
 import { probesOf, tcpSocket } from '../core/pod';
 import { NamespacedAccess, serviceAccount, serviceAccountSubject } from '../core/rbac';
-import { clusterService } from '../core/service';
+import { clusterService, serviceHost } from '../core/service';
 import { PipelineAccess } from '../ci/events';
 import { refuseProvidedSecretNames } from '../ci/secret-names';
 import { generatedSecretNamed } from '../core/checksum';
@@ -130,7 +130,7 @@ export class DroneSecretsExtension extends Construct implements IDroneSecretsExt
       app: 'drone', component: 'secrets-extension', name: props.name, defaultName: 'drone-secrets', namespace: props.namespace, version: image.tag,
     });
     this.namespace = namespace;
-    this.endpoint = `http://${name}.${this.namespace}.svc:${PORT}`;
+    this.endpoint = `http://${serviceHost(name, this.namespace)}:${PORT}`;
     this.token = props.token ?? new Secret(this, 'Token', {
       name: `${name}-token`, namespace: this.namespace, values: { token: SecretValue.hex(32) },
     }).key('token');

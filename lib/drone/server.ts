@@ -14,7 +14,7 @@ import { placement } from '../core/placement';
 import { emptyDir, httpGet, probesOf } from '../core/pod';
 import { serviceAccount } from '../core/rbac';
 import { mountTrustBundle, TrustBundle } from '../core/trust-bundle';
-import { clusterService } from '../core/service';
+import { clusterService, serviceHost } from '../core/service';
 import { IPostgresDatabase, POSTGRES_DATABASE_RULE } from '../postgres';
 import { bindDatasource } from '../postgres/datasource';
 import { GIT_PROVIDER_RULE, GitProvider } from '../ci/git-provider';
@@ -385,7 +385,7 @@ export class DroneServer extends Construct implements IDroneServer {
     this.namespace = namespace;
     this.peer = peer;
     this.serviceName = name;
-    this.rpcHost = `${name}.${this.namespace}.svc:${PORT}`;
+    this.rpcHost = `${serviceHost(name, this.namespace)}:${PORT}`;
     const host = checkHostname('host', props.host, { allowPort: true });
     checkRequiredObject('gitProvider', props.gitProvider, GIT_PROVIDER_RULE, GitProvider);
     checkRequiredObject('database', props.database, POSTGRES_DATABASE_RULE);

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { invalid } from '../core';
+import { serviceHost } from '../core/service';
 import { firstInstance, recordInstance } from '../core/instances';
 import { IRedis, Redis, RedisMaxMemoryPolicy } from '../redis';
 import { REDIS_DB } from './context';
@@ -36,13 +37,13 @@ export function checkRedisOfOneHarbor(kind: abstract new (...args: any[]) => Con
 
 /**
  * The server `redis` names, as Harbor's pods in `namespace` reach it: a one-label host (`ExternalRedis`
- * `host: "redis"`) is the Service of that name in the Harbor's own namespace, the
- * first name a pod's DNS search path tries (`<namespace>.svc.cluster.local`), written as `Redis` writes its host
+ * `host: "redis"`) is the Service of that name in the Harbor's own namespace, the first name a pod's DNS search path
+ * tries (`<namespace>.svc.cluster.local`), written by `serviceHost`, which writes `Redis`'s host too
  * (`<name>.<namespace>.svc`): two Harbors in two namespaces that each name their own `redis` use two servers.
  */
 function serverKey(redis: IRedis, namespace: string): string {
   const host = redis.host;
-  return `${host.includes('.') || host.includes(':') ? host : `${host}.${namespace}.svc`}:${redis.port}`;
+  return `${host.includes('.') || host.includes(':') ? host : serviceHost(host, namespace)}:${redis.port}`;
 }
 
 /**

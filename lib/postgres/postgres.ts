@@ -9,7 +9,7 @@ import { statefulSet } from '../core/deployment';
 import { PodFirewall } from '../core/network';
 import { placement } from '../core/placement';
 import { emptyDir, memoryEmptyDir, probesOf } from '../core/pod';
-import { clusterService } from '../core/service';
+import { clusterService, serviceHost } from '../core/service';
 import { checkConnectionBudget, checkIdentifier, checkRoleName, defaultConnectionLimit, IPostgresDatabase, SslMode } from './database';
 import { ReconciledDatabase } from './reconcile-script';
 import { initdbArgs, memorySettings } from './memory-settings';
@@ -142,7 +142,7 @@ export class Postgres extends Construct {
     });
     this.serviceName = name;
     this.namespace = namespace;
-    this.host = `${name}.${this.namespace}.svc`;
+    this.host = serviceHost(name, this.namespace);
     if (name.length > MAX_NAME) {
       invalid('name', name, `must be at most ${MAX_NAME} characters, for the reconciler Job's name`);
     }

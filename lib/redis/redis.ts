@@ -7,7 +7,7 @@ import { statefulSet } from '../core/deployment';
 import { PodFirewall } from '../core/network';
 import { placement } from '../core/placement';
 import { emptyDir, ProbeHandler, probesOf } from '../core/pod';
-import { clusterService } from '../core/service';
+import { clusterService, serviceHost } from '../core/service';
 import { largestMaxMemoryMiB, smallestMemoryLimitMiB } from './memory-headroom';
 import { IRedis } from './redis-ref';
 
@@ -147,7 +147,7 @@ export class Redis extends Construct implements IRedis {
       app: 'redis', component: 'cache', name: props.name, defaultName: 'redis', namespace: props.namespace, version: image.tag,
     });
     this.namespace = namespace;
-    this.host = `${name}.${namespace}.svc`;
+    this.host = serviceHost(name, namespace);
     const storageSize = props.storageSize ?? '1Gi';
     checkPositiveQuantity('storageSize', storageSize);
     const maxMemoryMiB = checkInteger('maxMemoryMiB', props.maxMemoryMiB ?? 192, 16);

@@ -14,6 +14,7 @@ import { PodFirewall } from '../core/network';
 import { placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
 import { serviceAccount } from '../core/rbac';
+import { serviceHost } from '../core/service';
 import { mountTrustBundle, TrustBundle } from '../core/trust-bundle';
 import { GIT_PROVIDER_RULE, GitProvider } from '../ci/git-provider';
 import { ServerProtocol } from '../ci/server-protocol';
@@ -359,7 +360,7 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
     this.namespace = namespace;
     this.peer = peer;
     this.serviceName = name;
-    this.grpcAddress = `${name}.${namespace}.svc:${GRPC_PORT}`;
+    this.grpcAddress = `${serviceHost(name, namespace)}:${GRPC_PORT}`;
     const host = checkHostname('host', props.host, { allowPort: true });
     checkRequiredObject('gitProvider', props.gitProvider, GIT_PROVIDER_RULE, GitProvider);
     checkRequiredObject('database', props.database, POSTGRES_DATABASE_RULE);
