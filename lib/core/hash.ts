@@ -14,3 +14,14 @@ export function sha256(text: string): string {
 export function shortHash(text: string): string {
   return sha256(text).slice(0, 8);
 }
+
+/**
+ * The digest that stands for a secret value in a checksum or a Job's name: HMAC-SHA-256 under `key`, a random key
+ * kept with the values, of `id`, NUL and `value`, as 32 hex digits. Keyed, so that a digest in a committed manifest
+ * reveals nothing of the value, not even of a short one (a plain SHA-256 of one could be guessed); `id` (what the
+ * value is, e.g. `<namespace>/<secret>/<key>`) in it, so that two keys of one value differ. The local secret state
+ * (`LocalSecretStore`) and the Pulumi program (`GeneratedSecrets`) both digest with it.
+ */
+export function keyedDigest(key: string, id: string, value: string): string {
+  return crypto.createHmac('sha256', key).update(id).update('\0').update(value).digest('hex').slice(0, 32);
+}

@@ -1,10 +1,10 @@
-import { createHmac, generateKeyPairSync, randomBytes } from 'crypto';
+import { generateKeyPairSync, randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { IConstruct } from 'constructs';
 import { Chart } from 'cdk8s';
 import { DigestSource, withDigests } from './checksum';
-import { sha256 } from './hash';
+import { keyedDigest, sha256 } from './hash';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './labels';
 import { ObjectNames } from './object-names';
 import { checkObjectSizes } from './object-size';
@@ -497,7 +497,7 @@ export class LocalSecretStore {
       }
       let hmac = digests.get(stateKey);
       if (hmac === undefined) {
-        hmac = createHmac('sha256', digestKey).update(stateKey).update('\0').update(value).digest('hex').slice(0, 32);
+        hmac = keyedDigest(digestKey, stateKey, value);
         digests.set(stateKey, hmac);
       }
       return hmac;

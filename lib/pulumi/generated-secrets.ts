@@ -1,4 +1,3 @@
-import { createHmac } from 'crypto';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
@@ -6,6 +5,7 @@ import * as tls from '@pulumi/tls';
 import { IConstruct } from 'constructs';
 import { renderDockerConfig, renderTemplate, Secret, SecretKey, SecretValue, SecretValueKind } from '../core/secret';
 import { checkInputValue, INPUT_VALUE_RULE } from '../core/input-value';
+import { keyedDigest } from '../core/hash';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../core/labels';
 import { invalidSecret, ValidationError } from '../core/validation';
 import { inputVariableOf } from '../core/value-rules';
@@ -169,8 +169,7 @@ export class GeneratedSecrets extends pulumi.ComponentResource {
   public digestOf(id: string, value: pulumi.Input<string>): pulumi.Output<string> {
     // RandomBytes marks its result secret in the Pulumi state (RandomId does not): the key must stay unknown
     this.digestKey ??= new random.RandomBytes(`${this.name}-digest-key`, { length: 32 }, { parent: this }).hex;
-    return pulumi.all([this.digestKey, value]).apply(([key, v]) =>
-      createHmac('sha256', key).update(id).update('\0').update(v).digest('hex').slice(0, 32));
+    return pulumi.all([this.digestKey, value]).apply(([key, v]) => keyedDigest(key, id, v));
   }
 
   /**

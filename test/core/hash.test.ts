@@ -1,6 +1,6 @@
 import * as crypto from 'crypto';
 import fc from 'fast-check';
-import { sha256 } from '../../lib/core/hash';
+import { keyedDigest, sha256 } from '../../lib/core/hash';
 
 const reference = (text: string) => crypto.createHash('sha256').update(text, 'utf8').digest('hex');
 
@@ -24,5 +24,29 @@ describe('sha256', () => {
     } finally {
       module.hash = oneShot;
     }
+  });
+});
+
+// the digest of a secret value in checksums and Job names, for the local secret state and the Pulumi program alike
+describe('keyedDigest', () => {
+  test('is the first 32 hex digits of HMAC-SHA-256 under the key of id, NUL, value (UTF-8)', () => {
+    // Node's HMAC itself on RFC 4231 test case 2 (key "Jefe"), then the digest's framing of id and value
+    expect(crypto.createHmac('sha256', 'Jefe').update('what do ya want for nothing?').digest('hex'))
+      .toBe('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+    expect(keyedDigest('k'.repeat(64), 'harbor/harbor-redis/password', 's3cr\u00e9t')).toBe('9262033af37f24fed18e59b20f19d15d');
+    fc.assert(fc.property(fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 64, maxLength: 64 }), fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (key, id, value) => {
+      const whole = crypto.createHmac('sha256', key).update(Buffer.from(`${id}\0${value}`, 'utf8')).digest('hex').slice(0, 32);
+      expect(keyedDigest(key, id, value)).toBe(whole);
+    }));
+  });
+
+  test('changes with the key, the id and the value', () => {
+    const base = keyedDigest('a'.repeat(64), 'ns/secret/key', 'value');
+    expect(base).toMatch(/^[0-9a-f]{32}$/);
+    expect(keyedDigest('b'.repeat(64), 'ns/secret/key', 'value')).not.toBe(base);
+    expect(keyedDigest('a'.repeat(64), 'ns/secret/other', 'value')).not.toBe(base);
+    expect(keyedDigest('a'.repeat(64), 'ns/secret/key', 'value2')).not.toBe(base);
+    // the NUL keeps the id and the value apart: "ab" + "c" is not "a" + "bc"
+    expect(keyedDigest('a'.repeat(64), 'ab', 'c')).not.toBe(keyedDigest('a'.repeat(64), 'a', 'bc'));
   });
 });
