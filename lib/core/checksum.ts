@@ -1,6 +1,6 @@
-import { createHash } from 'crypto';
 import { Lazy } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { sha256 } from './hash';
 import { firstInstance } from './instances';
 import { podContainers, podTemplateOf } from './pod-template-of';
 import { Secret, SecretKey } from './secret';
@@ -108,12 +108,9 @@ export function withDigests<T>(root: IConstruct, source: DigestSource, fn: () =>
   }
 }
 
-function sha256(parts: string[]): string {
-  const hash = createHash('sha256');
-  for (const p of parts) {
-    hash.update(p).update('\0');
-  }
-  return hash.digest('hex');
+/** The SHA-256 (`sha256`, the one digest of a text) of `parts`, each followed by a NUL, as checksums have always been made. */
+function partsDigest(parts: readonly string[]): string {
+  return sha256(parts.map((p) => `${p}\0`).join(''));
 }
 
 /**
@@ -170,7 +167,7 @@ function readOnFirstStart(scope: IConstruct, secret: Secret | undefined, key: st
 /** The checksum of sorted, distinct parts, or a deferred one when a part waits for a deploy-time digest. */
 function checksumOf(parts: string[]): string {
   const unique = [...new Set(parts)].sort();
-  return unique.some((p) => p.includes(DEFERRED_DIGEST)) ? DEFERRED_CHECKSUM + JSON.stringify(unique) : sha256(unique);
+  return unique.some((p) => p.includes(DEFERRED_DIGEST)) ? DEFERRED_CHECKSUM + JSON.stringify(unique) : partsDigest(unique);
 }
 
 /**
@@ -182,7 +179,7 @@ function checksumOf(parts: string[]): string {
 export function finishChecksum(deferred: string, digestOf: (stateKey: string) => string): string {
   const parts = (JSON.parse(deferred.slice(DEFERRED_CHECKSUM.length)) as string[])
     .map((p) => p.replace(new RegExp(`${DEFERRED_DIGEST}([^,=]+)`, 'g'), (_, key: string) => digestOf(key)));
-  return sha256(parts);
+  return partsDigest(parts);
 }
 
 /** A deploy-time digest and what follows it, in a key's part. */
@@ -202,7 +199,7 @@ export function secretDigest(scope: IConstruct, keys: SecretKey[]): string {
 /** `secretDigest`, computed at once: call it only while the charts resolve, e.g. in a `Lazy` of a Job's name. */
 export function secretDigestNow(scope: IConstruct, keys: readonly SecretKey[]): string {
   // a deploy-time digest cannot name an object: such a Job name counts the keys' names only (`deferredSecretChecksum`)
-  return sha256(secretParts(scope, keys).map((p) => p.replace(DEFERRED_TAIL, '-'))).slice(0, 16);
+  return partsDigest(secretParts(scope, keys).map((p) => p.replace(DEFERRED_TAIL, '-'))).slice(0, 16);
 }
 
 /**
@@ -333,7 +330,7 @@ export function annotateWorkloads(scope: IConstruct, objects: readonly any[], co
   // a ConfigMap's parts: its content's digest, and a deploy-time digest of each placeholder it holds
   const configMapParts = (name: string, content: any): string[] => {
     const text = content === undefined ? '' : JSON.stringify(content);
-    return [`configmap:${name}=${content ? sha256([text]) : '-'}`,
+    return [`configmap:${name}=${content ? partsDigest([text]) : '-'}`,
       ...placeholders.filter((p) => text.includes(p)).map((p) => `placeholder:${p}=${DEFERRED_DIGEST}${placeholderKey(p)}`)];
   };
   for (const o of objects) {

@@ -234,6 +234,16 @@ describe('pod checksums: generated Secrets', () => {
 });
 
 describe('secretDigest', () => {
+  // the digest's framing (each part followed by a NUL, then SHA-256) is in every existing stack's Job names and pod
+  // checksums: a change of it would rerun every such Job and roll every such pod at the next apply
+  test('keeps the value existing stacks hold', () => {
+    const chart = testChart('platform');
+    const existing = Secret.fromSecretName(chart, 'Existing', 'provided');
+    const digest = secretDigest(chart, [existing.key('token'), existing.key('user')]);
+    new ApiObject(chart, 'Digest', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { digest } });
+    expect(chart.toJson().find((o: any) => o.kind === 'ConfigMap').data.digest).toBe('a03ff91bd9dd0ea2');
+  });
+
   test('changes exactly when a value changes, and names the key when no secret source runs', () => {
     const chart = testChart('platform');
     const db = new Secret(chart, 'Db', { name: 'db', values: { password: SecretValue.alphanumeric(32), other: SecretValue.hex(16) } });
