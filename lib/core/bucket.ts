@@ -11,6 +11,17 @@ export function checkS3Bucket(prop: string, value: string): string {
   return value;
 }
 
+/**
+ * Check an S3 region name such as `us-east-1`: lower-case letters, digits and "-", as AWS and the S3-compatible
+ * services name theirs; the one rule of every S3 bucket's `region` (Harbor's storage, Drone's log storage).
+ */
+export function checkS3Region(prop: string, value: string): string {
+  if (!/^[a-z0-9-]+$/.test(value ?? '')) {
+    invalid(prop, value, 'must be a region name such as "us-east-1"');
+  }
+  return value;
+}
+
 /** Check a DigitalOcean Spaces region (`fra1`, `nyc3`, ...) and give its S3 endpoint, `https://<region>.digitaloceanspaces.com`. */
 export function spacesEndpoint(prop: string, region: string): string {
   if (!/^[a-z]{3}\d$/.test(region ?? '')) {

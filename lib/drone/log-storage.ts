@@ -1,5 +1,5 @@
 import { checkBoolean, checkRequiredObject, checkUrl, invalid, SecretKey } from '../core';
-import { checkS3Bucket, spacesEndpoint } from '../core/bucket';
+import { checkS3Bucket, checkS3Region, spacesEndpoint } from '../core/bucket';
 import { EnvVars } from '../core/env';
 import { PASSWORD_KEY_RULE } from '../core/secret';
 
@@ -80,9 +80,7 @@ export class DroneLogStorage {
   /** An S3 or S3-compatible bucket. */
   public static s3(options: DroneS3LogStorageOptions): DroneLogStorage {
     const bucket = checkS3Bucket('bucket', options.bucket);
-    if (!/^[a-z0-9-]+$/.test(options.region ?? '')) {
-      invalid('region', options.region, 'must be a region name such as "us-east-1"');
-    }
+    checkS3Region('region', options.region);
     if (options.endpoint !== undefined) {
       const url = checkUrl('endpoint', options.endpoint, ['https', 'http']);
       if (!/^https?:\/\/[^/?#]+$/.test(options.endpoint)) {

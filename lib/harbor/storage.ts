@@ -1,5 +1,5 @@
 import { checkInteger, checkPositiveQuantity, checkStorageClassName, checkUrl, invalid, SecretKey } from '../core';
-import { checkS3Bucket, spacesEndpoint } from '../core/bucket';
+import { checkS3Bucket, checkS3Region, spacesEndpoint } from '../core/bucket';
 
 /** Options of `HarborStorage.filesystem`. */
 export interface FilesystemStorageOptions {
@@ -150,9 +150,7 @@ export class HarborStorage {
   /** An S3 or S3-compatible bucket; the registry may then run several replicas. */
   public static s3(options: S3StorageOptions): HarborStorage {
     checkS3Bucket('bucket', options.bucket);
-    if (!/^[a-z0-9-]+$/.test(options.region ?? '')) {
-      invalid('region', options.region, 'must be a region name such as "us-east-1"');
-    }
+    checkS3Region('region', options.region);
     if (options.regionEndpoint === undefined && !AWS_REGION.test(options.region)) {
       invalid('region', options.region, 'must be an AWS region such as "us-east-1" or "eu-central-2" without regionEndpoint, as the registry ' +
         'then refuses any other at start; for another S3 service, set regionEndpoint to its URL');
