@@ -41,6 +41,16 @@ export interface Placement {
   readonly peer: NetworkPeer;
 }
 
+/**
+ * The labels that select every pod of one instance of `app`, whatever its component (all of one Harbor's, say):
+ * `selectorLabels`, the one writer of a selector, without the component.
+ */
+export function instanceSelector(app: string, instance: string): Record<string, string> {
+  const selector = selectorLabels({ name: app, instance, component: '' });
+  delete selector['app.kubernetes.io/component'];
+  return selector;
+}
+
 /** Per app root: the constructs placed in each namespace (`placement`), in the order placed. */
 const placed = new WeakMap<IConstruct, Map<string, IConstruct[]>>();
 

@@ -6,6 +6,7 @@ import {
 import { checkMetrics, MetricsOptions, serviceMonitor } from '../core/metrics';
 import { MAX_JOB_NAME, maxJobNamePrefix } from '../core/deployment';
 import { ServiceExposure } from '../core/exposure';
+import { instanceSelector } from '../core/placement';
 import { PullAccess } from '../core/pull-access';
 import { requireValue } from '../core/value-rules';
 import { checkTrustBundle, TrustBundle } from '../core/trust-bundle';
@@ -575,7 +576,7 @@ export class Harbor extends Construct {
       maxOpenConns: this.maxOpenConns,
       redisPools: this.redisPools,
       withTrivy: props.trivy ?? true,
-      peer: NetworkPeer.pods(this.namespace, { 'app.kubernetes.io/name': 'harbor', 'app.kubernetes.io/instance': name }),
+      peer: NetworkPeer.pods(this.namespace, instanceSelector('harbor', name)),
       proxyPeer: props.exposure?.proxyPeer,
       scrapers: metrics ? [...metrics.scrapers] : undefined,
       trustBundle: props.trustBundle === undefined ? undefined
@@ -628,7 +629,7 @@ export class Harbor extends Construct {
       // http-metrics port (core, jobservice, registry, exporter)
       serviceMonitor(this, {
         prop: 'metrics', metrics, name, namespace: this.namespace,
-        selector: { 'app.kubernetes.io/name': 'harbor', 'app.kubernetes.io/instance': name },
+        selector: instanceSelector('harbor', name),
         port: METRICS.portName, path: METRICS.path, honorLabels: true,
       });
     }
