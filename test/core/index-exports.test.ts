@@ -11,7 +11,7 @@ import * as walkedTree from '../../lib/core/walked-tree';
 
 describe('lib/core exports', () => {
   test('the helpers for lib/core\'s own use are not exported', () => {
-    for (const name of ['generatedSecretNamed', 'withWalkedTree', 'takeWalkedTree', 'manifestBytes', 'keepManifestBytes', 'debugRequested', 'sha256']) {
+    for (const name of ['generatedSecretNamed', 'withWalkedTree', 'takeWalkedTree', 'manifestBytes', 'keepManifestBytes', 'debugRequested', 'sha256', 'keyedDigest']) {
       expect(Object.keys(core)).not.toContain(name);
       expect(Object.keys(lib)).not.toContain(name);
     }
