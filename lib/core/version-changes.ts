@@ -5,7 +5,7 @@ import { Image, imageOrUndefined, Images } from './image';
 import { listsObject } from './left-objects';
 import { manifestDocument } from './manifest-objects';
 import { RunWords, SYNTH_WORDS } from './run-words';
-import { describeValue, ValidationError } from './validation';
+import { describeValue, isDnsLabel, isDnsSubdomain, ValidationError } from './validation';
 import { printWarning } from './warn';
 import { markList, readMarkList } from './written-files';
 
@@ -149,7 +149,9 @@ function acceptedChanges(raw: string | undefined): Set<string> {
       '<namespace>/<name> of the StatefulSets and Deployments whose version change to let through, or unset', VERSION_CHANGE_VARIABLE);
   }
   for (const entry of entries) {
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/.test(entry)) {
+    // a Namespace's name and an object's, by the rules every other name is checked by
+    const [namespace, name, ...more] = entry.split('/');
+    if (more.length > 0 || !isDnsLabel(namespace) || !isDnsSubdomain(name)) {
       throw new ValidationError(`invalid ${VERSION_CHANGE_VARIABLE} entry ${describeValue(entry)}: must be <namespace>/<name> of a StatefulSet or ` +
         'Deployment, e.g. "dockyard/postgres"', VERSION_CHANGE_VARIABLE);
     }

@@ -116,6 +116,11 @@ describe('a PostgreSQL image change against the previous output', () => {
     expect(refusal(() => synthWith(dir, undefined, { DOCKYARD_VERSION_CHANGE: 'postgres' }))).toBe(
       'invalid DOCKYARD_VERSION_CHANGE entry "postgres": must be <namespace>/<name> of a StatefulSet or Deployment, e.g. "dockyard/postgres"');
     expect(refusal(() => synthWith(dir, undefined, { DOCKYARD_VERSION_CHANGE: ' , ' }))).toMatch(/^invalid DOCKYARD_VERSION_CHANGE " , ": names nothing: /);
+    // each part by the rule of its kind of name: a Namespace's (a DNS label), a workload's (a DNS subdomain)
+    for (const entry of ['dockyard/postgres/x', 'dockyard/pg..a', 'dockyard/pg.-a', `${'n'.repeat(64)}/postgres`, 'dock.yard/postgres', 'dockyard/']) {
+      expect(refusal(() => synthWith(dir, undefined, { DOCKYARD_VERSION_CHANGE: entry }))).toBe(`invalid DOCKYARD_VERSION_CHANGE entry ${JSON.stringify(entry)}: ` +
+        'must be <namespace>/<name> of a StatefulSet or Deployment, e.g. "dockyard/postgres"');
+    }
   });
 
   test('PostgreSQL 18\'s image: PGDATA stays below the volume, where its entrypoint looks for no older data', () => {
