@@ -165,12 +165,6 @@ export class DroneCi extends Construct implements ICiEngine {
     return this.runner.labels;
   }
 
-  /**
-   * Check, changing nothing, that `additions` could be added in their order: each route's and secret's name, ID,
-   * repositories and events, against the engine's and the additions' own, and against what only the runner or the
-   * secrets extension knows: policies and secrets added to them directly, and the runner's reserved policy names. A
-   * route may name one of the additions' build namespaces.
-   */
   /** @internal */
   public _retireRoute(_name: string, buildNamespace: string, repos?: readonly string[]): void {
     // checked as given, though Drone needs them not: its runner's namespace rules close the build namespace
@@ -178,6 +172,12 @@ export class DroneCi extends Construct implements ICiEngine {
     this.runner.closeNamespace(buildNamespace);
   }
 
+  /**
+   * Check, changing nothing, that `additions` could be added in their order: each route's and secret's name, ID,
+   * repositories and events, against the engine's and the additions' own, and against what only the runner or the
+   * secrets extension knows: policies and secrets added to them directly, and the runner's reserved policy names. A
+   * route may name one of the additions' build namespaces.
+   */
   public checkAdditions(additions: CiAdditions): void {
     const namespaces = new Set(additions.buildNamespaces ?? []);
     const routes = new Set<string>();

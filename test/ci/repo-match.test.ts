@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { ICiEngine, PipelineEvent, PipelineGrants, repoMatches, routeMatches } from '../../lib';
 import { escapeRegExp } from '../../lib/core/text';
 import { droneCi } from '../drone/fixtures';
-import { extensionMatch, goPathMatch } from '../drone/upstream';
+import { doublestarMatch, extensionMatch, goPathMatch } from '../drone/upstream';
 import { testChart, thrown } from '../util';
 import { woodpeckerCi } from '../woodpecker/fixtures';
 
@@ -14,71 +14,6 @@ const { PUSH, PULL_REQUEST } = PipelineEvent;
 /** drone-kubernetes-secrets `plugin/match.go:12-24` of one pattern (`extensionMatch` of ../drone/upstream.ts). */
 function secretsExtensionMatch(pattern: string, slug: string): boolean {
   return extensionMatch(slug, [pattern]);
-}
-
-/**
- * bmatcuk/doublestar v1.1.1 `Match` (`doublestar.go:91-93`), which runner-go v1.12.0 `manifest/cond.go:7,72-79`
- * imports as `filepath` and drone-runner-kube v1.0.0-rc.5 pins (go.mod): `splitPathOnSeparator` (15-42) and
- * `doMatching` (137-174) over `/`-separated parts, `matchComponent` (313-455) within one, runes compared exactly.
- * Without escapes, classes and `{…}`, which our patterns never hold.
- */
-function doublestarMatch(pattern: string, name: string): boolean {
-  const split = (path: string): string[] => {
-    if (!path.includes('/')) return [path];
-    const parts: string[] = [];
-    for (let start = 0; start < path.length;) {
-      let end = path.indexOf('/', start);
-      if (end === -1) end = path.length;
-      parts.push(path.slice(start, end));
-      start = end + 1;
-    }
-    return parts;
-  };
-  const matchComponent = (p: string, n: string): boolean => {
-    if (p.length === 0 && n.length === 0) return true;
-    if (p.length === 0) return false;
-    if (n.length === 0 && p !== '*') return false;
-    let pi = 0;
-    let ni = 0;
-    while (pi < p.length && ni < n.length) {
-      if (p[pi] === '*') {
-        pi++;
-        if (pi >= p.length) return true; // a star at the end of a pattern will always match the rest of the path
-        for (; ni < n.length; ni++) {
-          if (matchComponent(p.slice(pi), n.slice(ni))) return true;
-        }
-        return false;
-      } else if (p[pi] === '?' || p[pi] === n[ni]) {
-        pi++;
-        ni++;
-      } else {
-        return false;
-      }
-    }
-    if (pi >= p.length && ni >= n.length) return true;
-    // Go's precedence: (name exhausted && rest == "*") || rest == "**"
-    return (ni >= n.length && p.slice(pi) === '*') || p.slice(pi) === '**';
-  };
-  const doMatching = (ps: string[], ns: string[]): boolean => {
-    if (ps.length === 0 && ns.length === 0) return true;
-    if (ps.length === 0 || ns.length === 0) return false;
-    let pi = 0;
-    let ni = 0;
-    while (pi < ps.length && ni < ns.length) {
-      if (ps[pi] === '**') {
-        if (++pi >= ps.length) return true;
-        for (; ni < ns.length; ni++) {
-          if (doMatching(ps.slice(pi), ns.slice(ni))) return true;
-        }
-        return false;
-      }
-      if (!matchComponent(ps[pi], ns[ni])) return false;
-      pi++;
-      ni++;
-    }
-    return pi >= ps.length && ni >= ns.length;
-  };
-  return doMatching(split(pattern), split(name));
 }
 
 /** A string of `chars`, at most `max` long. */
@@ -114,6 +49,41 @@ describe('repoMatches: as the secrets extension grants, in any case', () => {
     expect(repoMatches('ACME/*', 'acme/app')).toBe(true);
     expect(repoMatches('acme/*', 'acme/sub/app')).toBe(false);
     expect(repoMatches('acme/app***', 'acme/app')).toBe(true);
+  });
+});
+
+describe('doublestarMatch, the port of the runner\'s glob that the routing tests and policy models use', () => {
+  // bmatcuk/doublestar v1.1.1 doublestar_test.go:23-101 (`matchTests`), each pattern and path as its parts joined by
+  // "/", without the rows of escapes and "{...}" alternatives (Dockyard's patterns hold neither); a row upstream
+  // expects ErrBadPattern for matches nothing, as Match returns false with it
+  const rows: Array<[string[], string[], boolean]> = [
+    [['abc'], ['abc'], true], [['*'], ['abc'], true], [['*c'], ['abc'], true], [['a*'], ['a'], true], [['a*'], ['abc'], true],
+    [['a*'], ['ab', 'c'], false], [['a*', 'b'], ['abc', 'b'], true], [['a*', 'b'], ['a', 'c', 'b'], false],
+    [['a*b*c*d*e*', 'f'], ['axbxcxdxe', 'f'], true], [['a*b*c*d*e*', 'f'], ['axbxcxdxexxx', 'f'], true],
+    [['a*b*c*d*e*', 'f'], ['axbxcxdxe', 'xxx', 'f'], false], [['a*b*c*d*e*', 'f'], ['axbxcxdxexxx', 'fff'], false],
+    [['a*b?c*x'], ['abxbbxdbxebxczzx'], true], [['a*b?c*x'], ['abxbbxdbxebxczzy'], false],
+    [['ab[c]'], ['abc'], true], [['ab[b-d]'], ['abc'], true], [['ab[e-g]'], ['abc'], false], [['ab[^c]'], ['abc'], false],
+    [['ab[^b-d]'], ['abc'], false], [['ab[^e-g]'], ['abc'], true], [['a?b'], ['a☺b'], true], [['a[^a]b'], ['a☺b'], true],
+    [['a???b'], ['a☺b'], false], [['a[^a][^a][^a]b'], ['a☺b'], false], [['[a-ζ]*'], ['α'], true], [['*[a-ζ]'], ['A'], false],
+    [['a?b'], ['a', 'b'], false], [['a*b'], ['a', 'b'], false],
+    [['[]a]'], [']'], false], [['[-]'], ['-'], false], [['[x-]'], ['x'], false], [['[x-]'], ['-'], false], [['[x-]'], ['z'], false],
+    [['[-x]'], ['x'], false], [['[-x]'], ['-'], false], [['[-x]'], ['a'], false], [['[a-b-c]'], ['a'], false], [['['], ['a'], false],
+    [['[^'], ['a'], false], [['[^bc'], ['a'], false], [['a['], ['a'], false], [['a['], ['ab'], false],
+    [['*x'], ['xxx'], true], [['[abc]'], ['b'], true],
+    [['a', '**'], ['a'], false], [['a', '**'], ['a', 'b'], true], [['a', '**'], ['a', 'b', 'c'], true],
+    [['**', 'c'], ['c'], true], [['**', 'c'], ['b', 'c'], true], [['**', 'c'], ['a', 'b', 'c'], true], [['**', 'c'], ['a', 'b'], false],
+    [['**', 'c'], ['abcd'], false], [['**', 'c'], ['a', 'abc'], false], [['a', '**', 'b'], ['a', 'b'], true],
+    [['a', '**', 'c'], ['a', 'b', 'c'], true], [['a', '**', 'd'], ['a', 'b', 'c', 'd'], true],
+    [['abc', '**'], ['abc', 'b'], true], [['**', 'abc'], ['abc'], true], [['abc**'], ['abc', 'b'], false],
+  ];
+  test.each(rows)('%j against %j: %s, as upstream\'s own tests have it', (pattern, path, expected) => {
+    expect(doublestarMatch(pattern.join('/'), path.join('/'))).toBe(expected);
+  });
+
+  test('sets of both cases, as leaveRepos writes them, match either case and no other letter', () => {
+    expect(doublestarMatch('[aA][cC][mM][eE]/*', 'Acme/app')).toBe(true);
+    expect(doublestarMatch('[aA][cC][mM][eE]/*', 'acme/app')).toBe(true);
+    expect(doublestarMatch('[aA][cC][mM][eE]/*', 'acne/app')).toBe(false);
   });
 });
 

@@ -42,17 +42,94 @@ export function droneAdmits(env: Record<string, string | undefined>, user: NewUs
 }
 
 /**
- * The `*`/`?` glob of doublestar's `Match`, which runner-go conditions and the namespace linter use: `*` and `?` do
- * not cross `/`. A `**` that ends the pattern takes every remaining part (bmatcuk/doublestar v1.1.1
- * `doublestar.go:149-154`), as policies' `refs/pull/**` use it. A set of letters, `[aA]`, matches one of them
- * (`matchComponent`'s character sets), as `DroneKubeRunner.leaveRepos` writes them; no other set is modelled.
+ * bmatcuk/doublestar v1.1.1 `Match` (`doublestar.go:91-93`), which runner-go v1.12.0 `manifest/cond.go:7,72-79`
+ * imports as `filepath` for policies' conditions, and drone-runner-kube v1.0.0-rc.5 `engine/linter/linter.go:207-224`
+ * for the namespace rules (go.mod pins v1.1.1): `splitPathOnSeparator` (15-42) and `doMatching` (137-174) over
+ * `/`-separated parts, where only a part that is exactly `**` crosses a `/` (149-162), and `matchComponent` (313-455)
+ * within one part, runes compared exactly: a `*` ending the pattern takes the rest (343-349), and what is left of the
+ * pattern once the name is used up matches only if it is `*` (with the name exhausted) or `**` (448-453), so a part
+ * ending in `***` needs a character there. Character sets as 358-419 read them (`[aA]`, `[^a-z]`, ranges), as
+ * `DroneKubeRunner.leaveRepos` writes them; no escapes or `{…}`, which Dockyard's patterns never hold.
  */
-function globMatch(pattern: string, value: string): boolean {
-  const sets: string[] = [];
-  const source = pattern.replace(/\[([A-Za-z]+)\]/g, (_, letters: string) => `\u0001${sets.push(letters) - 1}\u0001`)
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*')
-    .replace(/\?/g, '[^/]').replace(/\u0000/g, '.*').replace(/\u0001(\d+)\u0001/g, (_, i: string) => `[${sets[Number(i)]}]`);
-  return new RegExp(`^${source}$`).test(value);
+export function doublestarMatch(pattern: string, name: string): boolean {
+  const split = (path: string): string[] => {
+    if (!path.includes('/')) return [path];
+    const parts: string[] = [];
+    for (let start = 0; start < path.length;) {
+      let end = path.indexOf('/', start);
+      if (end === -1) end = path.length;
+      parts.push(path.slice(start, end));
+      start = end + 1;
+    }
+    return parts;
+  };
+  /** Whether the set `runes` (between `[` and `]`) admits `c` (358-419, without escapes); undefined if malformed. */
+  const inSet = (runes: string, c: string): boolean | undefined => {
+    if (runes.length === 0) return undefined;
+    const negated = runes[0] === '^';
+    let matched = false;
+    for (let i = negated ? 1 : 0; i < runes.length;) {
+      const low = runes[i++];
+      if (low === '-') return undefined;
+      let high = low;
+      if (i < runes.length && runes[i] === '-') {
+        if (++i >= runes.length || runes[i] === '-') return undefined;
+        high = runes[i++];
+      }
+      if (low <= c && c <= high) matched = true;
+    }
+    return matched !== negated;
+  };
+  const matchComponent = (p: string, n: string): boolean => {
+    if (p.length === 0 && n.length === 0) return true;
+    if (p.length === 0) return false;
+    if (n.length === 0 && p !== '*') return false;
+    let pi = 0;
+    let ni = 0;
+    while (pi < p.length && ni < n.length) {
+      if (p[pi] === '*') {
+        pi++;
+        if (pi >= p.length) return true; // a star at the end of a pattern will always match the rest of the path
+        for (; ni < n.length; ni++) {
+          if (matchComponent(p.slice(pi), n.slice(ni))) return true;
+        }
+        return false;
+      } else if (p[pi] === '[') {
+        const end = p.indexOf(']', pi + 1);
+        if (end < 0 || !inSet(p.slice(pi + 1, end), n[ni])) return false; // ErrBadPattern, or no match
+        pi = end + 1;
+        ni++;
+      } else if (p[pi] === '?' || p[pi] === n[ni]) {
+        pi++;
+        ni++;
+      } else {
+        return false;
+      }
+    }
+    if (pi >= p.length && ni >= n.length) return true;
+    // Go's precedence: (name exhausted && rest == "*") || rest == "**"
+    return (ni >= n.length && p.slice(pi) === '*') || p.slice(pi) === '**';
+  };
+  const doMatching = (ps: string[], ns: string[]): boolean => {
+    if (ps.length === 0 && ns.length === 0) return true;
+    if (ps.length === 0 || ns.length === 0) return false;
+    let pi = 0;
+    let ni = 0;
+    while (pi < ps.length && ni < ns.length) {
+      if (ps[pi] === '**') {
+        if (++pi >= ps.length) return true;
+        for (; ni < ns.length; ni++) {
+          if (doMatching(ps.slice(pi), ns.slice(ni))) return true;
+        }
+        return false;
+      }
+      if (!matchComponent(ps[pi], ns[ni])) return false;
+      pi++;
+      ni++;
+    }
+    return pi >= ps.length && ni >= ns.length;
+  };
+  return doMatching(split(pattern), split(name));
 }
 
 /** A runner-go condition as YAML spells it: a string, a list, or `{ include, exclude }` (`manifest/cond.go:93-117`). */
@@ -68,10 +145,10 @@ function conditionMatches(condition: unknown, value: string): boolean {
     exclude = (condition as any).exclude ?? [];
   }
   // manifest/cond.go:57-68: an exclusion wins; no inclusions means every value
-  if (exclude.some((p) => globMatch(p, value))) {
+  if (exclude.some((p) => doublestarMatch(p, value))) {
     return false;
   }
-  return include.length === 0 || include.some((p) => globMatch(p, value));
+  return include.length === 0 || include.some((p) => doublestarMatch(p, value));
 }
 
 /** What the runner matches policies against (`engine/compiler/compiler.go:344-353`). */
@@ -139,7 +216,7 @@ export function placeBuild(
   env: Record<string, string | undefined>, policies: RunnerPolicy[], namespaceRules: Record<string, string[]>,
   build: BuildMatch, pipeline: PipelineRequest = {},
 ): BuildPlacement {
-  if (pipeline.namespace && namespaceRules[pipeline.namespace] && !namespaceRules[pipeline.namespace].some((p) => globMatch(p, build.repo))) {
+  if (pipeline.namespace && namespaceRules[pipeline.namespace] && !namespaceRules[pipeline.namespace].some((p) => doublestarMatch(p, build.repo))) {
     return { refused: 'linter: pipeline restricted from using configured namespace' };
   }
   let namespace = pipeline.namespace || env.DRONE_NAMESPACE_DEFAULT || 'default';
