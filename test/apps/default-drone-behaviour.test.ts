@@ -8,7 +8,7 @@ import { defaultStack } from '../../apps/default/stack';
 import { droneFilters } from '../../apps/shared/git-provider';
 import { CiEngineKind, DroneCi, DroneKubeRunner, DroneSecretsExtension, RepositoryPipelines, registryHost, SecretValue } from '../../lib';
 import { droneServer } from '../drone/fixtures';
-import { droneAdmits, parsePolicies, parseRunnerLabels, placeBuild, schedulerRoutes, runnerConfigFiles } from '../drone/upstream';
+import { droneAdmits, droneBootstrapUser, parsePolicies, parseRunnerLabels, placeBuild, schedulerRoutes, runnerConfigFiles } from '../drone/upstream';
 import { EXAMPLE_STACKS } from '../stacks';
 import { container, envOf, find, testChart } from '../util';
 
@@ -200,7 +200,10 @@ describe('log-in on GitLab', () => {
     expect(env.DRONE_REGISTRATION_CLOSED).toBe('true');
     expect(env.DRONE_USER_FILTER).toBeUndefined();
     expect(env.DRONE_REPOSITORY_FILTER).toBe(org);
-    expect(env.DRONE_USER_CREATE).toContain(`username:${DEFAULT_CONFIG.admin}`);
+    // the admin, whom Drone makes at start (harness v2.28.2 config.go:630-650, bootstrap.go:45-89), logs in as an
+    // admin, the one who can add users (drone user add): without the flag nobody else could ever log in
+    expect(droneBootstrapUser(env)).toEqual({ login: DEFAULT_CONFIG.admin, admin: true, machine: false });
+    expect(droneAdmits(env, { login: DEFAULT_CONFIG.admin, orgs: [], registered: true })).toBe(true);
     expect(droneAdmits(env, { login: 'mallory', orgs: [org] })).toBe(false);
     // on GitHub, organisation names are the organisation's own: the filter gates log-in there
     expect(droneAdmits(server, { login: 'some-member', orgs: [org] })).toBe(true);

@@ -10,7 +10,7 @@ import { container, envOf, find, serviceAccounts, synth, testChart } from '../ut
 import { mostDuringRollout, servingDuringRollout } from '../core/rollout-model';
 import { droneServer } from './fixtures';
 import {
-  BuildMatch, droneAdmits, parsePolicies, parseRunnerLabels, PipelineRequest, placeBuild, schedulerRoutes, runnerConfigFiles, stageOnSigterm,
+  BuildMatch, droneAdmits, droneBootstrapUser, parsePolicies, parseRunnerLabels, PipelineRequest, placeBuild, schedulerRoutes, runnerConfigFiles, stageOnSigterm,
   netrcLogin, stepsWithNetrc,
 } from './upstream';
 
@@ -55,6 +55,28 @@ describe('item 1: who can log in (harness v2.28.2 plugin/admission)', () => {
     const env = values(find(synth(chart), 'Deployment', 'drone'));
     expect(env.DRONE_REGISTRATION_CLOSED).toBe('true');
     expect(droneAdmits(env, bob)).toBe(false);
+  });
+
+  test('under closed registration the admin alone logs in, as an admin: the account Drone makes at start', () => {
+    // harness v2.28.2 config.go:630-650 (DRONE_USER_CREATE), main.go:70-81 and bootstrap.go:45-89 make the account
+    // before anyone logs in, and the admission rules pass an account Drone has (open.go:38-43); log-in finds it by
+    // the forge's login compared exactly (login.go:74, store/user/user.go:249-252), so another spelling is a new user
+    const chart = testChart('ci');
+    droneServer(chart, { admin: 'alice' });
+    const env = values(find(synth(chart), 'Deployment', 'drone'));
+    const account = droneBootstrapUser(env);
+    expect(account).toEqual({ login: 'alice', admin: true, machine: false });
+    const registered = (login: string) => typeof account === 'object' && account.login === login;
+    expect(droneAdmits(env, { login: 'alice', orgs: [], registered: registered('alice') })).toBe(true);
+    expect(droneAdmits(env, { login: 'Alice', orgs: [], registered: registered('Alice') })).toBe(false);
+    expect(droneAdmits(env, { ...bob, registered: registered(bob.login) })).toBe(false);
+  });
+
+  test('the model reads DRONE_USER_CREATE as UserCreate.Decode and Bootstrap do (config.go:630-650, bootstrap.go:45-70)', () => {
+    expect(droneBootstrapUser({ DRONE_USER_CREATE: 'username:alice,admin:True' })).toEqual({ login: 'alice', admin: false, machine: false });
+    expect(droneBootstrapUser({ DRONE_USER_CREATE: 'admin:true,username:alice:x' })).toBeUndefined();
+    expect(droneBootstrapUser({ DRONE_USER_CREATE: 'username:ci,machine:true' })).toBe('fatal');
+    expect(droneBootstrapUser({})).toBeUndefined();
   });
 
   test('refuses closed registration together with a filter, which would lock out every member', () => {

@@ -41,6 +41,47 @@ export function droneAdmits(env: Record<string, string | undefined>, user: NewUs
   return member && !closed;
 }
 
+/** The account Drone makes or updates at start (`droneBootstrapUser`). */
+export interface BootstrapUser {
+  readonly login: string;
+  readonly admin: boolean;
+  readonly machine: boolean;
+}
+
+/**
+ * The account Drone makes, or updates, at each start from `DRONE_USER_CREATE`; undefined for none, `fatal` where the
+ * server stops instead.
+ *
+ * - harness v2.28.2 `cmd/drone-server/config/config.go:630-650` (`UserCreate.Decode`): the value split on "," into
+ *   `key:value` pairs, a pair of any other shape (no ":", or two) skipped, an unknown key ignored; `machine` and
+ *   `admin` are true only for exactly `true`.
+ * - `cmd/drone-server/main.go:70-81`: `Bootstrap` with that login, flags and token; an error stops the server.
+ * - `cmd/drone-server/bootstrap/bootstrap.go:45-89`: an empty login makes nothing; a machine account without a
+ *   token is an error; else the account is made active, or (`update`, 91-123) an existing one of that login gets
+ *   the flags.
+ *
+ * Drone finds the account at log-in by the forge's login, compared exactly (`handler/web/login.go:74`,
+ * `store/user/user.go:249-252`: `WHERE user_login = :user_login` on a `VARCHAR`), so only that spelling logs in to it.
+ */
+export function droneBootstrapUser(env: Record<string, string | undefined>): BootstrapUser | 'fatal' | undefined {
+  let login = '';
+  let token = '';
+  let admin = false;
+  let machine = false;
+  for (const param of (env.DRONE_USER_CREATE ?? '').split(',')) {
+    const parts = param.split(':');
+    if (parts.length !== 2) continue;
+    const [key, val] = parts;
+    if (key === 'username') login = val;
+    else if (key === 'token') token = val;
+    else if (key === 'machine') machine = val === 'true';
+    else if (key === 'admin') admin = val === 'true';
+  }
+  if (login === '') return undefined;
+  if (machine && token === '') return 'fatal';
+  return { login, admin, machine };
+}
+
 /**
  * bmatcuk/doublestar v1.1.1 `Match` (`doublestar.go:91-93`), which runner-go v1.12.0 `manifest/cond.go:7,72-79`
  * imports as `filepath` for policies' conditions, and drone-runner-kube v1.0.0-rc.5 `engine/linter/linter.go:207-224`
