@@ -1179,7 +1179,8 @@ function checkedPolicy(props: RunnerPolicyProps, runner: PolicyContext): Checked
   const allEvents = Object.values(PipelineEvent).every((e) => events.includes(e));
   const serviceAccount = props.serviceAccountName === undefined ? undefined : checkDnsLabel('serviceAccountName', props.serviceAccountName);
   if (runner.policyNames.has(name)) {
-    invalid('name', name, `must be unique among the runner's policies, and not "${OTHER_EVENTS}" or "${PULL_REQUEST_REFS}", the names of the guards`);
+    invalid('name', name, `must be unique among the runner's policies, and not "${OTHER_EVENTS}", "${PULL_REQUEST_REFS}" or "${LEFT_REPOS}", ` +
+      'the names of the runner\'s own policies');
   }
   return { name, namespace, serviceAccount, repos, events, allEvents, exclusive };
 }

@@ -21,7 +21,7 @@ describe('DroneCi routes', () => {
   const refusals: [string, CiRouteProps, string][] = [
     ['a name that is not a DNS label', { ...ROUTE, name: 'Web' }, `invalid name "Web": must be ${VALIDATION_RULES.dnsLabel}`],
     ['the runner\'s reserved name', { ...ROUTE, name: 'other-events' },
-      'invalid name "other-events": must be unique among the runner\'s policies, and not "other-events" or "pull-request-refs", the names of the guards'],
+      'invalid name "other-events": must be unique among the runner\'s policies, and not "other-events", "pull-request-refs" or "another-runner", the names of the runner\'s own policies'],
     ['a namespace that is no build namespace', { ...ROUTE, namespace: 'elsewhere' },
       'invalid namespace "elsewhere": must be one of the runner\'s build namespaces: elsewhere is not among ci-builds, deploy'],
     ['a ServiceAccount name that is not a DNS label', { ...ROUTE, serviceAccountName: 'Deploy_er' },

@@ -264,7 +264,7 @@ describe('DroneKubeRunner', () => {
       .toThrow('invalid name "default": must not be "default"');
     // the guard's name is taken too
     expect(() => runner.addPolicy({ name: 'other-events', repos: ['a/q'], namespace: 'deploy' }))
-      .toThrow('invalid name "other-events": must be unique among the runner\'s policies, and not "other-events" or "pull-request-refs", the names of the guards');
+      .toThrow('invalid name "other-events": must be unique among the runner\'s policies, and not "other-events", "pull-request-refs" or "another-runner", the names of the runner\'s own policies');
   });
 });
 
@@ -429,9 +429,11 @@ describe('checkPolicy', () => {
       [{ name: 'default', repos: ['a/b'], namespace: 'deploy' },
         'invalid name "default": must not be "default": the runner applies a policy of that name to every pipeline no other policy matches'],
       [{ name: 'other-events', repos: ['a/b'], namespace: 'deploy' },
-        'invalid name "other-events": must be unique among the runner\'s policies, and not "other-events" or "pull-request-refs", the names of the guards'],
+        'invalid name "other-events": must be unique among the runner\'s policies, and not "other-events", "pull-request-refs" or "another-runner", the names of the runner\'s own policies'],
+      [{ name: 'another-runner', repos: ['a/b'], namespace: 'deploy' },
+        'invalid name "another-runner": must be unique among the runner\'s policies, and not "other-events", "pull-request-refs" or "another-runner", the names of the runner\'s own policies'],
       [{ name: 'taken', repos: ['a/b'], namespace: 'deploy' },
-        'invalid name "taken": must be unique among the runner\'s policies, and not "other-events" or "pull-request-refs", the names of the guards'],
+        'invalid name "taken": must be unique among the runner\'s policies, and not "other-events", "pull-request-refs" or "another-runner", the names of the runner\'s own policies'],
       [{ name: 'p', repos: ['a/b'], namespace: 'prod' }, 'invalid namespace "prod": must be one of the runner\'s build namespaces: prod is not among ci-builds, deploy'],
       [{ name: 'p', repos: ['a/b'], namespace: 'ci-bulds' }, 'invalid namespace "ci-bulds": must be one of the runner\'s build namespaces: ' +
         'ci-bulds is not among ci-builds, deploy (did you mean ci-builds?)'],
@@ -476,9 +478,9 @@ describe('DroneCi.checkAdditions checks routes against the runner\'s policies', 
     const route = (name: string) => ({ name, repos: [`acme/${name}`], namespace: `${name}-builds`, serviceAccountName: 'deployer' });
     const additions = (name: string) => ({ buildNamespaces: [`${name}-builds`], routes: [route(name)] });
     expect(() => ci.checkAdditions(additions('legacy')))
-      .toThrow(new Error('invalid name "legacy": must be unique among the runner\'s policies, and not "other-events" or "pull-request-refs", the names of the guards'));
+      .toThrow(new Error('invalid name "legacy": must be unique among the runner\'s policies, and not "other-events", "pull-request-refs" or "another-runner", the names of the runner\'s own policies'));
     expect(() => ci.checkAdditions(additions('other-events')))
-      .toThrow(new Error('invalid name "other-events": must be unique among the runner\'s policies, and not "other-events" or "pull-request-refs", the names of the guards'));
+      .toThrow(new Error('invalid name "other-events": must be unique among the runner\'s policies, and not "other-events", "pull-request-refs" or "another-runner", the names of the runner\'s own policies'));
     expect(() => ci.checkAdditions(additions('default')))
       .toThrow(new Error('invalid name "default": must not be "default": the runner applies a policy of that name to every pipeline no other policy matches'));
     // the route's namespace is one of the additions', or the runner's

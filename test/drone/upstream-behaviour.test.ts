@@ -367,7 +367,7 @@ describe('a pull request\'s ref under another event runs without the identity (h
     const chart = testChart('ci');
     const runner = new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart), extraBuildNamespaces: ['deploy'] });
     expect(() => runner.addPolicy({ name: 'pull-request-refs', repos: ['acme/app'], namespace: 'deploy' })).toThrow(
-      'invalid name "pull-request-refs": must be unique among the runner\'s policies, and not "other-events" or "pull-request-refs", the names of the guards');
+      'invalid name "pull-request-refs": must be unique among the runner\'s policies, and not "other-events", "pull-request-refs" or "another-runner", the names of the runner\'s own policies');
     expect(() => runner.addPolicy({ name: 'default', repos: ['acme/app'], namespace: 'deploy' })).toThrow('invalid name "default": must not be "default"');
   });
 });

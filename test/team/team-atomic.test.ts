@@ -186,7 +186,7 @@ const CASES: Record<string, Case> = {
   // DroneKubeRunner.addPolicy refused these after the team's build namespace was added
   'a name the runner keeps for its guard policy': {
     engines: ['drone'], bad: (p) => p.teams.addTeam({ name: 'other-events', repos: ['acme/other-events'] }),
-    error: /^invalid name "other-events": must be unique among the runner's policies, and not "other-events" or "pull-request-refs", the names of the guards \(team "other-events"\)$/,
+    error: /^invalid name "other-events": must be unique among the runner's policies, and not "other-events", "pull-request-refs" or "another-runner", the names of the runner\'s own policies \(team "other-events"\)$/,
   },
   'a name the runner applies to unmatched pipelines': {
     engines: ['drone'], bad: (p) => p.teams.addTeam({ name: 'default', repos: ['acme/default'], namespaces: ['default-apps'] }),
@@ -196,7 +196,7 @@ const CASES: Record<string, Case> = {
   // and its build namespace were defined
   'a dedicated runner\'s guard policy name': {
     engines: ['drone'], bad: (p) => p.teams.addTeam({ name: 'other-events', repos: ['acme/other-events'], dedicatedRunner: true }),
-    error: /^invalid name "other-events": must be unique among the runner's policies, and not "other-events" or "pull-request-refs", the names of the guards \(team "other-events"\)$/,
+    error: /^invalid name "other-events": must be unique among the runner's policies, and not "other-events", "pull-request-refs" or "another-runner", the names of the runner\'s own policies \(team "other-events"\)$/,
   },
   'a dedicated runner\'s default policy name': {
     engines: ['drone'], bad: (p) => p.teams.addTeam({ name: 'default', repos: ['acme/default'], namespaces: ['default-apps'], dedicatedRunner: true }),
@@ -213,7 +213,7 @@ const CASES: Record<string, Case> = {
       drone(p).runner.addPolicy({ name: 'web', repos: ['acme/legacy'], exclusive: false });
     },
     bad: (p) => p.teams.addTeam(WEB),
-    error: /^invalid name "web": must be unique among the runner's policies, and not "other-events" or "pull-request-refs", the names of the guards \(team "web"\)$/,
+    error: /^invalid name "web": must be unique among the runner's policies, and not "other-events", "pull-request-refs" or "another-runner", the names of the runner\'s own policies \(team "web"\)$/,
     after: addOmega,
   },
   // DroneSecretsExtension.addSecret refused these after the route and the Harbor project and robots
