@@ -394,8 +394,11 @@ export class DroneKubeRunner extends Construct {
   private readonly closedNamespaces = new Map<string, readonly string[]>();
   /** The namespaces `closeNamespace` closes to every pipeline (while none of them is a build namespace of this runner). */
   private readonly retiredNamespaces = new Set<string>();
-  /** Whether a policy pins a ServiceAccount of its own, so that `pull-request-refs` goes first. */
-  private pinsIdentity = false;
+  /**
+   * Whether a policy places pipelines outside the pool (a ServiceAccount of its own, or a build namespace other than
+   * the default), as the `other-events` guard guards them, so that `pull-request-refs` goes first.
+   */
+  private placesOutsidePool = false;
   private readonly policyNames = new Set<string>(RESERVED_POLICY_NAMES);
   /** The namespaces an exclusive policy claims: the keys of the namespace rules (`namespaceRules`). */
   private readonly claimedNamespaces = new Set<string>();
@@ -801,8 +804,8 @@ export class DroneKubeRunner extends Construct {
    * A pipeline's own `service_account_name` never applies: the runner takes it unless a policy sets one
    * (`engine/compiler/compiler.go:220,257-259`, `engine/policy/policy.go:105-106`), so every policy sets one (the
    * namespace's `default` unless `serviceAccountName` is given), and a last policy named `default`, matching every
-   * pipeline, sets `default` for the pipelines no other policy places. Once a policy pins a ServiceAccount, a first
-   * policy, `pull-request-refs`, pins every event but `pull_request` of a pull request's ref (a promote, rollback or
+   * pipeline, sets `default` for the pipelines no other policy places. Once a policy pins a ServiceAccount or a build
+   * namespace other than the default, a first policy, `pull-request-refs`, pins every event but `pull_request` of a pull request's ref (a promote, rollback or
    * custom build of it, or a forge deployment: harness v2.28.2 `handler/api/repos/builds/promote.go:65-66` copies
    * the ref and fork), and of the empty ref of a GitHub deployment by commit SHA, to the default build namespace as
    * `default`: those may run a pull request's code.
@@ -833,8 +836,12 @@ export class DroneKubeRunner extends Construct {
     };
     this.policies.push(added);
     this.platformPolicies.push(added);
+    // a pull request's code under another event would reach what the guard keeps its pull requests from: the
+    // namespace's egress and pull secrets, outside the pool's quota, as well as an identity
+    if (serviceAccount !== undefined || namespace !== this.buildNamespace) {
+      this.placesOutsidePool = true;
+    }
     if (serviceAccount !== undefined) {
-      this.pinsIdentity = true;
       this.accounts.set(namespace, new Set([...(this.accounts.get(namespace) ?? []), serviceAccount]));
     } else {
       this.defaultPinned.add(namespace);
@@ -1026,7 +1033,7 @@ export class DroneKubeRunner extends Construct {
 
   /**
    * Every policy in the order the runner tries them (the first that matches applies, `engine/policy/match.go:12-24`):
-   * those of `leaveRepos`, `pull-request-refs` once a policy pins a ServiceAccount, the policies as added, the
+   * those of `leaveRepos`, `pull-request-refs` once a policy places pipelines outside the pool, the policies as added, the
    * `other-events` guard, and the catch-all `default`.
    */
   private renderedPolicies(): object[] {
@@ -1070,7 +1077,9 @@ export class DroneKubeRunner extends Construct {
   }
 
   /**
-   * The first policy once any policy pins a ServiceAccount: a build of a pull request's ref for any other event than
+   * The first policy once any policy pins a ServiceAccount or a build namespace other than the default (as the guard
+   * does a pull request's, in `addPolicy`: a namespace's egress and pull secrets are its own, and it has no quota):
+   * a build of a pull request's ref for any other event than
    * `pull_request` (a promote, rollback or custom build of it, or a forge deployment of it), of any repository, pinned
    * to the default build namespace as its `default` ServiceAccount. Drone copies a promoted or rolled-back build's ref
    * and fork (harness v2.28.2 `handler/api/repos/builds/promote.go:65-66`, `rollback.go:65-66`), and a custom build takes
@@ -1086,7 +1095,7 @@ export class DroneKubeRunner extends Construct {
    * The events as an exclusion: an event Drone adds later is pinned too.
    */
   private pullRequestRefs(): object[] {
-    return !this.pinsIdentity ? [] : [{
+    return !this.placesOutsidePool ? [] : [{
       kind: 'policy', name: PULL_REQUEST_REFS, match: { event: { exclude: [PipelineEvent.PULL_REQUEST] }, ref: PULL_REQUEST_REF_PATTERNS },
       metadata: { namespace: this.buildNamespace }, service_account: DEFAULT_ACCOUNT,
     }];

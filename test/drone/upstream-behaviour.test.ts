@@ -358,9 +358,26 @@ describe('a pull request\'s ref under another event runs without the identity (h
     expect(place({ repo: 'acme/app', event: 'promote', ref: '' }, undefined, without)).toEqual({ namespace: 'deploy', serviceAccountName: 'deployer' });
   });
 
-  test('a runner whose policies pin no ServiceAccount renders no pull-request-refs', () => {
-    const { policies } = placed((runner) => runner.addPolicy({ name: 'big', repos: ['acme/monorepo'], namespace: 'deploy' }));
-    expect(policies.map((p) => p.name)).toEqual(['big', 'other-events', 'default']);
+  test('a policy that pins only a namespace gets it too: a promote of a pull request\'s build stays out of the namespace', () => {
+    // the other-events guard keeps the repository's pull requests out of a namespace a policy pins (its egress, its
+    // default account's pull secrets, no pool quota); a promote, rollback or custom build of a pull request's ref runs
+    // the same code (promote.go:65-66, create.go:66), so it is pinned to the pool as well
+    const { policies, place } = placed((runner) => runner.addPolicy({ name: 'big', repos: ['acme/monorepo'], namespace: 'deploy' }));
+    expect(policies.map((p) => p.name)).toEqual(['pull-request-refs', 'big', 'other-events', 'default']);
+    const pool = { namespace: 'ci-builds', serviceAccountName: 'default' };
+    for (const event of ['promote', 'rollback', 'custom']) {
+      expect(place({ repo: 'acme/monorepo', event, ref: 'refs/pull/7/head' }, { namespace: 'deploy' })).toEqual(pool);
+    }
+    expect(place({ repo: 'acme/monorepo', event: 'pull_request', ref: 'refs/pull/7/head' }, { namespace: 'deploy' })).toEqual(pool);
+    expect(place({ repo: 'acme/monorepo', event: 'promote', ref: 'refs/heads/main' })).toEqual({ namespace: 'deploy', serviceAccountName: 'default' });
+    // without it, the promote of the pull request's build ran in the policy's namespace
+    expect(place({ repo: 'acme/monorepo', event: 'promote', ref: 'refs/pull/7/head' }, undefined, policies.slice(1)))
+      .toEqual({ namespace: 'deploy', serviceAccountName: 'default' });
+  });
+
+  test('a runner whose policies place nothing outside the pool renders no pull-request-refs', () => {
+    const { policies } = placed((runner) => runner.addPolicy({ name: 'pool', repos: ['acme/monorepo'], exclusive: false }));
+    expect(policies.map((p) => p.name)).toEqual(['pool', 'default']);
   });
 
   test('refuses the guards\' names', () => {
