@@ -80,7 +80,8 @@ describe('SpacesBucket', () => {
     ['an expiration prefix with a leading "/"', { expiration: { prefix: '/logs/', days: 7 } }, 'invalid expiration.prefix "/logs/": must be path segments'],
     ['an expiration prefix without a trailing "/"', { expiration: { prefix: 'logs', days: 7 } }, 'invalid expiration.prefix "logs": must be path segments'],
     ['a region without Spaces', { region: 'nyc1' }, 'invalid region "nyc1": must be a region with Spaces: ams3, atl1'],
-    ['a bucket name with upper case', { bucketName: 'Dockyard' }, 'invalid bucketName "Dockyard"'],
+    ['a bucket name with upper case', { bucketName: 'Dockyard' }, 'invalid bucketName "Dockyard": must be an S3 bucket name: 3 to 63 lower-case ' +
+      'letters, digits, "." and "-", starting and ending with a letter or digit'],
     ['a too short bucket name', { bucketName: 'ab' }, 'invalid bucketName "ab"'],
     ['0 days', { abortIncompleteMultipartUploadDays: 0 }, 'invalid abortIncompleteMultipartUploadDays 0: must be an integer of at least 1'],
     ['fractional days', { abortIncompleteMultipartUploadDays: 1.5 }, 'invalid abortIncompleteMultipartUploadDays 1.5'],
@@ -89,6 +90,13 @@ describe('SpacesBucket', () => {
     expect(() => new m.SpacesBucket('bad', { region: 'fra1', ...override })).toThrow(message);
     expect(registered.length).toBe(before);
   });
+});
+
+test('takes a bucket name with a ".", as the library does (checkS3Bucket, lib/core/bucket.ts)', async () => {
+  const store = new m.SpacesBucket('dotted', { region: 'fra1', bucketName: 'acme.images' });
+  expect(await get(store.bucket)).toBe('acme.images');
+  await settled();
+  expect(one('dotted', T.bucket).inputs).toMatchObject({ name: 'acme.images' });
 });
 
 describe('SpacesBucket protection', () => {
