@@ -3,6 +3,7 @@ import { namespaceOf } from './chart';
 import { instancesIn, recordInstance } from './instances';
 import { checkDnsSubdomain, checkInteger, checkRequiredObject, checkUniqueList, CONFIG_MAP_KEY_RULE, describeValue, invalid, isConfigMapKey, missing, ValidationError } from './validation';
 import { tomlString } from './toml';
+import { percentEncode } from './percent-encode';
 import { yamlDoubleQuoted } from './yaml';
 
 /**
@@ -161,9 +162,9 @@ export class TemplateEscape {
    * component. For a placeholder in a URL's user info, such as `postgres://app:{password}@db/app` (RFC 3986
    * §3.2.1: `userinfo = *( unreserved / pct-encoded / sub-delims / ":" )`), a path segment or a query value;
    * libpq, Go's `net/url` and WHATWG URL parsers decode it back. A value with a lone UTF-16 surrogate cannot be
-   * encoded and fails the render.
+   * encoded and fails the render in one line (`percentEncode`), the value not shown.
    */
-  public static readonly URL = new TemplateEscape('url', (value) => encodeURIComponent(value));
+  public static readonly URL = new TemplateEscape('url', (value) => percentEncode('value', value, true));
 
   /**
    * A YAML double-quoted scalar, quotes included, that reads back as exactly the value: `abc #def` stays a

@@ -1,4 +1,5 @@
 import { invalid } from '../core';
+import { LONE_SURROGATE } from '../core/toml';
 
 /**
  * A role in a Harbor project, by Harbor's name for it. The configuration Job gives Harbor its role id (goharbor/harbor
@@ -35,8 +36,11 @@ export class ProjectMember {
    * @param role what its users may do in the project
    */
   public static oidcGroup(group: string, role: ProjectRole): ProjectMember {
-    if (typeof group !== 'string' || group === '' || group.length > MAX_GROUP_NAME || /[\p{Cc}]/u.test(group)) {
-      invalid('group', group, `must be the group's name as the OIDC groups claim gives it: 1 to ${MAX_GROUP_NAME} characters, without control characters`);
+    // a lone surrogate is no character of a JSON claim (RFC 8259 §8.1: UTF-8), and the configuration Job
+    // percent-encodes the name to list the project's members of it (configure.js `listMembers`), which throws on one
+    if (typeof group !== 'string' || group === '' || group.length > MAX_GROUP_NAME || /[\p{Cc}]/u.test(group) || LONE_SURROGATE.test(group)) {
+      invalid('group', group, `must be the group's name as the OIDC groups claim gives it: 1 to ${MAX_GROUP_NAME} characters, without control ` +
+        'characters or lone UTF-16 surrogates');
     }
     if (!Object.values(ProjectRole).includes(role)) {
       invalid('role', role, `must be a ProjectRole: ${Object.keys(ProjectRole).map((k) => `ProjectRole.${k}`).join(', ')}`);

@@ -2,6 +2,7 @@ import { isIPv6 } from 'net';
 import { IConstruct } from 'constructs';
 import { checkHost, checkInteger, checkPort, invalid } from '../core';
 import { EnvVars } from '../core/env';
+import { percentEncode } from '../core/percent-encode';
 import { isTemplatePlaceholder } from '../core/secret';
 import { requireValue } from '../core/value-rules';
 import { CA_FILE, CaCertificateMount, mountCaCertificate } from './ca-certificate';
@@ -12,7 +13,7 @@ import { LIB_PQ_SCRAM_PASSWORD_RULE } from './scram-password';
  * The `postgres://` URL of `database`, without a password, with `sslmode` always set and `sslrootcert` when given
  * (the path of the database's CA bundle as the client sees it, e.g. `/etc/drone/database-ca/ca.crt`). Every
  * component is escaped for its place: the user, the database name and the query values are percent-encoded
- * (`encodeURIComponent`), an IPv6 host is bracketed, and a host that a URL cannot carry as it is (anything but a DNS
+ * (`percentEncode`, which refuses a lone surrogate in one line), an IPv6 host is bracketed, and a host that a URL cannot carry as it is (anything but a DNS
  * name or an IP address) is refused.
  *
  * Both PostgreSQL clients Dockyard configures parse it with percent-decoding: libpq (PostgreSQL 15 docs, "Connection
@@ -37,11 +38,13 @@ export function postgresUrl(database: IPostgresDatabase, sslRootCert?: string, p
   // Go's net/url allows percent-encoding in a host only for non-ASCII bytes, so a host is checked, not escaped
   const host = checkHost('database.host', database.host);
   const port = checkPort('database.port', database.port);
-  const query = [`sslmode=${encodeURIComponent(database.sslMode)}`];
+  const query = [`sslmode=${percentEncode('database.sslMode', database.sslMode)}`];
   if (sslRootCert !== undefined) {
-    query.push(`sslrootcert=${encodeURIComponent(sslRootCert)}`);
+    query.push(`sslrootcert=${percentEncode('sslRootCert', sslRootCert)}`);
   }
-  return `postgres://${encodeURIComponent(database.user)}${password}@${isIPv6(host) ? `[${host}]` : host}:${port}/${encodeURIComponent(database.databaseName)}?${query.join('&')}`;
+  const user = percentEncode('database.user', database.user);
+  const databaseName = percentEncode('database.databaseName', database.databaseName);
+  return `postgres://${user}${password}@${isIPv6(host) ? `[${host}]` : host}:${port}/${databaseName}?${query.join('&')}`;
 }
 
 /** What a server's pod needs beside its environment to reach its database: its CA bundle's mount, if any. @internal */
@@ -132,7 +135,7 @@ const LIB_PQ_NAME = 'must be a non-empty string of valid Unicode without NUL or 
  *   fall back to `PGUSER` or the OS user, `PGDATABASE` or the user.
  * - Both send the name as a C string in the startup message (v1.1.0 `conn.go:1076-1077` and `buf.go:68-70`, v1.12.3
  *   `conn.go:1219-1226` and `buf.go:71-73`), which a NUL ends.
- * - A lone UTF-16 surrogate has no UTF-8 form: `encodeURIComponent` throws on it.
+ * - A lone UTF-16 surrogate has no UTF-8 form (`percentEncode` refuses it too, for a URL built without this check).
  *
  * Dockyard's own databases are PostgreSQL identifiers already (`checkIdentifier`); this guards an `IPostgresDatabase`
  * implemented elsewhere, e.g. for a managed database. `IPostgresDatabase` types a name as a plain string, used as it

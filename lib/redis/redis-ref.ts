@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { checkHostname, checkPort, NetworkPeer, SecretKey } from '../core';
 import { EnvPart, envTemplate, EnvVars } from '../core/env';
+import { percentEncode } from '../core/percent-encode';
 import { ValueRule } from '../core/value-rules';
 
 /** What a prop taking an `IRedis` accepts, in words, for messages. */
@@ -86,7 +87,8 @@ export const REDIS_URL_PASSWORD_RULE: ValueRule = {
  * keeps, described for a digest (`gcCaptureText`), is the URL core is given, so both are written here.
  *
  * An `IRedis` may be implemented anywhere, so its parts are escaped here, as `postgresUrl` escapes its own: the user
- * name is percent-encoded (`encodeURIComponent`, which Go's `net/url`, Harbor's components' parser, decodes back),
+ * name is percent-encoded (`percentEncode`, which refuses a lone surrogate; Go's `net/url`, Harbor's components'
+ * parser, decodes it back),
  * so `/`, `:` or `@` in it cannot end the user information and move the host. A host cannot be percent-encoded (Go's
  * `net/url` allows it only for non-ASCII bytes), so one that is not a DNS host name or an IPv4 address is refused, as
  * `ExternalRedis` refuses it; so is a port that is not one.
@@ -95,7 +97,7 @@ export function redisUrl(redis: IRedis, passwordVar: string | undefined, options
   const host = checkHostname('redis.host', redis.host);
   const port = checkPort('redis.port', redis.port);
   const scheme = redis.tls ? 'rediss' : 'redis';
-  const username = redis.username === undefined ? '' : encodeURIComponent(redis.username);
+  const username = redis.username === undefined ? '' : percentEncode('redis.username', redis.username);
   const query = options.query ? `?${options.query}` : '';
   if (passwordVar === undefined) {
     return envTemplate`${scheme}://${username}${username ? '@' : ''}${host}:${port}/${options.database}${query}`;
