@@ -711,6 +711,12 @@ const STICKY = 0o1000;
  * the new output is made beside the old one there and renamed into place (`replaceDirectory`), so without write
  * access the synth would save a rotation, then fail with the system's bare error (a bad-input trial: an output in a
  * folder owned by another user). The folder is the nearest one that exists, as `replaceDirectory` makes the rest.
+ *
+ * The folder is probed as `replaceDirectory` uses it, with a `mkdtemp` there that is removed at once, not asked with
+ * `access()`: access(2) answers for the permission bits alone, and root (CAP_DAC_OVERRIDE) passes them everywhere,
+ * so `CDK8S_OUTDIR=/proc/x` as root passed, saved the state, and failed with "ENOENT: ... mkdtemp", /proc making no
+ * directories for anyone (Linux fs/proc/root.c `proc_root_inode_operations` has no `mkdir`); a read-only mount
+ * (EROFS) or a filesystem full (ENOSPC) fails the probe as it would fail the synth.
  */
 function checkOutputFolderWritable(link: string, dir: string): void {
   let folder = path.dirname(dir);
@@ -718,8 +724,8 @@ function checkOutputFolderWritable(link: string, dir: string): void {
     folder = path.dirname(folder);
   }
   try {
-    // write to add the new output and rename the old, search to reach them (mkdtemp fails without either)
-    fs.accessSync(folder, fs.constants.W_OK | fs.constants.X_OK);
+    // write to add the new output and rename the old, search to reach them: what mkdtemp needs too
+    fs.rmdirSync(fs.mkdtempSync(path.join(folder, `.${path.basename(dir)}.probe-`)));
   } catch (err: any) {
     throw new ValidationError(`invalid output directory ${describePath(link)}: its folder ${describePath(folder)} cannot be written ` +
       `(${err?.code ?? 'error'}), where each synth makes the new output beside the old one before swapping it in; synthesize into a ` +

@@ -13,8 +13,8 @@ import { stderrOf, tempDirs } from '../util';
 let mockRename: ((from: fs.PathLike, to: fs.PathLike) => void) | undefined;
 /** When set, stands in for `fs.rmSync`, likewise. */
 let mockRm: ((target: fs.PathLike, options?: fs.RmOptions) => void) | undefined;
-/** When set, stands in for `fs.accessSync`, likewise. */
-let mockAccess: ((target: fs.PathLike, mode?: number) => void) | undefined;
+/** When set, stands in for `fs.mkdtempSync`, likewise. */
+let mockMkdtemp: ((prefix: string) => string) | undefined;
 /** When set, stands in for `fs.statSync`, likewise. */
 let mockStat: ((target: fs.PathLike, options?: fs.StatSyncOptions) => fs.Stats | undefined) | undefined;
 jest.mock('fs', () => {
@@ -23,7 +23,7 @@ jest.mock('fs', () => {
     ...actual,
     renameSync: (from: any, to: any) => (mockRename ?? actual.renameSync)(from, to),
     rmSync: (target: any, options: any) => (mockRm ?? actual.rmSync)(target, options),
-    accessSync: (target: any, mode: any) => (mockAccess ?? actual.accessSync)(target, mode),
+    mkdtempSync: (prefix: any, options: any) => (mockMkdtemp ? mockMkdtemp(prefix) : actual.mkdtempSync(prefix, options)),
     statSync: (target: any, options: any) => (mockStat ?? actual.statSync)(target, options),
   };
 });
@@ -215,17 +215,14 @@ describe('synthesize: the staging folders', () => {
     const { dir, outdir, statePath } = synthedOnce();
     const state = fs.readFileSync(statePath);
     const record = fs.readFileSync(path.join(dir, 'state.lock.json'));
-    const accessSync = jest.requireActual('fs').accessSync;
-    // the access the folder lacks: search first (writable, but mode 0o733 for its owner's group, say, where mkdtemp
-    // fails as well), then write
-    let denied = fs.constants.X_OK;
-    mockAccess = (target, mode) => {
-      if (String(target) === dir && ((mode ?? 0) & denied) !== 0) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
-      accessSync(target, mode);
+    const mkdtempSync = jest.requireActual('fs').mkdtempSync;
+    // the folder refuses what the synth makes there (stood in for: this runs as root too, whom no mode stops; the
+    // test after this one makes a folder refuse it for real)
+    mockMkdtemp = (prefix) => {
+      if (path.dirname(prefix) === dir) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+      return mkdtempSync(prefix);
     };
     try {
-      expect(() => synthesize(build(outdir, 'two'), new LocalSecretStore({ statePath }))).toThrow(`its folder "${dir}" cannot be written (EACCES)`);
-      denied = fs.constants.W_OK;
       expect(() => synthesize(build(outdir, 'two'), new LocalSecretStore({ statePath, rotate: ['platform/db/password'] })))
         .toThrow(new Error(`invalid output directory "${outdir}": its folder "${dir}" cannot be written (EACCES), where each synth makes the new ` +
           'output beside the old one before swapping it in; synthesize into a directory in a folder you can write (CDK8S_OUTDIR, or new App({ outdir }))'));
@@ -233,11 +230,47 @@ describe('synthesize: the staging folders', () => {
       expect(() => synthesize(build(path.join(dir, 'a', 'b', 'dist')), new LocalSecretStore({ statePath })))
         .toThrow(`its folder "${dir}" cannot be written (EACCES)`);
     } finally {
-      mockAccess = undefined;
+      mockMkdtemp = undefined;
     }
     expect(fs.readFileSync(statePath)).toEqual(state);
     expect(fs.readFileSync(path.join(dir, 'state.lock.json'))).toEqual(record);
     expect(fs.readFileSync(path.join(outdir, 'test.k8s.yaml'), 'utf8')).toContain('note: one');
+  });
+
+  // a review's find: as root, CDK8S_OUTDIR=/proc/x passed the access() check (root passes every mode), then the synth
+  // saved the state and failed with a bare "ENOENT: ... mkdtemp" naming no CDK8S_OUTDIR. The folder is now probed as
+  // the synth uses it (mkdtemp there, removed at once). Not stood in for: as root, /proc makes no directory (Linux
+  // fs/proc/root.c proc_root_inode_operations has no mkdir); as another user, a folder of mode 0555 refuses one
+  test('an output directory in a folder that makes no directory is refused in one line naming CDK8S_OUTDIR, before the state is saved', () => {
+    const { dir, outdir, statePath } = synthedOnce();
+    const state = fs.readFileSync(statePath);
+    const root = process.getuid?.() === 0;
+    if (root && !fs.existsSync('/proc/self')) throw new Error('running as root without /proc: no folder here refuses root a directory');
+    const folder = root ? '/proc' : path.join(dir, 'read-only');
+    if (!root) fs.mkdirSync(folder, { mode: 0o555 });
+    const target = path.join(folder, 'x');
+    const before = fs.readdirSync(folder);
+    const code = root ? 'ENOENT' : 'EACCES';
+    // as cdk8s reads it: App's outdir defaults to CDK8S_OUTDIR
+    const saved = process.env.CDK8S_OUTDIR;
+    process.env.CDK8S_OUTDIR = target;
+    try {
+      // build's app, with its Secret to rotate, and no outdir of its own
+      const app = build(undefined as unknown as string, 'two');
+      expect(app.outdir).toBe(target);
+      expect(() => synthesize(app, new LocalSecretStore({ statePath, rotate: ['platform/db/password'] })))
+        .toThrow(new Error(`invalid output directory "${target}": its folder "${folder}" cannot be written (${code}), where each synth makes the ` +
+          'new output beside the old one before swapping it in; synthesize into a directory in a folder you can write (CDK8S_OUTDIR, or new App({ outdir }))'));
+    } finally {
+      if (saved === undefined) delete process.env.CDK8S_OUTDIR; else process.env.CDK8S_OUTDIR = saved;
+    }
+    // nothing saved, nothing made, the previous output kept
+    expect(fs.readFileSync(statePath)).toEqual(state);
+    expect(fs.readdirSync(folder)).toEqual(before);
+    expect(fs.readFileSync(path.join(outdir, 'test.k8s.yaml'), 'utf8')).toContain('note: one');
+    // and a folder that takes a directory leaves no probe behind
+    synthInto(outdir, statePath, 'two');
+    expect(fs.readdirSync(dir).sort()).toEqual(['dist', ...(root ? [] : ['read-only']), 'state.json', 'state.lock.json']);
   });
 
   // stop 44's note: an output directory of another user's in a sticky folder (/tmp) passed the folder's access check,
