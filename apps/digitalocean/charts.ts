@@ -3,8 +3,10 @@ import {
   ApiServerEndpoint, CiEngineKind, DatabaseGrants, DockyardChart, DroneLogStorage, ExternalPostgres, ExternalRedis, Harbor, HarborExposure,
   HarborStorage, ICiEngine, ImageDigests, TrustBundle, ImageRelocation, Images, IngressTls, ISecret, LETS_ENCRYPT_ISSUER, Namespace, NetworkPeer, ProxyUpstream, PullSecret, RegistryCredential, RobotPermission,
   Secret, SecretKey, SecretValue, SslMode, checkRegistryPrefix, DOCR_REGISTRY, invalid, invalidUserName, sameRegistryHost, RetireTeamOptions, TeamPlatform, TeamProps, TRIVY_UPSTREAM_DATABASES,
-  inSetting, ValidationError,
+  inSetting,
 } from '../../lib';
+// the refusal's class, which the package does not export: only this program reads a limit from a setting of its own
+import { ConnectionLimitError } from '../../lib/harbor/connection-budget';
 import { ciEngine, ciEngineFacts } from '../shared/ci-engine';
 import { checkMirrorUserName, MIRROR_USER_RULE, mirrorHost } from '../shared/image-mirror';
 import { GitProviderKind, GitServerEgress } from '../shared/git-provider';
@@ -307,14 +309,20 @@ const CERT_MANAGER_NAMESPACE = 'cert-manager';
 const BUILDS = 'dockyard-builds';
 
 /**
- * Run `check`, giving a refusal of `prop` alone the setting it was read from (`inSetting`'s words: `invalid
- * redis.maxClients 100: …` becomes `invalid valkeyMaxClients 100: …`); every other error passes unchanged.
+ * Run `check`, the Harbor on the managed Valkey, refusing too small a `maxclients` as the setting it was read from:
+ * the Redis budget's refusal of `redis.maxClients` (`ConnectionLimitError`) becomes `invalid valkeyMaxClients
+ * "100": <what it must hold>; <this program's remedy>`, the value quoted as the user set it (as `readSettings` quotes
+ * a refused "many"), and the library's remedy, which names ExternalRedis, the replicas and jobWorkers (none of them
+ * a setting of this program), left out. Every other error passes unchanged.
  */
-function asSetting<T>(setting: string, prop: string, check: () => T): T {
+function valkeyMaxClientsRefused<T>(check: () => T): T {
   try {
     return check();
   } catch (e) {
-    if (e instanceof ValidationError && e.prop === prop) return inSetting(setting, () => { throw e; }, prop);
+    if (e instanceof ConnectionLimitError && e.prop === 'redis.maxClients') {
+      invalid('valkeyMaxClients', String(e.limit), `${e.need}; set it to the maxclients the managed Valkey's INFO clients prints, or take a ` +
+        'larger valkeySize and set that one\'s (see the README, "Redis connection budget")');
+    }
     throw e;
   }
 }
@@ -352,7 +360,7 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
   const ingress = { className: 'nginx', tls, ...(config.ingressAnnotations ? { annotations: { ...config.ingressAnnotations } } : {}) };
   const harborExposure = HarborExposure.ingress(ingress);
   // the Redis budget's refusal of the Valkey's limit names the setting it comes from, and nothing else is renamed
-  const harbor = asSetting('valkeyMaxClients', 'redis.maxClients', () => new Harbor(chart, 'Harbor', {
+  const harbor = valkeyMaxClientsRefused(() => new Harbor(chart, 'Harbor', {
     namespace: 'harbor',
     externalUrl: `https://harbor.${config.domain}`,
     database: postgres('HarborDatabase', 'registry', 'harbor', provided('HarborDatabaseSecret', P.harborDatabase, 'the managed user harbor'), 0.75,

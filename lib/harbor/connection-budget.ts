@@ -1,5 +1,25 @@
-import { invalid } from '../core';
+import { describeValue, ValidationError } from '../core';
 import { rollingPods } from '../core/deployment';
+
+/**
+ * The refusal of a connection limit too small for the pods that share it: a `ValidationError` that also gives the
+ * limit and what it must hold (`need`, the message's rule without its remedy), so that a program which reads the
+ * limit from a setting of its own (the DigitalOcean program's `valkeyMaxClients`) can refuse that setting with its own
+ * remedy, where the library's names a prop its user never wrote.
+ */
+export class ConnectionLimitError extends ValidationError {
+  public constructor(
+    prop: string,
+    /** The limit refused. */
+    public readonly limit: number,
+    /** What the limit must hold, e.g. `must give each of the 4 pods that connect (…) at least 5 connections, i.e. be at least 20`. */
+    public readonly need: string,
+    remedy: string,
+  ) {
+    super(`invalid ${prop} ${describeValue(limit)}: ${need}; ${remedy}`, prop, `${need}; ${remedy}`);
+    this.name = 'ValidationError';
+  }
+}
 
 /** The pods that connect to one server with a connection limit, and how many connections each opens. */
 export interface SharedLimitInput {
@@ -29,6 +49,13 @@ export interface SharedLimitInput {
    * @default - none
    */
   readonly fixed?: Readonly<Record<string, number>>;
+  /**
+   * Connections of the limit kept free for clients outside the pods, and who they are for: the server counts every
+   * connection against its limit, an operator's and the provider's own too.
+   *
+   * @default - none
+   */
+  readonly reserved?: { readonly connections: number; readonly for: string };
   /** The fewest connections a pool can work with. */
   readonly minimumPerPool: number;
   /** The refusal's closing words: what to raise or lower, and where the limit comes from. */
@@ -36,7 +63,7 @@ export interface SharedLimitInput {
 }
 
 /**
- * Each pool's size: what the server's connection limit leaves after the `fixed` connections, shared evenly by every
+ * Each pool's size: what the server's connection limit leaves after the `reserved` and `fixed` connections, shared evenly by every
  * pool of every pod that connects, counting the pods a rollout adds (`rollingPods`), so that a config change or an
  * upgrade does not run the server out of connections while old and new pods both hold their pools, and every old
  * pod of a `lingering` component besides. Undefined when the server sets no limit.
@@ -55,15 +82,17 @@ export function shareConnectionLimit(input: SharedLimitInput): number | undefine
   if (input.limit === undefined) {
     return undefined;
   }
-  const perPool = Math.floor((input.limit - fixed) / pools);
+  const reserved = input.reserved?.connections ?? 0;
+  const perPool = Math.floor((input.limit - reserved - fixed) / pools);
   if (perPool < input.minimumPerPool) {
     const who = active.map(([c, n]) => `${n} ${c}`).join(' + ');
     const roll = `${who}, and ${pods - replicas} more while they roll`;
-    const least = `at least ${input.minimumPerPool} connections, i.e. be at least ${fixed + pools * input.minimumPerPool}; ${input.remedy}`;
-    invalid(input.prop, input.limit, pools === pods && fixed === 0
-      ? `must give each of the ${pods} pods that connect (${roll}) ${least}`
-      : `must hold the ${fixed} connections that the ${pods} pods that connect (${roll}) open whatever their pools, and give each ` +
-        `of their ${pools} pools ${least}`);
+    const least = `at least ${input.minimumPerPool} connections, i.e. be at least ${reserved + fixed + pools * input.minimumPerPool}`;
+    const keep = reserved > 0 ? `keep ${reserved} connections free for ${input.reserved!.for}, ` : '';
+    throw new ConnectionLimitError(input.prop, input.limit, pools === pods && fixed === 0
+      ? `must ${keep}${keep ? 'and ' : ''}give each of the ${pods} pods that connect (${roll}) ${least}`
+      : `must ${keep}hold the ${fixed} connections that the ${pods} pods that connect (${roll}) open whatever their pools, and give each ` +
+        `of their ${pools} pools ${least}`, input.remedy);
   }
   return perPool;
 }

@@ -1,3 +1,4 @@
+import { invalid } from '../core';
 import { IRedis } from '../redis';
 import { shareConnectionLimit } from './connection-budget';
 
@@ -9,6 +10,20 @@ export const REGISTRY_POOL = { maxActive: 500, maxIdle: 100 };
 
 /** The fewest connections a Redis pool Dockyard sizes may have: a few requests at once, for each pod. */
 const MIN_PER_POOL = 4;
+
+/**
+ * Connections of a server's `maxClients` the budget leaves free, for clients that are not Harbor's: an operator's
+ * `valkey-cli` (`INFO clients`, as the README tells them to read), and the provider's own, its monitoring and each
+ * standby node's replication link (DigitalOcean runs up to two). Valkey keeps none for them: it refuses a connection
+ * once it has `maxclients` clients, counting every one before it knows who logs in (valkey-io/valkey
+ * 55bbbe09a3b37a98c907dbfbc225768ff253e84f src/networking.c:1426 `acceptCommonHandler`:
+ * `listLength(server.clients) + getClusterConnectionsCount() >= server.maxclients`, replicas among its clients), and
+ * it has no setting that reserves some, where PostgreSQL has `superuser_reserved_connections`
+ * (`ExternalPostgresProps.reservedConnections` keeps one for the admin role).
+ */
+export const REDIS_RESERVED_CLIENTS = 4;
+
+const RESERVED = { connections: REDIS_RESERVED_CLIENTS, for: 'an operator\'s valkey-cli and the provider\'s own clients' };
 
 /**
  * Connections per pod that no setting bounds, counted at an estimate of their most. Harbor opens these redigo pools
@@ -71,10 +86,11 @@ export interface RedisPools {
 }
 
 /**
- * The Redis pools' sizes: on each server that states `maxClients`, its limit after the connections Dockyard cannot
- * bound (`UNBOUNDED`, `TRIVY`), shared by the pools it can (`CORE_CLIENTS`, the registry's), counting the pods a
- * rollout adds and every old jobservice pod besides (`shareConnectionLimit`, as the PostgreSQL budget does). A
- * `registryCache` that is `redis` (the same host and port) is one server: one budget over every pod.
+ * The Redis pools' sizes: on each server that states `maxClients`, its limit after the connections kept free
+ * (`REDIS_RESERVED_CLIENTS`) and those Dockyard cannot bound (`UNBOUNDED`, `TRIVY`), shared by the pools it can
+ * (`CORE_CLIENTS`, the registry's), counting the pods a rollout adds and every old jobservice pod besides
+ * (`shareConnectionLimit`, as the PostgreSQL budget does). A `registryCache` that is `redis` (the same host and port)
+ * is one server: one budget over every pod, under the limit either states (two different ones are refused).
  *
  * The garbage collection job in jobservice opens a go-redis client on core's `_REDIS_URL_REG`
  * (src/server/v2.0/handler/gc.go:87, src/jobservice/job/impl/gc/garbage_collection.go:506), which the share sizes too.
@@ -86,29 +102,44 @@ export function redisPools(input: RedisBudgetInput): RedisPools {
   const same = input.registryCache === input.redis
     || `${input.registryCache.host}:${input.registryCache.port}` === `${input.redis.host}:${input.redis.port}`;
   if (same) {
+    const stated = sameServerLimit(input.redis, input.registryCache);
     const share = shareConnectionLimit({
-      limit: input.redis.maxClients, prop: 'redis.maxClients', replicas: r, lingering, minimumPerPool: MIN_PER_POOL,
+      limit: stated?.limit, prop: `${stated?.prop ?? 'redis'}.maxClients`, replicas: r, lingering, minimumPerPool: MIN_PER_POOL,
+      reserved: RESERVED,
       pools: { core: CORE_CLIENTS.redis + CORE_CLIENTS.registryCache, registry: 1, jobservice: 1, trivy: 0, exporter: 0 },
       fixed: { core: UNBOUNDED.coreJobMonitor, jobservice: jobserviceFixed, trivy: TRIVY, exporter: UNBOUNDED.exporter },
-      remedy: remedy('redis'),
+      remedy: remedy(stated?.prop ?? 'redis'),
     });
     return { redis: share, registryCache: share };
   }
   return {
     redis: shareConnectionLimit({
-      limit: input.redis.maxClients, prop: 'redis.maxClients', lingering, minimumPerPool: MIN_PER_POOL,
+      limit: input.redis.maxClients, prop: 'redis.maxClients', lingering, minimumPerPool: MIN_PER_POOL, reserved: RESERVED,
       replicas: { core: r.core, jobservice: r.jobservice, trivy: r.trivy, exporter: r.exporter },
       pools: { core: CORE_CLIENTS.redis, jobservice: 0, trivy: 0, exporter: 0 },
       fixed: { core: UNBOUNDED.coreJobMonitor, jobservice: jobserviceFixed, trivy: TRIVY, exporter: UNBOUNDED.exporter },
       remedy: remedy('redis'),
     }),
     registryCache: shareConnectionLimit({
-      limit: input.registryCache.maxClients, prop: 'registryCache.maxClients', lingering, minimumPerPool: MIN_PER_POOL,
+      limit: input.registryCache.maxClients, prop: 'registryCache.maxClients', lingering, minimumPerPool: MIN_PER_POOL, reserved: RESERVED,
       replicas: { core: r.core, registry: r.registry, jobservice: r.jobservice },
       pools: { core: CORE_CLIENTS.registryCache, registry: 1, jobservice: 1 },
       remedy: remedy('registryCache'),
     }),
   };
+}
+
+/**
+ * The limit of a server that is both `redis` and `registryCache`, and the prop that states it: either may, as each is
+ * an `IRedis` of its own (an `ExternalRedis` made twice for one host and port); undefined when neither does.
+ */
+function sameServerLimit(redis: IRedis, cache: IRedis): { limit: number; prop: 'redis' | 'registryCache' } | undefined {
+  if (redis.maxClients !== undefined && cache.maxClients !== undefined && redis.maxClients !== cache.maxClients) {
+    invalid('registryCache.maxClients', cache.maxClients, `must be redis's maxClients (${redis.maxClients}) or unset: registryCache is the ` +
+      `same server as redis (${redis.host}:${redis.port}), which has one limit`);
+  }
+  if (redis.maxClients !== undefined) return { limit: redis.maxClients, prop: 'redis' };
+  return cache.maxClients === undefined ? undefined : { limit: cache.maxClients, prop: 'registryCache' };
 }
 
 function remedy(prop: string): string {

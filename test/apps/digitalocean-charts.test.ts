@@ -8,7 +8,7 @@ import { CLONE_TOKEN_INPUT } from '../../apps/shared/clone-login';
 import { imagesOf } from '../registry/images-of';
 import { keptRsaKeys } from '../integ/rendered';
 import { synthStack } from '../stacks';
-import { find, stderrOf } from '../util';
+import { find, stderrOf, thrown } from '../util';
 
 const MIRROR = 'mirror.example.com/airgap';
 const CHARTS = { ...DIGITALOCEAN_EXAMPLE, postgresConnectionLimit: 22 };
@@ -246,12 +246,16 @@ describe('DigitalOcean: the managed Valkey\'s maxclients (valkeyMaxClients)', ()
 
   test('sizes Harbor\'s Redis pools from it; unset, as before', () => {
     expect(harborOf(digitalOceanCharts(new App(), CHARTS)).redisPools).toEqual({ redis: undefined, registryCache: undefined });
-    // the example's one replica each: (5 + 30 + 5) x 2 fixed, 12 pools (test/harbor/redis-budget.test.ts)
+    // the example's one replica each: 4 kept free, (5 + 30 + 5) x 2 fixed, 12 pools (test/harbor/redis-budget.test.ts)
     expect(harborOf(digitalOceanCharts(new App(), { ...CHARTS, valkeyMaxClients: 1000 })).redisPools).toEqual({ redis: 76, registryCache: 76 });
   });
 
   test('refuses a limit too small as the setting, and leaves Harbor\'s other refusals as they are', () => {
-    expect(() => digitalOceanCharts(new App(), { ...CHARTS, valkeyMaxClients: 100 })).toThrow(/^invalid valkeyMaxClients 100: must hold the 80 connections /);
+    // the value quoted as the setting's text, and this program's remedy: nothing of ExternalRedis, replicas or jobWorkers,
+    // which a Pulumi user never writes
+    const message = thrown(() => digitalOceanCharts(new App(), { ...CHARTS, valkeyMaxClients: 100 })).message;
+    expect(message).toMatch(/^invalid valkeyMaxClients "100": must keep 4 connections free .* be at least 132; set it to the maxclients the managed Valkey's INFO clients prints, /);
+    expect(message).not.toMatch(/ExternalRedis|maxClients|replicas|jobWorkers/);
     expect(() => digitalOceanCharts(new App(), { ...CHARTS, valkeyMaxClients: 100, postgresConnectionLimit: 4 }))
       .toThrow(/^invalid database\.connectionLimit 3: /);
   });

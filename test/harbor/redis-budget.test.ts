@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import { ExternalRedis, Redis, RedisMaxMemoryPolicy, Secret } from '../../lib';
-import { container, envOf, find, synth, testChart } from '../util';
+import { container, envOf, find, synth, testChart, thrown } from '../util';
 import { inClusterHarbor, managedHarbor } from './fixtures';
 
 /**
@@ -48,13 +48,13 @@ describe('Harbor Redis connection budget', () => {
     const chart = testChart('harbor');
     const harbor = managedHarbor(chart, { redis: limitedRedis(chart, 'Limited', 200) });
     // one of each, each Deployment with one more pod while it rolls, jobservice with its successor: 2 pods each.
-    // Unbounded: core 5, jobservice 10 workers + 20, Trivy 5: (5 + 30 + 5) × 2 = 80. Pools: core 4, registry 1,
-    // jobservice's garbage collection 1: 6 × 2 = 12, sharing 120
-    expect(harbor.redisPools).toEqual({ redis: 10, registryCache: 10 });
+    // Kept free: 4 (REDIS_RESERVED_CLIENTS). Unbounded: core 5, jobservice 10 workers + 20, Trivy 5: (5 + 30 + 5) × 2
+    // = 80. Pools: core 4, registry 1, jobservice's garbage collection 1: 6 × 2 = 12, sharing 116: 9 each
+    expect(harbor.redisPools).toEqual({ redis: 9, registryCache: 9 });
     const objects = synth(chart);
-    expect(coreEnv(objects)._REDIS_URL_CORE.value).toMatch(/\/0\?idle_timeout_seconds=30&pool_size=10&max_active_conns=10$/);
-    expect(coreEnv(objects)._REDIS_URL_REG.value).toMatch(/\/2\?idle_timeout_seconds=30&pool_size=10&max_active_conns=10$/);
-    expect(registryPool(objects)).toEqual({ maxidle: 10, maxactive: 10, idletimeout: '60s' });
+    expect(coreEnv(objects)._REDIS_URL_CORE.value).toMatch(/\/0\?idle_timeout_seconds=30&pool_size=9&max_active_conns=9$/);
+    expect(coreEnv(objects)._REDIS_URL_REG.value).toMatch(/\/2\?idle_timeout_seconds=30&pool_size=9&max_active_conns=9$/);
+    expect(registryPool(objects)).toEqual({ maxidle: 9, maxactive: 9, idletimeout: '60s' });
     // the URLs Trivy, jobservice and the exporter read have no pool setting Harbor reads
     const trivy = envOf(container(find(objects, 'StatefulSet', 'harbor-trivy')));
     expect(trivy.SCANNER_REDIS_URL.value).toMatch(/\/5\?idle_timeout_seconds=30$/);
@@ -102,13 +102,14 @@ describe('Harbor Redis connection budget', () => {
       const chart = testChart('harbor');
       return managedHarbor(chart, { redis: limitedRedis(chart, 'Limited', 1000), ...props }).redisPools.redis;
     };
-    expect(share({})).toBe(Math.floor((1000 - 80) / 12));
+    // 4 kept free on each
+    expect(share({})).toBe(Math.floor((1000 - 4 - 80) / 12));
     // 50 workers: jobservice's 2 pods hold 70 each
-    expect(share({ jobWorkers: 50 })).toBe(Math.floor((1000 - (5 + 70 + 5) * 2) / 12));
+    expect(share({ jobWorkers: 50 })).toBe(Math.floor((1000 - 4 - (5 + 70 + 5) * 2) / 12));
     // 2 jobservice: 4 pods while they roll, each with its 30 and a garbage collection pool
-    expect(share({ jobserviceReplicas: 2 })).toBe(Math.floor((1000 - (10 + 30 * 4 + 10)) / (8 + 2 + 4)));
+    expect(share({ jobserviceReplicas: 2 })).toBe(Math.floor((1000 - 4 - (10 + 30 * 4 + 10)) / (8 + 2 + 4)));
     // the exporter: 4 more on each of its 2 pods
-    expect(share({ exporter: true })).toBe(Math.floor((1000 - 88) / 12));
+    expect(share({ exporter: true })).toBe(Math.floor((1000 - 4 - 88) / 12));
   });
 
   test('never raises the registry past 500, however large the share', () => {
@@ -122,18 +123,40 @@ describe('Harbor Redis connection budget', () => {
     const harbor = managedHarbor(chart, {
       redis: limitedRedis(chart, 'Limited', 200), registryCache: limitedRedis(chart, 'CacheServer', 60, 'private-cache.example.com'),
     });
-    // redis: (5 + 30 + 5) × 2 = 80 fixed, core's 3 clients × 2 pods; the cache: 3 pools × 2 pods
-    expect(harbor.redisPools).toEqual({ redis: Math.floor(120 / 6), registryCache: 10 });
+    // each server keeps 4 free; redis: (5 + 30 + 5) × 2 = 80 fixed, core's 3 clients × 2 pods; the cache: 3 pools × 2 pods
+    expect(harbor.redisPools).toEqual({ redis: Math.floor(116 / 6), registryCache: Math.floor(56 / 6) });
     const objects = synth(chart);
-    expect(coreEnv(objects)._REDIS_URL_CORE.value).toMatch(/pool_size=20&max_active_conns=20$/);
-    expect(coreEnv(objects)._REDIS_URL_REG.value).toMatch(/private-cache\.example\.com:25061\/2\?idle_timeout_seconds=30&pool_size=10&max_active_conns=10$/);
-    expect(registryPool(objects).maxactive).toBe(10);
+    expect(coreEnv(objects)._REDIS_URL_CORE.value).toMatch(/pool_size=19&max_active_conns=19$/);
+    expect(coreEnv(objects)._REDIS_URL_REG.value).toMatch(/private-cache\.example\.com:25061\/2\?idle_timeout_seconds=30&pool_size=9&max_active_conns=9$/);
+    expect(registryPool(objects).maxactive).toBe(9);
   });
 
   test('a registry cache at redis\'s host and port is the same server: one budget', () => {
     const chart = testChart('harbor');
     const harbor = managedHarbor(chart, { redis: limitedRedis(chart, 'Limited', 200), registryCache: limitedRedis(chart, 'Again', 200) });
-    expect(harbor.redisPools).toEqual({ redis: 10, registryCache: 10 });
+    expect(harbor.redisPools).toEqual({ redis: 9, registryCache: 9 });
+  });
+
+  // one server has one maxclients (valkey src/config.c): stated by either of the two IRedis that name it, it is that
+  // server's limit; the cache's alone was ignored, leaving core's and the registry's pools at their upstream sizes
+  test('a registry cache at redis\'s host and port gives the one server its limit when redis states none', () => {
+    const chart = testChart('harbor');
+    const harbor = managedHarbor(chart, { redis: limitedRedis(chart, 'Unstated'), registryCache: limitedRedis(chart, 'Again', 200) });
+    expect(harbor.redisPools).toEqual({ redis: 9, registryCache: 9 });
+    const objects = synth(chart);
+    expect(coreEnv(objects)._REDIS_URL_CORE.value).toMatch(/\/0\?idle_timeout_seconds=30&pool_size=9&max_active_conns=9$/);
+    expect(registryPool(objects).maxactive).toBe(9);
+    // too small, it is refused as the prop that states it
+    const small = testChart('harbor');
+    expect(() => managedHarbor(small, { redis: limitedRedis(small, 'Unstated'), registryCache: limitedRedis(small, 'Again', 100) }))
+      .toThrow(/^invalid registryCache\.maxClients 100: must keep 4 connections free .* be at least 132; raise the server's limit or lower the replicas or jobWorkers \(the limit is registryCache's maxClients, /);
+  });
+
+  test('refuses two different limits for the one server at redis\'s host and port', () => {
+    const chart = testChart('harbor');
+    expect(thrown(() => managedHarbor(chart, { redis: limitedRedis(chart, 'Limited', 1000), registryCache: limitedRedis(chart, 'Again', 500) })).message)
+      .toBe('invalid registryCache.maxClients 500: must be redis\'s maxClients (1000) or unset: registryCache is the same server as redis ' +
+        '(private-valkey.example.com:25061), which has one limit');
   });
 
   test('a registry cache without a limit beside a limited redis keeps the registry\'s 500', () => {
@@ -162,9 +185,10 @@ describe('Harbor Redis connection budget', () => {
   test('refuses a limit the pods cannot fit, naming the prop, the value and the least it must be', () => {
     const chart = testChart('harbor');
     expect(() => managedHarbor(chart, { redis: limitedRedis(chart, 'Limited', 100) }))
-      .toThrow('invalid redis.maxClients 100: must hold the 80 connections that the 8 pods that connect (1 core + 1 registry + ' +
+      .toThrow('invalid redis.maxClients 100: must keep 4 connections free for an operator\'s valkey-cli and the provider\'s own clients, ' +
+        'hold the 80 connections that the 8 pods that connect (1 core + 1 registry + ' +
         '1 jobservice + 1 trivy, and 4 more while they roll) open whatever their pools, and give each of their 12 pools at least 4 ' +
-        'connections, i.e. be at least 128; raise the server\'s limit or lower the replicas or jobWorkers (the limit is redis\'s ' +
+        'connections, i.e. be at least 132; raise the server\'s limit or lower the replicas or jobWorkers (the limit is redis\'s ' +
         'maxClients, which ExternalRedis states; see the README, "Redis connection budget")');
   });
 
@@ -173,8 +197,9 @@ describe('Harbor Redis connection budget', () => {
     expect(() => managedHarbor(chart, {
       redis: limitedRedis(chart, 'Limited', 1000), registryCache: limitedRedis(chart, 'CacheServer', 20, 'private-cache.example.com'),
     // one pool a pod, nothing unbounded: the PostgreSQL budget's words
-    })).toThrow('invalid registryCache.maxClients 20: must give each of the 6 pods that connect (1 core + 1 registry + ' +
-      '1 jobservice, and 3 more while they roll) at least 4 connections, i.e. be at least 24; raise the server\'s limit or lower the replicas or jobWorkers (the limit is registryCache\'s maxClients, ' +
+    })).toThrow('invalid registryCache.maxClients 20: must keep 4 connections free for an operator\'s valkey-cli and the provider\'s own ' +
+      'clients, and give each of the 6 pods that connect (1 core + 1 registry + ' +
+      '1 jobservice, and 3 more while they roll) at least 4 connections, i.e. be at least 28; raise the server\'s limit or lower the replicas or jobWorkers (the limit is registryCache\'s maxClients, ' +
       'which ExternalRedis states; see the README, "Redis connection budget")');
   });
 

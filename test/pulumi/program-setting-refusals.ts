@@ -74,14 +74,16 @@ export function describeSettingRefusals(preview: boolean): void {
     });
 
     // the Valkey's maxclients: read as a whole number in Valkey's range, then shared by Harbor's Redis budget, whose
-    // refusal of too small a limit names the setting (apps/digitalocean/charts.ts, asSetting)
+    // refusal of too small a limit names the setting, its value quoted as the setting's text, and this program's remedy,
+    // not the library's (ExternalRedis, replicas, jobWorkers: apps/digitalocean/charts.ts, valkeyMaxClientsRefused)
     test('valkeyMaxClients: as the settings read it, and as the charts\' Redis budget refuses it', async () => {
       expect(await refusal({ valkeyMaxClients: 'many' })).toBe('invalid valkeyMaxClients "many": must be a whole number from 1 to 4294967295: ' +
         'the managed Valkey\'s maxclients, as INFO clients prints it');
-      expect(await refusal({ valkeyMaxClients: '100' })).toBe('invalid valkeyMaxClients 100: must hold the 80 connections that the 8 pods that ' +
+      expect(await refusal({ valkeyMaxClients: '100' })).toBe('invalid valkeyMaxClients "100": must keep 4 connections free for an operator\'s ' +
+        'valkey-cli and the provider\'s own clients, hold the 80 connections that the 8 pods that ' +
         'connect (1 core + 1 registry + 1 jobservice + 1 trivy, and 4 more while they roll) open whatever their pools, and give each of their 12 ' +
-        'pools at least 4 connections, i.e. be at least 128; raise the server\'s limit or lower the replicas or jobWorkers (the limit is redis\'s ' +
-        'maxClients, which ExternalRedis states; see the README, "Redis connection budget")');
+        'pools at least 4 connections, i.e. be at least 132; set it to the maxclients the managed Valkey\'s INFO clients prints, or take a larger ' +
+        'valkeySize and set that one\'s (see the README, "Redis connection budget")');
     });
 
     test('a setting the charts refuse, named as it is set', async () => {
