@@ -1,17 +1,20 @@
 import * as net from 'net';
 import { ExternalRedis, Secret } from '../../lib';
+import { REDIS_RESERVED_CLIENTS } from '../../lib/harbor/redis-budget';
 import { managedHarbor } from '../harbor/fixtures';
 import { testChart } from '../util';
 import { RedisServer } from './redis-server';
 
 /**
- * The budget against a real server's `maxclients`: a Harbor on a server that states 200 sizes its pools so that every
- * connection its pods may open, rollouts counted, is exactly 200 (test/harbor/redis-budget.test.ts counts them), and
- * the server takes that many and refuses the next with "ERR max number of clients reached" (redis/valkey
- * src/networking.c `acceptCommonHandler`): the limit counts connections, as the budget does, not pools or pods.
+ * The budget against a real server's `maxclients`: a Harbor on a server that states 212 sizes its pools so that every
+ * connection its pods may open, rollouts counted, is 200 (test/harbor/redis-budget.test.ts counts them), which leaves
+ * the 4 it keeps free (`REDIS_RESERVED_CLIENTS`) to an operator's valkey-cli, besides the 8 the share's rounding leaves;
+ * a budget without the reserve would size its pools to 11 and fill all 212. The server takes every one and refuses
+ * the next with "ERR max number of clients reached" (redis/valkey src/networking.c `acceptCommonHandler`): the limit
+ * counts connections, as the budget does, not pools or pods, and keeps none for an admin.
  */
 
-const LIMIT = 200;
+const LIMIT = 212;
 const PASSWORD = 'budget-test-password';
 
 /** Open a connection, AUTH and PING on it, and return the first reply line; the socket stays open. */
@@ -49,9 +52,10 @@ describe('Harbor Redis budget against a redis-server with maxclients', () => {
     const pools = managedHarbor(chart, { redis }).redisPools;
     // the unbounded and fixed connections of 2 pods each of core, jobservice, Trivy (80), and 12 pools of the share
     const counted = 80 + 12 * pools.redis!;
-    expect(counted).toBeLessThanOrEqual(LIMIT);
-    // the share leaves nothing over: a share one larger would not fit
-    expect(80 + 12 * (pools.redis! + 1)).toBeGreaterThan(LIMIT);
+    expect([REDIS_RESERVED_CLIENTS, counted]).toEqual([4, 200]);
+    // the share leaves the reserve free, and no more than it must: a share one larger would eat into it
+    expect(counted + REDIS_RESERVED_CLIENTS).toBeLessThanOrEqual(LIMIT);
+    expect(80 + 12 * (pools.redis! + 1) + REDIS_RESERVED_CLIENTS).toBeGreaterThan(LIMIT);
 
     // the server's limit as INFO clients reports it, which the README tells users to read; on a connection kept open,
     // the first of those counted, so that no closing one is still counted when the last is opened
@@ -69,10 +73,12 @@ describe('Harbor Redis budget against a redis-server with maxclients', () => {
       replies.push(await hold(server.port, sockets));
     }
     expect(replies.filter((r) => r !== '+PONG')).toEqual([]);
-    // fill what the floor left, then one past the limit
+    // with every connection Harbor's pods may hold open, an operator still logs in, as many times as the reserve and
+    // the rounding leave
     for (let i = counted; i < LIMIT; i++) {
       expect(await hold(server.port, sockets)).toBe('+PONG');
     }
+    // and one past the limit is refused
     expect(await hold(server.port, sockets)).toBe('-ERR max number of clients reached');
   }, 60_000);
 });
