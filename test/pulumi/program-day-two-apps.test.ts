@@ -91,6 +91,25 @@ describe('the DigitalOcean program on day two: application settings and secrets'
     ]);
   }, 60_000);
 
+  // valkeyMaxClients sizes Harbor's Redis pools (lib/harbor/redis-budget.ts): core's two Redis URLs (its env) and the
+  // registry's config.yml (a ConfigMap its pod template's checksum covers) change, so those two pods roll, and no other
+  // (jobservice, Trivy, the portal, Drone: their Redis URLs carry no pool setting)
+  test('valkeyMaxClients rolls Harbor\'s core and registry, and no other pod; no DigitalOcean resource changes', async () => {
+    const run = await after({ valkeyMaxClients: '1000' });
+    const templates = (r: ProgramRun) => new Map([...kubernetesObjects(r)].filter(([, o]) => o.inputs.spec?.template)
+      .map(([k, o]) => [k, JSON.stringify(o.inputs.spec.template)]));
+    const [old, now] = [templates(base), templates(run)];
+    expect([...now.keys()].sort()).toEqual([...old.keys()].sort());
+    expect([...old.keys()]).toEqual(expect.arrayContaining(['Deployment harbor/harbor-jobservice', 'StatefulSet harbor/harbor-trivy', 'Deployment dockyard/drone']));
+    expect([...old].filter(([k, t]) => now.get(k) !== t).map(([k]) => k).sort()).toEqual(['Deployment harbor/harbor-core', 'Deployment harbor/harbor-registry']);
+    const core = [...kubernetesObjects(run).values()].find((r) => r.inputs.kind === 'Deployment' && r.inputs.metadata.name === 'harbor-core')!;
+    const env = Object.fromEntries(core.inputs.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+    // 4 kept free, (5 + 30 + 5) x 2 fixed, 12 pools: 76 each
+    expect(env._REDIS_URL_CORE).toMatch(/\/0\?idle_timeout_seconds=30&pool_size=76&max_active_conns=76$/);
+    expect(changes(base, run)).toEqual([]);
+    expect(generatedChanges(run)).toEqual({ changed: [], dropped: [] });
+  }, 60_000);
+
   test('a rotated dockerHubToken changes its Secret and reruns the Job that hands it to Harbor, and nothing else', async () => {
     const config = { dockerHubUser: 'acmeci', cloneUser: 'acme-ci' };
     const [one, two] = [await after(config, { dockerHubToken: SECRETS.dockerHubToken, cloneToken: SECRETS.cloneToken }),

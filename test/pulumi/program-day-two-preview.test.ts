@@ -24,6 +24,8 @@ describe('a preview of the DigitalOcean program on day two', () => {
       'drone-logs-bucket SpacesBucket: replace name (protected)', 'drone-logs-key SpacesKey: update grants',
       'spaces-bucket SpacesBucket: replace name (protected)', 'spaces-key SpacesKey: update grants',
     ]],
+    // sizes Harbor's Redis pools (program-day-two-apps.test.ts): no DigitalOcean resource changes
+    ['valkeyMaxClients', { valkeyMaxClients: '1000' }, []],
     ['droneLogRetentionDays', { droneLogRetentionDays: '7' }, ['drone-logs-bucket SpacesBucket: update lifecycleRules (protected)']],
     ['containerRegistry', { containerRegistry: 'true', containerRegistryTier: 'professional' }, [
       'registry-credentials ContainerRegistryDockerCredentials: create', 'registry-registry ContainerRegistry: create (protected)',
