@@ -419,8 +419,8 @@ export class Harbor extends Construct {
   /** Each core, jobservice and exporter pod's `maxOpenConns`. */
   public readonly maxOpenConns: number;
   /**
-   * The size of each Redis pool Dockyard sets, on `redis` and on `registryCache`, shared from the server's
-   * `maxClients`; undefined where it states none.
+   * The size of each Redis pool Dockyard sets, on `redis` and on `registryCache`, shared from what the server's
+   * `maxClients` leaves after 4 connections kept free for an operator and the provider; undefined where it states none.
    */
   public readonly redisPools: RedisPools;
   /**

@@ -48,7 +48,7 @@ export interface ManagedValkeyArgs extends ManagedDatabaseArgs {
  * It states no connection limit: no DigitalOcean page found gives managed Valkey's `maxclients` per plan (its "Memory
  * Usage for Valkey Database Clusters" gives memory only). Read it on first use (`INFO clients`, `maxclients`) and give
  * it to the `ExternalRedis` Harbor reads as `maxClients` (the DigitalOcean program's setting `valkeyMaxClients`), which
- * sizes Harbor's Redis pools to fit.
+ * sizes Harbor's Redis pools to fit, with 4 connections left free for an operator's `valkey-cli`.
  *
  * The cluster is protected (Pulumi refuses to delete or replace it) unless the options say `protect: false`.
  */
