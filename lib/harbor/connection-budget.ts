@@ -16,8 +16,8 @@ export class ConnectionLimitError extends ValidationError {
     public readonly need: string,
     remedy: string,
   ) {
+    // the words `invalid` writes
     super(`invalid ${prop} ${describeValue(limit)}: ${need}; ${remedy}`, prop, `${need}; ${remedy}`);
-    this.name = 'ValidationError';
   }
 }
 
@@ -69,8 +69,8 @@ export interface SharedLimitInput {
  * pod of a `lingering` component besides. Undefined when the server sets no limit.
  *
  * Harbor's chart defaults to 900 PostgreSQL connections per pod, and its registry to 500 Redis connections, against
- * managed plans that allow 22 and a few hundred. Throws when the limit cannot give every pool at least
- * `minimumPerPool`, naming the components and their replicas, and ending with `remedy`.
+ * managed plans that allow 22 and a few hundred. Throws a `ConnectionLimitError` when the limit cannot give every pool
+ * at least `minimumPerPool`, naming the components and their replicas, and ending with `remedy`.
  */
 export function shareConnectionLimit(input: SharedLimitInput): number | undefined {
   const active = Object.entries(input.replicas).filter(([, n]) => n > 0);
