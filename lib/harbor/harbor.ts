@@ -530,7 +530,7 @@ export class Harbor extends Construct {
       unlimitedPerPod: 100,
     });
     this.redisPools = redisPools({
-      redis: props.redis, registryCache, workers: jobWorkers(props.jobWorkers),
+      redis: props.redis, registryCache, workers: jobWorkers(props.jobWorkers), namespace: this.namespace,
       replicas: { core: counts.core, registry: counts.registry, jobservice: counts.jobservice, trivy: (props.trivy ?? true) ? counts.trivy : 0, exporter: counts.exporter },
     });
 

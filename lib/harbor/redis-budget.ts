@@ -1,6 +1,7 @@
 import { invalid } from '../core';
 import { IRedis } from '../redis';
 import { shareConnectionLimit } from './connection-budget';
+import { serverKey } from './shared-redis';
 
 /**
  * The registry's Redis pool when its server states no limit: harbor-helm's `maxactive` (1.19.1
@@ -75,6 +76,8 @@ export interface RedisBudgetInput {
   readonly replicas: Readonly<Record<'core' | 'registry' | 'jobservice' | 'trivy' | 'exporter', number>>;
   /** Jobservice's workers per pod. */
   readonly workers: number;
+  /** The Harbor's namespace, where its pods resolve a one-label host (`serverKey`). */
+  readonly namespace: string;
 }
 
 /** The size of each Redis pool Dockyard sets, on each server; undefined where the server states no limit. */
@@ -89,8 +92,9 @@ export interface RedisPools {
  * The Redis pools' sizes: on each server that states `maxClients`, its limit after the connections kept free
  * (`REDIS_RESERVED_CLIENTS`) and those Dockyard cannot bound (`UNBOUNDED`, `TRIVY`), shared by the pools it can
  * (`CORE_CLIENTS`, the registry's), counting the pods a rollout adds and every old jobservice pod besides
- * (`shareConnectionLimit`, as the PostgreSQL budget does). A `registryCache` that is `redis` (the same host and port)
- * is one server: one budget over every pod, under the limit either states (two different ones are refused).
+ * (`shareConnectionLimit`, as the PostgreSQL budget does). A `registryCache` that is `redis`
+ * (`serverKey`: the same host and port, a one-label host read in the Harbor's namespace) is one server: one budget
+ * over every pod, under the limit either states (two different ones are refused).
  *
  * The garbage collection job in jobservice opens a go-redis client on core's `_REDIS_URL_REG`
  * (src/server/v2.0/handler/gc.go:87, src/jobservice/job/impl/gc/garbage_collection.go:506), which the share sizes too.
@@ -99,8 +103,9 @@ export function redisPools(input: RedisBudgetInput): RedisPools {
   const r = input.replicas;
   const jobserviceFixed = input.workers + UNBOUNDED.jobserviceBesidesWorkers;
   const lingering = ['jobservice'];
-  const same = input.registryCache === input.redis
-    || `${input.registryCache.host}:${input.registryCache.port}` === `${input.redis.host}:${input.redis.port}`;
+  // the server as Harbor's pods reach it (`serverKey`), the rule that tells two Harbors' servers apart: `redis` and
+  // `redis.<namespace>.svc` are one server, with one limit
+  const same = input.registryCache === input.redis || serverKey(input.registryCache, input.namespace) === serverKey(input.redis, input.namespace);
   if (same) {
     const stated = sameServerLimit(input.redis, input.registryCache);
     const share = shareConnectionLimit({

@@ -41,7 +41,7 @@ export function checkRedisOfOneHarbor(kind: abstract new (...args: any[]) => Con
  * tries (`<namespace>.svc.cluster.local`), written by `serviceHost`, which writes `Redis`'s host too
  * (`<name>.<namespace>.svc`): two Harbors in two namespaces that each name their own `redis` use two servers.
  */
-function serverKey(redis: IRedis, namespace: string): string {
+export function serverKey(redis: IRedis, namespace: string): string {
   const host = redis.host;
   return `${host.includes('.') || host.includes(':') ? host : serviceHost(host, namespace)}:${redis.port}`;
 }

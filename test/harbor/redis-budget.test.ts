@@ -152,6 +152,18 @@ describe('Harbor Redis connection budget', () => {
       .toThrow(/^invalid registryCache\.maxClients 100: must keep 4 connections free .* be at least 132; raise the server's limit or lower the replicas or jobWorkers \(the limit is registryCache's maxClients, /);
   });
 
+  // the budget tells servers apart as the one-Harbor-per-Redis check does (serverKey, lib/harbor/shared-redis.ts): a
+  // pod in the Harbor's namespace resolves the one-label host "valkey" by its DNS search path to valkey.harbor.svc
+  test('a one-label host and its in-cluster name in the Harbor\'s namespace are one server: one budget', () => {
+    const chart = testChart('harbor');
+    const harbor = managedHarbor(chart, { redis: limitedRedis(chart, 'Short', 200, 'valkey'), registryCache: limitedRedis(chart, 'Long', undefined, 'valkey.harbor.svc') });
+    expect(harbor.redisPools).toEqual({ redis: 9, registryCache: 9 });
+    // in another namespace, the same one-label host is another server: the cache states no limit of its own
+    const other = testChart('harbor');
+    const apart = managedHarbor(other, { redis: limitedRedis(other, 'Short', 200, 'valkey'), registryCache: limitedRedis(other, 'Long', undefined, 'valkey.other.svc') });
+    expect(apart.redisPools.registryCache).toBeUndefined();
+  });
+
   test('refuses two different limits for the one server at redis\'s host and port', () => {
     const chart = testChart('harbor');
     expect(thrown(() => managedHarbor(chart, { redis: limitedRedis(chart, 'Limited', 1000), registryCache: limitedRedis(chart, 'Again', 500) })).message)
