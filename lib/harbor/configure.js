@@ -2263,6 +2263,12 @@ async function retireProjectGroups(ctx, name) {
   return true;
 }
 
+// Harbor refuses to delete a project that still holds a repository: DELETE /projects/{name} answers 412 "the project
+// contains repositories, can not be deleted", and so does the portal's delete (goharbor/harbor v2.15.1
+// src/server/v2.0/handler/project.go:271-277 DeleteProject, :765-778 deletable, RepoCount > 0; PreconditionCode is a 412
+// by src/lib/http/error.go:42). So the advice to delete a project says to delete its repositories first.
+const DELETE_REPOSITORIES_FIRST = 'its repositories first: Harbor refuses to delete a project that holds any';
+
 /**
  * The warning for project `name`, which no configuration declares, while Harbor has it public: anyone pulls its images
  * without a login (goharbor/harbor v2.15.1 src/pkg/project/models/project.go:82-90 IsPublic,
@@ -2271,7 +2277,8 @@ async function retireProjectGroups(ctx, name) {
  */
 function publicProjectWarning(label, name, also = '') {
   return `warning: ${label}: public in Harbor, so anyone pulls its images without a login; ${also}make it private (Projects > ` +
-    `${name} > Configuration, or PUT /api/v2.0/projects/${name} with {"metadata":{"public":"false"}} and X-Is-Resource-Name: true), or delete it`;
+    `${name} > Configuration, or PUT /api/v2.0/projects/${name} with {"metadata":{"public":"false"}} and X-Is-Resource-Name: true), or delete it ` +
+    `(${DELETE_REPOSITORIES_FIRST})`;
 }
 
 /**
@@ -2291,7 +2298,8 @@ async function checkLeftProject(ctx, name) {
     // private: nothing urgent; the same choices as the synth's warning (lib/harbor/left-projects.ts), minus making it private
     log(`${label}: left the code, private in Harbor, so no one pulls its images without a login: nothing urgent; its group members keep ` +
       `their access: to let it go, retire it in the code (harbor.retireProjectGroups(${JSON.stringify(name)})), which removes them, and delete ` +
-      'it in Harbor (Projects) if its images may go; if it was renamed or dropped by mistake, declare it again (addProject, addProxyCache); ' +
+      `it in Harbor (Projects; ${DELETE_REPOSITORIES_FIRST}) if its images may go; if it was renamed or dropped by mistake, declare it again ` +
+      '(addProject, addProxyCache); ' +
       'retiring it or declaring it again stops the synth\'s warning of it');
   }
   return true;

@@ -42,7 +42,11 @@ export function watchLeftProjects(harbor: Harbor, name: string, jobs: ConfigureJ
   });
 }
 
-/** The warning of `project`, which an earlier run (`words`) declared and `harbor` now neither declares nor retires. */
+/**
+ * The warning of `project`, which an earlier run (`words`) declared and `harbor` now neither declares nor retires. Harbor
+ * answers a delete of a project that holds a repository 412 "the project contains repositories, can not be deleted"
+ * (goharbor/harbor v2.15.1 src/server/v2.0/handler/project.go:271-277, :765-778), hence "its repositories first".
+ */
 function leftProjectWarning(harbor: Harbor, project: string, words: RunWords): string {
   return `Harbor project ${project} of ${harbor.node.path} was declared by ${words.earlier}, and this one neither declares it (addProject, ` +
     'addProxyCache) nor retires it (retireProjectGroups): the configure Jobs never delete a project, so it stays in Harbor as it was, its ' +
@@ -50,6 +54,7 @@ function leftProjectWarning(harbor: Harbor, project: string, words: RunWords): s
     `call harbor.retireProjectGroups(${JSON.stringify(project)}), which removes its group members (a team's project: ` +
     `retireTeam(${JSON.stringify(project)}) instead, or the DigitalOcean program's retiredTeams, which retire its robots too), and make it private ` +
     `(curl -u admin -X PUT -H 'Content-Type: application/json' -H 'X-Is-Resource-Name: true' -d '{"metadata":{"public":"false"}}' ` +
-    `https://${harbor.host}/api/v2.0/projects/${project}) or delete it in Harbor (Projects); if it was renamed, declare it again ` +
+    `https://${harbor.host}/api/v2.0/projects/${project}) or delete it in Harbor (Projects; its repositories first: Harbor refuses to ` +
+    'delete a project that holds any); if it was renamed, declare it again ' +
     '(README, "Removing a project or a proxy cache")';
 }

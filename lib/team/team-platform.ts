@@ -556,9 +556,9 @@ export class TeamPlatform extends Construct {
    * there that the options miss, and, when it finds none, of a call without `repos` or with `repos` but no `events`
    * (not under the DigitalOcean Pulumi program, whose update deletes the agents).
    *
-   * Nothing else is deleted: the team's project keeps its images (delete it in Harbor when they may go; a team
-   * onboarded later under the same name takes the project over), and its namespaces and other objects leave the
-   * manifests, which a GitOps tool with pruning removes from the cluster, or you with `kubectl delete` (the synth names
+   * Nothing else is deleted: the team's project keeps its images (delete it in Harbor when they may go, its
+   * repositories first, as Harbor refuses to delete a project that holds any; a team onboarded later under the same
+   * name takes the project over), and its namespaces and other objects leave the manifests, which a GitOps tool with pruning removes from the cluster, or you with `kubectl delete` (the synth names
    * them; `kubectl apply --prune` by default leaves their NetworkPolicies, Roles and RoleBindings). Keep the call
    * while any Harbor the stack configures may still have the robots; a name retired here cannot be onboarded in the
    * same app.

@@ -129,7 +129,8 @@ describe('a robot and a project leave the code', () => {
   test('a retired public project is warned of on each run, until it is private', async () => {
     expect((await configure.run(render({}).config)).code).toBe(0);
     const warning = 'warning: project tools (retired): public in Harbor, so anyone pulls its images without a login; make it private ' +
-      '(Projects > tools > Configuration, or PUT /api/v2.0/projects/tools with {"metadata":{"public":"false"}} and X-Is-Resource-Name: true), or delete it';
+      '(Projects > tools > Configuration, or PUT /api/v2.0/projects/tools with {"metadata":{"public":"false"}} and X-Is-Resource-Name: true), or delete it ' +
+      '(its repositories first: Harbor refuses to delete a project that holds any)';
     const retired = render({ tools: false, retireTools: true });
     expect(retired.config.retiredProjectGroups).toEqual(['tools']);
     for (let run = 0; run < 2; run++) {

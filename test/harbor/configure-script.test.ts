@@ -1163,6 +1163,27 @@ describe('configure.js failures', () => {
     expect(configure.harbor.requests).toEqual([]);
   });
 
+  // Harbor's IsValidSec counts bytes (Go's len(): goharbor/harbor v2.15.1 src/controller/robot/controller.go:434-436),
+  // as configure.js's secretProblem does: 7 characters but 11 bytes pass, 128 characters of 2 bytes each do not, and
+  // neither reaches Harbor
+  test('a robot secret is measured in bytes, as Harbor measures it', async () => {
+    const multibyte = 'Ab1\u00e9\u00e9\u00e9\u00e9';
+    expect([multibyte.length, Buffer.byteLength(multibyte)]).toEqual([7, 11]);
+    const ok = await run(config(), { ROBOT_DEPLOYER_SECRET: multibyte });
+    expect({ code: ok.code, stderr: ok.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(configure.harbor.robotCanLogIn('apps+deployer', multibyte)).toBe(true);
+
+    const long = `Ab1${'\u00e9'.repeat(63)}`;
+    expect([long.length, Buffer.byteLength(long)]).toEqual([66, 129]);
+    configure.harbor.requests.length = 0;
+    const refused = await run(config(), { ROBOT_DEPLOYER_SECRET: long });
+    expect(refused.stderr).toBe('error: robot apps+deployer: the secret in environment variable ROBOT_DEPLOYER_SECRET must be 8 to 128 ' +
+      'characters long (it has 129)\n');
+    expect(configure.harbor.requests).toEqual([]);
+  });
+
+  // an empty secret must never reach Harbor: RefreshSec draws a random one for a PATCH whose secret is empty
+  // (goharbor/harbor v2.15.1 src/server/v2.0/handler/robot.go:279-292), which no pull Secret holds
   test('a missing environment variable fails before any request', async () => {
     const result = await run(config(), { REGISTRY_DOCKERHUB_SECRET: undefined, ROBOT_PULLER_SECRET: '' });
     expect(result.code).toBe(1);

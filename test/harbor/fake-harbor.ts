@@ -307,8 +307,12 @@ function onlyFields(body: any, allowed: string[], what: string): void {
   }
 }
 
+/**
+ * Harbor's IsValidSec (goharbor/harbor v2.15.1 src/controller/robot/controller.go:428-436): 8 to 128 by Go's len(),
+ * which counts bytes, not characters, and an ASCII lower-case letter, upper-case letter and digit.
+ */
 function isValidSecret(secret: unknown): boolean {
-  return typeof secret === 'string' && secret.length >= 8 && secret.length <= 128
+  return typeof secret === 'string' && Buffer.byteLength(secret, 'utf8') >= 8 && Buffer.byteLength(secret, 'utf8') <= 128
     && /[a-z]/.test(secret) && /[A-Z]/.test(secret) && /[0-9]/.test(secret);
 }
 
@@ -357,6 +361,8 @@ export class FakeHarbor {
   public readonly registries = new Map<number, FakeRegistry>();
   public readonly projects = new Map<number, FakeProject>();
   public readonly robots = new Map<number, FakeRobot>();
+  /** How many random secrets RefreshSec has drawn: a counter of its own, so that the ids stay as they were. */
+  private refreshed = 0;
   public readonly quotas = new Map<number, FakeQuota>();
   /** Harbor's settings, the OIDC client secret included (which GET /configurations never returns). */
   public readonly configurations: Record<string, string | boolean> = { ...DEFAULT_CONFIGURATIONS };
@@ -1213,11 +1219,20 @@ export class FakeHarbor {
     return { status: 200 };
   }
 
+  /**
+   * RefreshSec (goharbor/harbor v2.15.1 src/server/v2.0/handler/robot.go:263-300): a secret that is absent or empty
+   * has Harbor draw a random one, which the answer carries (a PATCH without a secret rotates it, and the pull Secrets
+   * no longer match); a given one must pass IsValidSec, else a 400 with this message, and the answer's secret is "".
+   */
   private refreshSecret(id: number, body: any) {
     onlyFields(body, ['secret'], 'robot secret');
     const r = this.robots.get(id) ?? fail(404, `robot ${id} not found`);
+    if (body.secret === undefined || body.secret === '') {
+      r.secret = `Refreshed${++this.refreshed}Secret`;
+      return { status: 200, body: { secret: r.secret } };
+    }
     if (!isValidSecret(body.secret)) {
-      fail(400, 'the secret must longer than 8 chars with at least 1 uppercase letter, 1 lowercase letter and 1 number');
+      fail(400, 'the secret must be 8-128, inclusively, characters long with at least 1 uppercase letter, 1 lowercase letter and 1 number');
     }
     r.secret = body.secret;
     return { status: 200, body: { secret: '' } };

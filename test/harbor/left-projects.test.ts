@@ -62,7 +62,8 @@ const warning = (name: string) => `dockyard: warning: Harbor project ${name} of 
   `says whether it is); call harbor.retireProjectGroups("${name}"), which removes its group members (a team's project: ` +
   `retireTeam("${name}") instead, or the DigitalOcean program's retiredTeams, which retire its robots too), and make it private (curl -u admin -X PUT ` +
   `-H 'Content-Type: application/json' -H 'X-Is-Resource-Name: true' -d '{"metadata":{"public":"false"}}' ` +
-  `https://harbor.example.com/api/v2.0/projects/${name}) or delete it in Harbor (Projects); if it was renamed, declare it again ` +
+  `https://harbor.example.com/api/v2.0/projects/${name}) or delete it in Harbor (Projects; its repositories first: Harbor refuses to ` +
+  'delete a project that holds any); if it was renamed, declare it again ' +
   '(README, "Removing a project or a proxy cache")';
 
 const lines = (text: string) => text.split('\n').filter((l) => l !== '');
@@ -85,7 +86,8 @@ describe('a project dropped from the code without retireProjectGroups', () => {
     expect(lines(run.stdout).filter((l) => l.startsWith('warning:') || l.startsWith('done:'))).toEqual([
       'warning: project tools (left the code, not retired): public in Harbor, so anyone pulls its images without a login; retire it in the ' +
       'code (harbor.retireProjectGroups("tools")) and make it private (Projects > tools > Configuration, or PUT /api/v2.0/projects/tools with ' +
-      '{"metadata":{"public":"false"}} and X-Is-Resource-Name: true), or delete it',
+      '{"metadata":{"public":"false"}} and X-Is-Resource-Name: true), or delete it (its repositories first: Harbor refuses to delete a ' +
+      'project that holds any)',
       'done: settings, 0 registries, 1 projects, 0 robots, 1 project left the code (1 in Harbor)',
     ]);
     // looked up by its exact name, and nothing of it written: it stays as it was
@@ -118,7 +120,7 @@ describe('a project dropped from the code without retireProjectGroups', () => {
       'project old: left the code, not in Harbor',
       'project tools: left the code, private in Harbor, so no one pulls its images without a login: nothing urgent; its group members keep ' +
       'their access: to let it go, retire it in the code (harbor.retireProjectGroups("tools")), which removes them, and delete it in Harbor ' +
-      '(Projects) if its images may go; if it was renamed or dropped by mistake, declare it again (addProject, addProxyCache); retiring it or declaring ' +
+      '(Projects; its repositories first: Harbor refuses to delete a project that holds any) if its images may go; if it was renamed or dropped by mistake, declare it again (addProject, addProxyCache); retiring it or declaring ' +
       'it again stops the synth\'s warning of it',
       'done: settings, 0 registries, 1 projects, 0 robots, 2 projects left the code (1 in Harbor)',
     ]);
