@@ -688,7 +688,7 @@ describe('configure.js waiting and retrying', () => {
     expect(result.code).toBe(0);
     const retries = lines(result.stdout).filter((l) => l.includes('upstream registry unhealthy'));
     expect(retries[0]).toBe('registry dockerhub: upstream registry unhealthy (POST /api/v2.0/registries answered 400: '
-      + '{"errors":[{"code":"400","message":"the registry is unhealthy"}]}); retrying after the items that do not need it');
+      + '{"errors":[{"code":"BAD_REQUEST","message":"the registry is unhealthy"}]}); retrying after the items that do not need it');
     // the first retry comes 10ms after the first pass, then the pause doubles
     expect(retries.slice(1).map((l) => /retrying in (\d+)ms$/.exec(l)![1])).toEqual(['20', '40']);
     expect(configure.harbor.writes().filter((w) => w === 'POST /api/v2.0/registries')).toHaveLength(4);
@@ -711,9 +711,9 @@ describe('configure.js waiting and retrying', () => {
     expect(result.code).toBe(1);
     expect(lines(result.stderr)).toEqual([
       'error: registry dockerhub: the upstream registry was still unhealthy when the run\'s retry budget ran out (HARBOR_WAIT_SECONDS=0): '
-      + 'POST /api/v2.0/registries answered 400: {"errors":[{"code":"400","message":"the registry is unhealthy"}]}',
+      + 'POST /api/v2.0/registries answered 400: {"errors":[{"code":"BAD_REQUEST","message":"the registry is unhealthy"}]}',
       'error: registry quay: the upstream registry was still unhealthy when the run\'s retry budget ran out (HARBOR_WAIT_SECONDS=0): '
-      + 'POST /api/v2.0/registries answered 400: {"errors":[{"code":"400","message":"the registry is unhealthy"}]}',
+      + 'POST /api/v2.0/registries answered 400: {"errors":[{"code":"BAD_REQUEST","message":"the registry is unhealthy"}]}',
       'error: 3 of 7 items not applied: registry dockerhub (failed), registry quay (failed), project dockerhub (registry dockerhub not applied)',
     ]);
     expect(result.stdout).toContain('robot library+puller: secret set');
@@ -752,7 +752,7 @@ describe('configure.js waiting and retrying', () => {
     expect(configure.harbor.writes().filter((w) => w.startsWith('PUT /api/v2.0/registries/')).every((w) => w === `PUT /api/v2.0/registries/${configure.harbor.registry('dockerhub')!.id}`)).toBe(true);
     expect(lines(result.stderr)).toEqual([
       'error: registry dockerhub: the upstream registry was still unhealthy when the run\'s retry budget ran out (HARBOR_WAIT_SECONDS=1): '
-      + `PUT /api/v2.0/registries/${configure.harbor.registry('dockerhub')!.id} answered 400: {"errors":[{"code":"400","message":"the registry is unhealthy"}]}`,
+      + `PUT /api/v2.0/registries/${configure.harbor.registry('dockerhub')!.id} answered 400: {"errors":[{"code":"BAD_REQUEST","message":"the registry is unhealthy"}]}`,
       'error: 1 of 8 items not applied: registry dockerhub (failed)',
     ]);
   });
@@ -1127,7 +1127,7 @@ describe('configure.js and overlapping runs', () => {
     const result = await run();
     expect(result.code).toBe(1);
     expect(lines(result.stderr)).toEqual([
-      'error: project dockerhub: POST /api/v2.0/projects answered 409 Conflict: {"errors":[{"code":"409","message":"conflict"}]}',
+      'error: project dockerhub: POST /api/v2.0/projects answered 409 Conflict: {"errors":[{"code":"CONFLICT","message":"conflict"}]}',
       'error: 1 of 7 items not applied: project dockerhub (failed)',
     ]);
     expect(configure.harbor.project('dockerhub')).toBeUndefined();
@@ -1302,7 +1302,7 @@ describe('configure.js failures', () => {
       'robot hub-puller: skipped, project dockerhub was not applied',
     ]);
     expect(lines(result.stderr)).toEqual([
-      'error: project dockerhub: POST /api/v2.0/projects answered 400 Bad Request: {"errors":[{"code":"400","message":"unsupported registry type docker-hub"}]}',
+      'error: project dockerhub: POST /api/v2.0/projects answered 400 Bad Request: {"errors":[{"code":"BAD_REQUEST","message":"unsupported registry type docker-hub"}]}',
       'error: 2 of 8 items not applied: project dockerhub (failed), robot hub-puller (project dockerhub not applied)',
     ]);
     expect(configure.harbor.project('dockerhub')).toBeUndefined();
@@ -1332,7 +1332,7 @@ describe('configure.js failures', () => {
     configure.harbor.failNext('PATCH', /^\/api\/v2\.0\/robots\/\d+$/, 400, 1, { message: `secret ${SECRETS.ROBOT_CI_PUSH_SECRET} refused` });
     const result = await run();
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^error: robot ci-push: PATCH \/api\/v2\.0\/robots\/\d+ answered 400 Bad Request: \{"errors":\[\{"code":"400","message":"secret \[REDACTED\] refused"\}\]\}/);
+    expect(result.stderr).toMatch(/^error: robot ci-push: PATCH \/api\/v2\.0\/robots\/\d+ answered 400 Bad Request: \{"errors":\[\{"code":"BAD_REQUEST","message":"secret \[REDACTED\] refused"\}\]\}/);
   });
 });
 

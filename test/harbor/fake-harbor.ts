@@ -285,13 +285,22 @@ function checkQuotaLimit(value: unknown): void {
   if (value > 2 ** 50) fail(400, `exceeded 1024TB, which is 1125899906842624 Bytes, value=${value}`);
 }
 
+/**
+ * The error code Harbor's body names for each status, where the fake is not told another (DENIED, a 403 too): the
+ * inverse of goharbor/harbor v2.15.1 src/lib/http/error.go:30-47 codeMap, with the codes of src/lib/errors/const.go.
+ */
+const ERROR_CODES: Record<number, string> = {
+  400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 409: 'CONFLICT',
+  412: 'PRECONDITION', 413: 'REQUEST_ENTITY_TOO_LARGE', 429: 'TOO_MANY_REQUEST', 500: 'UNKNOWN',
+};
+
 class HttpError extends Error {
-  constructor(public readonly status: number, message: string, public readonly code = String(status)) {
+  constructor(public readonly status: number, message: string, public readonly code = ERROR_CODES[status] ?? String(status)) {
     super(message);
   }
 }
 
-/** Answer `status` with Harbor's JSON error body, whose code is `code` (the fake uses the status unless told). */
+/** Answer `status` with Harbor's JSON error body, whose code is `code` (Harbor's for the status unless told). */
 function fail(status: number, message: string, code?: string): never {
   throw new HttpError(status, message, code);
 }
@@ -613,7 +622,7 @@ export class FakeHarbor {
       res.end(result.body === undefined ? '' : typeof result.body === 'string' ? result.body : JSON.stringify(result.body));
     } catch (err) {
       const status = err instanceof HttpError ? err.status : 500;
-      const code = err instanceof HttpError ? err.code : String(status);
+      const code = err instanceof HttpError ? err.code : ERROR_CODES[500];
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ errors: [{ code, message: (err as Error).message }] }));
     }
@@ -1154,7 +1163,7 @@ export class FakeHarbor {
       name = `${project.name}+${body.name}`;
       projectId = project.project_id;
     }
-    if (this.robot(name)) fail(409, `robot ${name} already exists`);
+    if (this.robot(name)) fail(409, `robot account ${projectId}:${name} already exists`);
     const secret = `Generated${this.nextId}Secret`;
     // the robot controller's Create: expires_at counts the duration from now (goharbor/harbor v2.15.2
     // src/controller/robot/controller.go:100-110); creation_time is the row's (src/pkg/robot/model/model.go:44)
