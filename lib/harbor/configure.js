@@ -147,6 +147,11 @@
 // older one could set back: 240s by default, the kubelet's 90s, the longest request (a registry write,
 // HARBOR_REGISTRY_TIMEOUT_MS, 120s) and 30s to spare. A kubelet with a longer syncFrequency needs a longer wait.
 //
+// Public library: Harbor makes its built-in project "library" public at its first start, and no configuration declares
+// it, so nothing makes it private. A run that applies a robot which may push to it warns, once, while Harbor lists it
+// public: what the robot pushes (the DigitalOcean program's platform pipelines push there) anyone pulls without a
+// login (warnOfPublicLibrary).
+//
 // Chunks: a large configuration is split over several Jobs that run at the same time, each with its own CONFIG_FILE
 // (lib/harbor/configure-job.ts). A robot may name a project this file does not declare (a shared proxy cache, or
 // Harbor's "library"): it must exist in Harbor, and until it does (another Job creating it) the robot waits, in the
@@ -2273,12 +2278,35 @@ const DELETE_REPOSITORIES_FIRST = 'its repositories first: Harbor refuses to del
  * The warning for project `name`, which no configuration declares, while Harbor has it public: anyone pulls its images
  * without a login (goharbor/harbor v2.15.1 src/pkg/project/models/project.go:82-90 IsPublic,
  * src/common/rbac/project/rbac_user.go:35-42), and Harbor makes it private on a PUT of its metadata by name
- * (src/server/v2.0/handler/project.go:545 UpdateProject; X-Is-Resource-Name, api/v2.0/swagger.yaml).
+ * (src/server/v2.0/handler/project.go:545 UpdateProject; X-Is-Resource-Name, api/v2.0/swagger.yaml). `also` goes before
+ * the advice; `deletable` false leaves out deleting it (Harbor's "library": see warnOfPublicLibrary).
  */
-function publicProjectWarning(label, name, also = '') {
+function publicProjectWarning(label, name, also = '', deletable = true) {
   return `warning: ${label}: public in Harbor, so anyone pulls its images without a login; ${also}make it private (Projects > ` +
-    `${name} > Configuration, or PUT /api/v2.0/projects/${name} with {"metadata":{"public":"false"}} and X-Is-Resource-Name: true), or delete it ` +
-    `(${DELETE_REPOSITORIES_FIRST})`;
+    `${name} > Configuration, or PUT /api/v2.0/projects/${name} with {"metadata":{"public":"false"}} and X-Is-Resource-Name: true)` +
+    (deletable ? `, or delete it (${DELETE_REPOSITORIES_FIRST})` : '');
+}
+
+// Harbor's built-in project: every Harbor has it from its first start, public (goharbor/harbor v2.15.1
+// make/migrations/postgresql/0001_initial_schema.up.sql:81, :120, project_metadata "public" "true"), and no
+// configuration declares it (lib/harbor/harbor.ts refuses addProject("library")), so no run ever makes it private.
+const LIBRARY = 'library';
+
+/**
+ * Warn, once a run (`warned`), when `robot`, just applied, may push to Harbor's "library" and Harbor lists it
+ * (`library`, as found by the run, or undefined) public: whatever it pushes, a pipeline's images, anyone pulls without
+ * a login (src/pkg/project/models/project.go:82-90 IsPublic; src/common/rbac/project/rbac_user.go:35-42 gives every
+ * visitor, anonymous included, a public project's pull). A warning, not a failure: a public library may be meant.
+ */
+function warnOfPublicLibrary(robot, library, warned) {
+  const pushes = robot.permissions.some((p) => p.kind === 'project' && p.namespace === LIBRARY &&
+    p.access.some((a) => a.resource === 'repository' && a.action === 'push'));
+  if (!pushes || !library || !harborTrue((library.metadata || {}).public) || warned.has(LIBRARY)) {
+    return;
+  }
+  warned.add(LIBRARY);
+  log(publicProjectWarning(`project ${LIBRARY} (Harbor's own, which robot ${robot.label} pushes to)`, LIBRARY,
+    'Harbor makes it public at its first start, and no configuration declares it; ', false));
 }
 
 /**
@@ -2407,11 +2435,14 @@ async function main() {
   // the ones not found yet, whose robots wait like the items behind an unhealthy upstream.
   const absent = new Set();
   let checked;
+  // the undeclared projects found, as listed, for the warning of a public push target (warnOfPublicLibrary)
+  const foreignFound = new Map();
   const lookUp = async (name) => {
     if (!checked.has(name)) {
       const found = await findProject(ctx, name);
       checked.add(name);
       if (found) {
+        foreignFound.set(name, found);
         projectIds.set(name, found.project_id);
         absent.delete(name);
       } else if (!absent.has(name)) {
@@ -2421,6 +2452,8 @@ async function main() {
     }
     return projectIds.has(name);
   };
+  // whether the run has warned of a public "library" a robot pushes to: once a run
+  const warnedLibrary = new Set();
   const membersDone = new Set();
   // whether a project's groups wait for Harbor to be in oidc_auth
   let waitingForOidc = false;
@@ -2483,7 +2516,10 @@ async function main() {
         failed(label, new HarborError(`${label}: project ${wait.value} does not exist in Harbor; it is not declared in this configuration, and no other configuration's Job created it before the run's retry budget ran out (HARBOR_WAIT_SECONDS=${ctx.waitSeconds})`));
         continue;
       }
-      await attempt(label, () => ensureRobot(ctx, robot, projectIds));
+      // a robot that failed is left unwarned: its line says why already
+      if ('value' in await attempt(label, () => ensureRobot(ctx, robot, projectIds))) {
+        warnOfPublicLibrary(robot, foreignFound.get(LIBRARY), warnedLibrary);
+      }
     }
     waitingForOidc = false;
     for (const project of config.projects) {

@@ -60,6 +60,14 @@ const configure = configureHarness({ adminPassword: ADMIN_PASSWORD, secrets: SEC
 /** Run the script against the test's fake Harbor (see configureHarness), with `config()` unless told otherwise. */
 const run = (cfg: unknown = config(), env?: Record<string, string | undefined>, watch?: (stdout: string) => void) => configure.run(cfg, env, watch);
 
+/**
+ * The warning of a run whose robot ci-push (config()) may push to Harbor's "library", which the fake, as Harbor, has
+ * public (see 'a robot that pushes to Harbor's public "library"').
+ */
+const LIBRARY_WARNING = 'warning: project library (Harbor\'s own, which robot ci-push pushes to): public in Harbor, so anyone pulls its ' +
+  'images without a login; Harbor makes it public at its first start, and no configuration declares it; make it private (Projects > ' +
+  'library > Configuration, or PUT /api/v2.0/projects/library with {"metadata":{"public":"false"}} and X-Is-Resource-Name: true)';
+
 function lines(text: string): string[] {
   return text.split('\n').filter((l) => l !== '');
 }
@@ -78,6 +86,7 @@ describe('configure.js against a fresh Harbor', () => {
       'project apps: created',
       'robot ci-push: created',
       'robot ci-push: secret set',
+      LIBRARY_WARNING,
       'robot apps+deployer: created',
       'robot apps+deployer: secret set',
       'robot library+puller: created',
@@ -1110,6 +1119,7 @@ describe('configure.js and overlapping runs', () => {
       `robot ci-push: ${MEANWHILE}`,
       'robot ci-push: unchanged',
       'robot ci-push: secret set',
+      LIBRARY_WARNING,
       'robot apps+deployer: created',
       'robot apps+deployer: secret set',
       'robot library+puller: created',
@@ -1131,6 +1141,35 @@ describe('configure.js and overlapping runs', () => {
       'error: 1 of 7 items not applied: project dockerhub (failed)',
     ]);
     expect(configure.harbor.project('dockerhub')).toBeUndefined();
+  });
+});
+
+// Harbor's "library" is public from its first start (goharbor/harbor v2.15.1 make/migrations/postgresql/
+// 0001_initial_schema.up.sql:81, :120) and no configuration declares it (lib/harbor/harbor.ts refuses it), so no run
+// makes it private: what a robot pushes there anyone pulls without a login (src/common/rbac/project/rbac_user.go:35-42)
+describe('a robot that pushes to Harbor\'s public "library"', () => {
+  const warnings = (stdout: string) => stdout.split('\n').filter((l) => l.startsWith('warning:'));
+
+  test('is warned of once a run, whatever the number of such robots, until library is private; nothing is written to library', async () => {
+    const cfg = config();
+    cfg.robots.push({ name: 'ci2-push', level: 'system', project: null, duration: -1, permissions: [pushPull('library')], secretEnv: 'ROBOT_CI_PUSH_SECRET' });
+    const first = await run(cfg);
+    expect({ code: first.code, warnings: warnings(first.stdout) }).toEqual({ code: 0, warnings: [LIBRARY_WARNING] });
+    expect(configure.harbor.writes().filter((w) => /projects\/(library|1)\b/.test(w))).toEqual([]);
+    expect(configure.harbor.project('library')!.metadata.public).toBe('true');
+
+    configure.harbor.project('library')!.metadata.public = 'false';
+    const second = await run(cfg);
+    expect({ code: second.code, warnings: warnings(second.stdout) }).toEqual({ code: 0, warnings: [] });
+  });
+
+  test('a robot that only pulls from it is not warned of', async () => {
+    const cfg = config();
+    cfg.robots[0].permissions = [pushPull('apps')];
+    const result = await run(cfg);
+    expect({ code: result.code, warnings: warnings(result.stdout) }).toEqual({ code: 0, warnings: [] });
+    // the project-level robot "puller" pulls from library all the same
+    expect(configure.harbor.robot('library+puller')).toBeDefined();
   });
 });
 
@@ -1295,6 +1334,7 @@ describe('configure.js failures', () => {
       'project apps: created',
       'robot ci-push: created',
       'robot ci-push: secret set',
+      LIBRARY_WARNING,
       'robot apps+deployer: created',
       'robot apps+deployer: secret set',
       'robot library+puller: created',
