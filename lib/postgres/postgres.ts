@@ -100,6 +100,16 @@ const SUPERUSER_RESERVED = 3;
 const RECONCILER_SUFFIX = '-reconcile';
 /** The longest name whose reconciler's name, `<name>-reconcile`, fits `PostgresReconciler.MAX_NAME`: 27. */
 const MAX_NAME = PostgresReconciler.MAX_NAME - RECONCILER_SUFFIX.length;
+/**
+ * The superuser's Secret is `<name>-superuser`, and each database's `<name>-<database>` (its "_" as "-"): a database of
+ * this name would get the superuser's Secret name.
+ */
+const SUPERUSER_SECRET = 'superuser';
+
+/** The name of the Secret that holds a database's password, or with `SUPERUSER_SECRET` the superuser's. */
+function passwordSecretName(serviceName: string, databaseName: string): string {
+  return `${serviceName}-${databaseName.replace(/_/g, '-')}`;
+}
 
 /**
  * PostgreSQL in the cluster: a single-replica StatefulSet of the official image with a persistent volume.
@@ -151,7 +161,7 @@ export class Postgres extends Construct {
     checkPositiveQuantity('storageSize', storageSize);
 
     this.superuserPassword = new Secret(this, 'Superuser', {
-      name: `${name}-superuser`,
+      name: passwordSecretName(name, SUPERUSER_SECRET),
       namespace: this.namespace,
       // the image's entrypoint hands POSTGRES_PASSWORD to initdb (docker_init_database_dir, `initdb --pwfile`) only while
       // the data directory is empty (docker-library/postgres docker-entrypoint.sh at 6edb0a8c4d, lines 92 and 342-357):
@@ -251,6 +261,12 @@ export class Postgres extends Construct {
     if (databaseName === 'postgres' || user === 'postgres') {
       invalid('databaseName', databaseName, 'must not be "postgres", which belongs to the superuser');
     }
+    // two Secrets of one name: the synth's secret store refuses them only later, naming construct paths, and another
+    // store would write one over the other, the superuser's password with the role's
+    if (passwordSecretName(this.serviceName, databaseName) === passwordSecretName(this.serviceName, SUPERUSER_SECRET)) {
+      invalid('databaseName', databaseName, `must not be "${SUPERUSER_SECRET}": its password's Secret would be the superuser's, ` +
+        `${passwordSecretName(this.serviceName, SUPERUSER_SECRET)}`);
+    }
     if (this.databases.some((d) => d.database === databaseName || d.user === user)) {
       invalid('databaseName', databaseName, `must be unique on ${this.serviceName}, and so must its user ${describeValue(user)}`);
     }
@@ -259,7 +275,7 @@ export class Postgres extends Construct {
     const limits = [...this.databases.map((d) => [d.database, d.connectionLimit] as const), [databaseName, connectionLimit] as const];
     checkConnectionBudget(`${this.host}:${PORT}`, connectionLimit, limits, SUPERUSER_RESERVED, this.maxConnections, options.connectionLimit === undefined);
     const password = new Secret(this, `Database-${databaseName}`, {
-      name: `${this.serviceName}-${databaseName.replace(/_/g, '-')}`,
+      name: passwordSecretName(this.serviceName, databaseName),
       namespace: this.namespace,
       values: { password: SecretValue.alphanumeric(32) },
     }).key('password');

@@ -204,6 +204,10 @@ describe('Postgres', () => {
     expect(() => postgres.addDatabase('public')).toThrow(new Error(`invalid user "public": ${RESERVED} (database "public")`));
     expect(() => postgres.addDatabase('app', { user: 'none' })).toThrow(new Error(`invalid user "none": ${RESERVED} (database "app")`));
     expect(() => postgres.addDatabase('pg_stats')).toThrow(new Error(`invalid user "pg_stats": ${RESERVED} (database "pg_stats")`));
+    // its password's Secret, postgres-superuser, would be the superuser's: two generated Secrets of one name
+    expect(() => postgres.addDatabase('superuser', { user: 'su' })).toThrow(new Error('invalid databaseName "superuser": must not be "superuser": ' +
+      'its password\'s Secret would be the superuser\'s, postgres-superuser (database "superuser")'));
+    expect(Secret.allIn(postgres).map((s) => s.secretName)).toEqual(['postgres-superuser', 'postgres-drone']);
     // the template every CREATE DATABASE copies is the server's, as "postgres" is
     expect(() => postgres.addDatabase('template1')).toThrow(/^invalid databaseName "template1": must not be one of the databases PostgreSQL makes itself/);
   });
