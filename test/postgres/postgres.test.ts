@@ -26,6 +26,15 @@ describe('Postgres', () => {
     expect(sts.metadata.labels['app.kubernetes.io/version']).toBeDefined();
     const c = container(sts);
     expect(c.image).toBe('docker.io/library/postgres:17.9-bookworm');
+    // the image's entrypoint runs, never replaced by a command: on every start it sets PGDATA back to 0700 before the
+    // server checks it (docker-library/postgres 6edb0a8c4d 17/bookworm/docker-entrypoint.sh:41, `chmod 00700 "$PGDATA"`,
+    // called at :335 for the first argument "postgres" whether or not the data directory is empty). The kubelet's
+    // fsGroup ownership change gives every directory of the volume group rwx and setgid (kubernetes
+    // pkg/volume/volume_linux.go changeFilePermission: rwMask | execMask | ModeSetgid) where it runs (the first mount
+    // under OnRootMismatch), and PostgreSQL refuses a data directory that group may write (src/backend/utils/init/
+    // miscinit.c checkDataDir, PG_MODE_MASK_GROUP)
+    expect(c.command).toBeUndefined();
+    expect(c.args[0]).toBe('postgres');
     expect(c.args).toEqual(['postgres', '-c', 'max_connections=50', '-c', 'shared_buffers=128MB', '-c', 'work_mem=2860kB', '-c', 'maintenance_work_mem=64MB', '-c', 'autovacuum_work_mem=16MB', '-c', 'huge_pages=off']);
     expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
     expect(c.volumeMounts.map((m: any) => m.mountPath)).toEqual(['/var/lib/postgresql/data', '/var/run/postgresql', '/tmp', '/dev/shm']);
