@@ -237,6 +237,7 @@ function reconcileParts(databases: readonly ReconciledDatabase[], adminDatabase:
     lines.push(`  ${db}, ${r})`);
     lines.push("  FROM pg_namespace WHERE nspname = 'public'", lacksSchema, `${grantsSchema('NOT ')};`);
     lines.push(...restoredObjectLines(d));
+    if (mark !== undefined) lines.push(...leftOwnerLines(d, mark, declaredRoles(databases)));
     lines.push(`\\connect ${sqlIdentifier(adminDatabase)}`, lockTimeoutLine());
     lines.push('\\else');
     lines.push(`SELECT format('dockyard: warning: database %I: the admin %I may not connect to it, so it cannot grant %I its privileges on ' ||`);
@@ -265,23 +266,7 @@ function reconcileParts(databases: readonly ReconciledDatabase[], adminDatabase:
 function restoredObjectLines(d: ReconciledDatabase): string[] {
   const r = sqlLiteral(d.user);
   const db = sqlLiteral(d.database);
-  const admin = '(SELECT oid FROM pg_roles WHERE rolname = current_user)';
-  const system = (column: string) => `${column} NOT IN (SELECT oid FROM pg_namespace WHERE nspname LIKE 'pg\\_%' OR nspname = 'information_schema')`;
-  const notMember = (catalog: string, oid: string) => `NOT EXISTS (SELECT FROM pg_depend WHERE classid = '${catalog}'::regclass AND objid = ${oid} AND deptype = 'e')`;
-  const objects = [
-    "  (SELECT CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END",
-    "      AS kind, format('%I.%I', n.nspname, c.relname) AS name",
-    "    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace",
-    `    WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND c.relowner = ${admin} AND ${system('c.relnamespace')}`,
-    "      AND NOT EXISTS (SELECT FROM pg_depend WHERE classid = 'pg_class'::regclass AND objid = c.oid AND deptype IN ('a', 'i', 'e'))",
-    `  UNION ALL SELECT 'ROUTINE', p.oid::regprocedure::text FROM pg_proc p WHERE p.proowner = ${admin} AND ${system('p.pronamespace')}`,
-    `      AND ${notMember('pg_proc', 'p.oid')}`,
-    "  UNION ALL SELECT CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, t.oid::regtype::text FROM pg_type t",
-    `    WHERE t.typowner = ${admin} AND ${system('t.typnamespace')} AND ${notMember('pg_type', 't.oid')}`,
-    "      AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c'))",
-    `  UNION ALL SELECT 'SCHEMA', quote_ident(n.nspname) FROM pg_namespace n WHERE n.nspowner = ${admin} AND n.nspname NOT LIKE 'pg\\_%'`,
-    `      AND n.nspname <> 'information_schema' AND ${notMember('pg_namespace', 'n.oid')}) AS o`,
-  ];
+  const objects = ownedObjects('(SELECT oid FROM pg_roles WHERE rolname = current_user)');
   return [
     sqlComment('what a restore as the superuser left the admin\'s, its role\'s now (restoredObjectLines)'),
     `SELECT format('dockyard: database %I: gave its role %I the %s objects the admin %I owned in it (as a restore as the admin leaves them)', ${db}, ${r}, count(*), current_user)`,
@@ -299,6 +284,54 @@ function restoredObjectLines(d: ReconciledDatabase): string[] {
 }
 
 /**
+ * The rows (`kind`, `name`) of the objects `owner` (a SQL expression of a role's oid) owns in the database the
+ * session is in, as `restoredObjectLines` gives them: outside the system schemas and not members of an extension
+ * (deptype 'e'); tables, views, sequences that belong to no column, routines, types, schemas. A subquery `o`, for
+ * after a FROM.
+ */
+function ownedObjects(owner: string): string[] {
+  const system = (column: string) => `${column} NOT IN (SELECT oid FROM pg_namespace WHERE nspname LIKE 'pg\\_%' OR nspname = 'information_schema')`;
+  const notMember = (catalog: string, oid: string) => `NOT EXISTS (SELECT FROM pg_depend WHERE classid = '${catalog}'::regclass AND objid = ${oid} AND deptype = 'e')`;
+  return [
+    "  (SELECT CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END",
+    "      AS kind, format('%I.%I', n.nspname, c.relname) AS name",
+    "    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace",
+    `    WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND c.relowner = ${owner} AND ${system('c.relnamespace')}`,
+    "      AND NOT EXISTS (SELECT FROM pg_depend WHERE classid = 'pg_class'::regclass AND objid = c.oid AND deptype IN ('a', 'i', 'e'))",
+    `  UNION ALL SELECT 'ROUTINE', p.oid::regprocedure::text FROM pg_proc p WHERE p.proowner = ${owner} AND ${system('p.pronamespace')}`,
+    `      AND ${notMember('pg_proc', 'p.oid')}`,
+    "  UNION ALL SELECT CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, t.oid::regtype::text FROM pg_type t",
+    `    WHERE t.typowner = ${owner} AND ${system('t.typnamespace')} AND ${notMember('pg_type', 't.oid')}`,
+    "      AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c'))",
+    `  UNION ALL SELECT 'SCHEMA', quote_ident(n.nspname) FROM pg_namespace n WHERE n.nspowner = ${owner} AND n.nspname NOT LIKE 'pg\\_%'`,
+    `      AND n.nspname <> 'information_schema' AND ${notMember('pg_namespace', 'n.oid')}) AS o`,
+  ];
+}
+
+/**
+ * The warning, in the database of `d`, of objects there that a role this reconciler made (`mark`) and no longer
+ * declares (`declared`, SQL literals) owns: what a database renamed by hand (`ALTER DATABASE ... RENAME`) while its
+ * role's name followed it, or a database's `user` changed, leaves. The Job gives the database to the new role, but
+ * ALTER DATABASE ... OWNER moves none of its objects (postgres/postgres doc/src/sgml/ref/alter_database.sgml: it
+ * changes the database's owner), so the app, logged in as the new role, is refused every table ("permission denied
+ * for table ..."). Nothing is moved (the reconciler moves no data): one line per such role names the REASSIGN OWNED
+ * to run (doc/src/sgml/ref/reassign_owned.sgml), until it has run; none otherwise.
+ */
+function leftOwnerLines(d: ReconciledDatabase, mark: string, declared: string): string[] {
+  const r = sqlLiteral(d.user);
+  const db = sqlLiteral(d.database);
+  return [
+    `SELECT format('dockyard: warning: database %I: its role %I may not use the %s objects in it that role %I, no longer declared, owns ' ||`,
+    `  '(the database renamed, or its user changed): connected to %I, run REASSIGN OWNED BY %I TO %I', ${db}, ${r}, x.owned, x.rolname, ${db}, x.rolname, ${r})`,
+    '  FROM (SELECT l.rolname, (SELECT count(*) FROM',
+    ...ownedObjects('l.oid').map((line) => `  ${line}`),
+    `    ) AS owned FROM pg_roles l WHERE shobj_description(l.oid, 'pg_authid') = ${sqlLiteral(mark)} AND l.rolname <> ${r}`,
+    `    AND l.rolname <> current_user AND NOT (l.rolname::text = ANY (ARRAY[${declared}]::text[]))) AS x`,
+    '  WHERE x.owned > 0 ORDER BY x.rolname;',
+  ];
+}
+
+/**
  * The lines that take the login of every role marked `mark` (`ReconcileScriptOptions.roleMark`) that `databases` no
  * longer names. NOLOGIN refuses every new session of the role (postgres/postgres src/backend/utils/init/miscinit.c
  * InitializeSessionUserId: "role \"%s\" is not permitted to log in"), and the sessions open already are ended
@@ -308,7 +341,7 @@ function restoredObjectLines(d: ReconciledDatabase): string[] {
  * in.
  */
 function leftRoleLines(mark: string, databases: readonly ReconciledDatabase[]): string[] {
-  const declared = [...new Set(databases.map((d) => d.user))].sort().map(sqlLiteral).join(', ');
+  const declared = declaredRoles(databases);
   // a marked role someone made a superuser or a replication role since (SUPERUSER_ONLY): the ALTER's error would stop
   // every run (ON_ERROR_STOP): it is left, with the warning
   const mayAlter = MAY_ALTER_ATTRIBUTES;
@@ -330,6 +363,11 @@ function leftRoleLines(mark: string, databases: readonly ReconciledDatabase[]): 
     "  'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %L', r.rolname, count(*), r.rolname)",
     ...sessionsOfLeft(mark, declared, 'NOT '),
   ];
+}
+
+/** The roles `databases` declare, as SQL literals in name order, joined by ", ". */
+function declaredRoles(databases: readonly ReconciledDatabase[]): string {
+  return [...new Set(databases.map((d) => d.user))].sort().map(sqlLiteral).join(', ');
 }
 
 /**

@@ -2,15 +2,12 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App } from 'cdk8s';
 import fc from 'fast-check';
-import { parseAllDocuments } from 'yaml';
-import {
-  DockyardChart, ExternalPostgres, LocalSecretStore, Postgres, PostgresReconciler, renderReconcileScript, Secret, sqlIdentifier, sqlLiteral,
-} from '../../lib';
+import { ExternalPostgres, PostgresReconciler, renderReconcileScript, Secret, sqlIdentifier, sqlLiteral } from '../../lib';
 import { testChart } from '../util';
 import { PostgresServer } from './postgres-server';
-import { containerOf, mountedFile, providedSecret, render, Rendered, resolveCommand, resolveEnv, withMountedFiles } from './rendered';
+import { cleanEnv, PostgresSynth, runReconciler, synthPostgresStack } from './postgres-stack';
+import { containerOf, mountedFile, providedSecret, render, resolveCommand, resolveEnv, withMountedFiles } from './rendered';
 
 /**
  * The reconciler Job of the in-cluster Postgres, as rendered, against a real PostgreSQL: its script runs the way the
@@ -25,28 +22,12 @@ import { containerOf, mountedFile, providedSecret, render, Rendered, resolveComm
  */
 
 const NS = 'data';
-const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG')));
 
-interface Synth {
-  readonly rendered: Rendered;
-  readonly job: any;
-}
+type Synth = PostgresSynth;
 
 /** Synthesize the stack with `databases` (name: [user, limit]) on the state at `statePath`, rotating `rotate`. */
-function synthStack(statePath: string, databases: Record<string, [string, number]>, rotate: string[] = []): Synth {
-  const app = new App({ outdir: '/nonexistent' });
-  const chart = new DockyardChart(app, 'data', { namespace: NS });
-  const postgres = new Postgres(chart, 'Postgres');
-  for (const [name, [user, connectionLimit]] of Object.entries(databases)) {
-    postgres.addDatabase(name, { user, connectionLimit });
-  }
-  let objects: any[] = [];
-  const secrets = new LocalSecretStore({ statePath, rotate }).transaction(app, () => chart.toJson(), (resolved) => { objects = resolved; });
-  const rendered = { objects, secrets: parseAllDocuments(secrets.manifest).map((d) => d.toJS()).filter((s) => s) };
-  const jobs = objects.filter((o) => o.kind === 'Job');
-  expect(jobs).toHaveLength(1);
-  return { rendered, job: jobs[0] };
-}
+const synthStack = (statePath: string, databases: Record<string, [string, number]>, rotate: string[] = []): Synth =>
+  synthPostgresStack(statePath, NS, databases, rotate);
 
 describe('PostgresReconciler against a real PostgreSQL, as rendered', () => {
   let server: PostgresServer;
@@ -55,19 +36,8 @@ describe('PostgresReconciler against a real PostgreSQL, as rendered', () => {
   let superuser: string;
 
   /** Run the Job's command with its file and environment, against the test server. */
-  const reconcile = ({ rendered, job }: Synth) => {
-    const [shell, script] = resolveCommand(rendered, job, 'reconcile');
-    const file = path.join(dir, 'reconcile.sh');
-    fs.writeFileSync(file, mountedFile(rendered, job, 'reconcile', script));
-    const env = withMountedFiles(rendered, job, 'reconcile', resolveEnv(rendered, job, 'reconcile'), ['CURRENT_JOBS_FILE'], dir);
-    // the Service's cluster DNS name and port, swapped for the test server's
-    expect(env.PGHOST).toBe(`postgres.${NS}.svc`);
-    const result = spawnSync(shell, [file], {
-      encoding: 'utf8', timeout: 60_000, env: { ...cleanEnv(), ...env, PGHOST: '127.0.0.1', PGPORT: String(server.port) },
-    });
-    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
-    return { stdout: result.stdout, env };
-  };
+  // the Service's cluster DNS name and port, swapped for the test server's
+  const reconcile = (synth: Synth) => runReconciler(synth, dir, server.port, (env) => expect(env.PGHOST).toBe(`postgres.${NS}.svc`));
   const su = (sql: string, database = 'postgres') => {
     const r = server.psql('postgres', superuser, database, sql);
     expect(r.stderr).toBe('');

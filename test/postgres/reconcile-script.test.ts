@@ -347,6 +347,17 @@ describe('roleMark', () => {
     const sql = renderReconcileSql([drone], 'postgres');
     expect(sql).not.toContain('COMMENT ON ROLE');
     expect(sql).not.toContain("'ALTER ROLE %I NOLOGIN'");
+    // nor is a role told of as no longer declared in a database: without a mark none is known to be one
+    expect(sql).not.toContain('REASSIGN OWNED');
+  });
+
+  // a database renamed by hand while its role's name followed it (test/integ/postgres-rename.integ.test.ts)
+  test('in each database, warns of objects a marked role no longer declared owns, naming the REASSIGN OWNED, once connected to it', () => {
+    const sql = renderReconcileSql([drone], 'postgres', { roleMark: 'm' });
+    const warning = sql.indexOf("run REASSIGN OWNED BY %I TO %I', 'drone', 'drone', x.owned, x.rolname, 'drone', x.rolname, 'drone')");
+    expect(warning).toBeGreaterThan(sql.indexOf('\\connect "drone"'));
+    expect(warning).toBeLessThan(sql.indexOf('\\connect "postgres"'));
+    expect(sql.slice(warning)).toMatch(/^[^;]*shobj_description\(l\.oid, 'pg_authid'\) = 'm' AND l\.rolname <> 'drone'\n {4}AND l\.rolname <> current_user AND NOT \(l\.rolname::text = ANY \(ARRAY\['drone'\]::text\[\]\)\)\) AS x/);
   });
 
   test('refuses a mark that is not one line of printable text, in one line naming the option', () => {
