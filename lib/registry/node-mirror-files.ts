@@ -4,6 +4,7 @@ import { checkCertificatePem } from '../core/certificate-pem';
 import { PullAccess } from '../core/pull-access';
 import { holdsTemplatePlaceholder } from '../core/secret';
 import { compare } from '../core/text';
+import { warnOnce } from '../core/warn';
 import { tomlString } from '../core/toml';
 import { RegistryCredential } from './credential';
 import { recordDockerHubMirror } from './docker-hub-mirrors';
@@ -50,6 +51,9 @@ export interface NodeMirrorFilesProps {
    */
   readonly directory?: string;
 }
+
+/** Docker Hub's API host, which image names may spell as their registry, as some third-party manifests do. */
+const DOCKER_HUB_API_HOST = 'registry-1.docker.io';
 
 /**
  * Node-side mirror configuration, written beside the manifests:
@@ -103,6 +107,15 @@ export class NodeMirrorFiles extends Construct {
     }
     // last, so that one refused above is never counted
     const hub = props.mirrors.find((m) => m.upstream === 'docker.io');
+    // containerd looks a mirror up by the image's host as written, after mapping only index.docker.io to docker.io
+    // (v2.3.4 core/remotes/docker/config/hosts.go ConfigureHosts; distribution/reference normalize.go
+    // splitDockerDomain): a mirror of Docker Hub's API host serves only images spelt with it, never nginx or docker.io/…
+    const apiHost = props.mirrors.findIndex((m) => m.upstream === DOCKER_HUB_API_HOST);
+    if (apiHost >= 0 && hub === undefined) {
+      warnOnce(this, `NodeMirrorFiles "${this.node.path}" mirrors[${apiHost}].upstream "${DOCKER_HUB_API_HOST}" serves only images spelt with that host: ` +
+        'Docker Hub\'s others (nginx, docker.io/..., every one of Dockyard\'s) are looked up as docker.io, so nodes pull them from Docker Hub ' +
+        'itself; add a mirror of "docker.io" for them', `${this.node.path}:${DOCKER_HUB_API_HOST}`);
+    }
     if (hub !== undefined) {
       recordDockerHubMirror(this, hub.endpoint.replace(/\/$/, ''));
     }

@@ -10,7 +10,6 @@
  * mirrors give the same bytes whatever their order.
  */
 
-import { canonicalRegistry } from '../core/image';
 import { compare } from '../core/text';
 import { LONE_SURROGATE, tomlString } from '../core/toml';
 import { checkHostname, checkKnownProps, describeValue, HARBOR_NAME_RULE, invalid, invalidPath, invalidUserName, isHarborName } from '../core/validation';
@@ -22,7 +21,9 @@ export interface MirrorSpec {
   /**
    * The registry host as image names spell it, such as `docker.io`, `ghcr.io`, `quay.io` or `registry.k8s.io`:
    * a lower-case DNS name with an optional `:port` and no scheme. Docker Hub is `docker.io` (image names never keep
-   * `index.docker.io`: it is normalised to `docker.io`).
+   * `index.docker.io`: it is normalised to `docker.io`). `registry-1.docker.io` is a registry of its own to the
+   * runtime: a mirror of it serves only images spelt `registry-1.docker.io/...`, as some third-party manifests write
+   * them, never `nginx` or `docker.io/...`.
    */
   readonly upstream: string;
   /**
@@ -119,10 +120,11 @@ function checkMirror(prop: string, mirror: MirrorSpec): CheckedMirror {
   }
   const upstream = checkHostname(`${prop}.upstream`, mirror.upstream, { allowPort: true, registry: true });
   // containerd and k3s look a registry's mirror up by the domain of the image's normalised name (containerd v2.3.4
-  // core/remotes/docker/config/hosts.go ConfigureHosts), which is docker.io for a bare name, docker.io/… and
-  // index.docker.io/… (distribution/reference normalize.go splitDockerDomain), and Dockyard renders every Docker Hub
-  // image so (Image.of): a mirror of registry-1.docker.io served only images spelt with that host, none of Dockyard's
-  if (canonicalRegistry(upstream) !== upstream) {
+  // core/remotes/docker/config/hosts.go ConfigureHosts, HostDir(host)), and normalising maps index.docker.io to
+  // docker.io (distribution/reference normalize.go splitDockerDomain), so a mirror of index.docker.io is never read.
+  // registry-1.docker.io is kept as written: a mirror of it serves the images spelt with that host (a third-party
+  // manifest's), which NodeMirrorFiles warns of when no mirror of docker.io serves the others
+  if (upstream === 'index.docker.io') {
     invalid(`${prop}.upstream`, upstream, 'must be "docker.io" for Docker Hub: image names are normalised to docker.io');
   }
 

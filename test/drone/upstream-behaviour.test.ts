@@ -373,6 +373,13 @@ describe('a pull request\'s ref under another event runs without the identity (h
     // without it, the promote of the pull request's build ran in the policy's namespace
     expect(place({ repo: 'acme/monorepo', event: 'promote', ref: 'refs/pull/7/head' }, undefined, policies.slice(1)))
       .toEqual({ namespace: 'deploy', serviceAccountName: 'default' });
+    // a GitHub deployment of a commit SHA carries no ref (go-scm v1.42.2 scm/driver/github/webhook.go:676-683): it
+    // leaves the policy's namespace too, as the README's Upgrade note says; a tag's or a branch's stays
+    expect(place({ repo: 'acme/monorepo', event: 'promote', ref: '' })).toEqual(pool);
+    expect(place({ repo: 'acme/monorepo', event: 'promote', ref: '' }, undefined, policies.slice(1))).toEqual({ namespace: 'deploy', serviceAccountName: 'default' });
+    expect(place({ repo: 'acme/monorepo', event: 'promote', ref: 'refs/tags/v1.2.3' })).toEqual({ namespace: 'deploy', serviceAccountName: 'default' });
+    expect(place({ repo: 'acme/monorepo', event: 'tag', ref: 'refs/tags/pull/7' })).toEqual({ namespace: 'deploy', serviceAccountName: 'default' });
+    expect(place({ repo: 'acme/monorepo', event: 'push', ref: 'refs/heads/refs/pull/7/head' })).toEqual({ namespace: 'deploy', serviceAccountName: 'default' });
   });
 
   test('a runner whose policies place nothing outside the pool renders no pull-request-refs', () => {

@@ -71,3 +71,25 @@ describe('a Docker Hub login in namespaces whose nodes mirror Docker Hub', () =>
     expect(warnings(stderrOf(() => unlisted.toJson()))).toEqual([]);
   });
 });
+
+// containerd v2.3.4 core/remotes/docker/config/hosts.go ConfigureHosts reads the certs.d directory of the image's
+// host as written, and distribution/reference normalize.go splitDockerDomain maps only index.docker.io to docker.io:
+// a mirror of registry-1.docker.io serves images spelt with that host (node-pull-route.test.ts), none of the others
+describe('a mirror of registry-1.docker.io without one of docker.io', () => {
+  test('warns, naming the mirror and what it does not serve', () => {
+    const chart = chartOf();
+    const stderr = stderrOf(() => { mirror(chart, 'registry-1.docker.io'); chart.toJson(); });
+    expect(warnings(stderr)).toEqual(['dockyard: warning: NodeMirrorFiles "platform/NodeMirrors" mirrors[0].upstream "registry-1.docker.io" ' +
+      'serves only images spelt with that host: Docker Hub\'s others (nginx, docker.io/..., every one of Dockyard\'s) are looked up as docker.io, ' +
+      'so nodes pull them from Docker Hub itself; add a mirror of "docker.io" for them']);
+  });
+
+  test('beside a mirror of docker.io, or without it: no warning', () => {
+    const both = chartOf();
+    const mirrors = [{ upstream: 'docker.io', endpoint: 'https://harbor.example.com', project: 'dockerhub' },
+      { upstream: 'registry-1.docker.io', endpoint: 'https://harbor.example.com', project: 'dockerhub' }];
+    expect(warnings(stderrOf(() => { new NodeMirrorFiles(both, 'NodeMirrors', { mirrors }); both.toJson(); }))).toEqual([]);
+    const hub = chartOf();
+    expect(warnings(stderrOf(() => { mirror(hub); hub.toJson(); }))).toEqual([]);
+  });
+});

@@ -231,14 +231,22 @@ describe('validation', () => {
     ['registry.example.com:99999', /invalid mirrors\[0\]\.upstream/],
     ['', /invalid mirrors\[0\]\.upstream ""/],
     ['index.docker.io', /invalid mirrors\[0\]\.upstream "index\.docker\.io": must be "docker\.io" for Docker Hub/],
-    // Docker Hub's API host: written to certs.d/registry-1.docker.io and mirrors."registry-1.docker.io", read only
-    // for an image spelt with that host, where Dockyard renders every Docker Hub image as docker.io (Image.of)
-    ['registry-1.docker.io', /^invalid mirrors\[0\]\.upstream "registry-1\.docker\.io": must be "docker\.io" for Docker Hub: image names are normalised to docker\.io$/],
     // an image's registry has a "." or ":" or is localhost (distribution/reference normalize.go, splitDockerDomain)
     ['quay', /invalid mirrors\[0\]\.upstream "quay": .*as a registry host it needs a "\." or a :port, or is localhost/],
   ])('refuses upstream %j', (upstream, message) => {
     expect(() => rke2Registries([bad({ upstream })])).toThrow(ValidationError);
     expect(() => rke2Registries([bad({ upstream })])).toThrow(message);
+  });
+
+  // containerd v2.3.4 core/remotes/docker/config/hosts.go ConfigureHosts looks up the certs.d directory of the image's
+  // host as written; distribution/reference normalize.go splitDockerDomain maps only index.docker.io to docker.io, so
+  // registry-1.docker.io/... (a third-party manifest's spelling) is looked up under its own name, and its mirror is read
+  test('takes upstream registry-1.docker.io, a host images may be spelt with, under its own name', () => {
+    const mirror = { ...HUB, upstream: 'registry-1.docker.io' };
+    expect(parseYaml(rke2Registries([mirror])).mirrors).toEqual({
+      'registry-1.docker.io': { endpoint: ['https://harbor.example.com'], rewrite: { '^(.*)$': 'dockerhub/$1' } },
+    });
+    expect(containerdHosts(mirror).path).toBe('registry-1.docker.io/hosts.toml');
   });
 
   test.each([

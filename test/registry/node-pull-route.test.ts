@@ -1,7 +1,7 @@
 import { OutputFile, renderTemplate, Secret, SecretFile, SecretValue } from '../../lib/core';
 import { NodeMirrorFiles } from '../../lib/registry/node-mirror-files';
 import { RegistryCredential } from '../../lib/registry/credential';
-import { MirrorSpec } from '../../lib/registry/node-mirrors';
+import { containerdHosts, MirrorSpec, rke2Registries } from '../../lib/registry/node-mirrors';
 import { testChart } from '../util';
 import { containerdManifestRequests, criRegistryLogins, dockerRef, rke2ManifestRequests } from './node-pull-route';
 
@@ -129,5 +129,27 @@ describe('a pod\'s image through the node files', () => {
       { url: 'https://registry.internal:5000/v2/team/app/manifests/2' },
     ]);
     expect(rke2ManifestRequests('harbor.example.com/apps/demo:1', registries)).toEqual([{ url: 'https://harbor.example.com/v2/apps/demo/manifests/1', ...login }]);
+  });
+});
+
+// An image a third-party manifest spells with Docker Hub's API host: containerd v2.3.4 core/remotes/docker/config/hosts.go
+// ConfigureHosts reads certs.d/<the image's host>, and distribution/reference normalize.go splitDockerDomain maps only
+// index.docker.io to docker.io, so a mirror of registry-1.docker.io serves it, and a mirror of docker.io does not
+describe('an image spelt registry-1.docker.io/...', () => {
+  const mirror: MirrorSpec = { upstream: 'registry-1.docker.io', endpoint: 'https://harbor.example.com', project: 'dockerhub' };
+  const image = 'registry-1.docker.io/library/nginx:1.27';
+
+  test('goes through a mirror of registry-1.docker.io, under containerd and RKE2/k3s', () => {
+    const { path, content } = containerdHosts(mirror);
+    expect(containerdManifestRequests(image, { [path]: content }).map((r) => r.url)[0])
+      .toBe('https://harbor.example.com/v2/dockerhub/library/nginx/manifests/1.27?ns=registry-1.docker.io');
+    expect(rke2ManifestRequests(image, rke2Registries([mirror])).map((r) => r.url)[0])
+      .toBe('https://harbor.example.com/v2/dockerhub/library/nginx/manifests/1.27?ns=registry-1.docker.io');
+  });
+
+  test('not through a mirror of docker.io, which serves nginx and docker.io/...', () => {
+    const hub = containerdHosts({ ...mirror, upstream: 'docker.io' });
+    expect(containerdManifestRequests(image, { [hub.path]: hub.content }).map((r) => r.url))
+      .toEqual(['https://registry-1.docker.io/v2/library/nginx/manifests/1.27']);
   });
 });
