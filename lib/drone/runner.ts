@@ -396,7 +396,8 @@ export class DroneKubeRunner extends Construct {
   private readonly retiredNamespaces = new Set<string>();
   /**
    * Whether a policy places pipelines outside the pool (a ServiceAccount of its own, or a build namespace other than
-   * the default), as the `other-events` guard guards them, so that `pull-request-refs` goes first.
+   * the default that pull requests do not reach), as the `other-events` guard guards them, so that `pull-request-refs`
+   * goes first.
    */
   private placesOutsidePool = false;
   private readonly policyNames = new Set<string>(RESERVED_POLICY_NAMES);
@@ -804,9 +805,9 @@ export class DroneKubeRunner extends Construct {
    * A pipeline's own `service_account_name` never applies: the runner takes it unless a policy sets one
    * (`engine/compiler/compiler.go:220,257-259`, `engine/policy/policy.go:105-106`), so every policy sets one (the
    * namespace's `default` unless `serviceAccountName` is given), and a last policy named `default`, matching every
-   * pipeline, sets `default` for the pipelines no other policy places. Once a policy pins a ServiceAccount or a build
-   * namespace other than the default, a first policy, `pull-request-refs`, pins every event but `pull_request` of a pull request's ref (a promote, rollback or
-   * custom build of it, or a forge deployment: harness v2.28.2 `handler/api/repos/builds/promote.go:65-66` copies
+   * pipeline, sets `default` for the pipelines no other policy places. Once a policy pins a ServiceAccount, or a build
+   * namespace other than the default without taking `pull_request` there, a first policy, `pull-request-refs`, pins
+   * every event but `pull_request` of a pull request's ref (a promote, rollback or custom build of it, or a forge deployment: harness v2.28.2 `handler/api/repos/builds/promote.go:65-66` copies
    * the ref and fork), and of the empty ref of a GitHub deployment by commit SHA, to the default build namespace as
    * `default`: those may run a pull request's code.
    *
@@ -837,8 +838,9 @@ export class DroneKubeRunner extends Construct {
     this.policies.push(added);
     this.platformPolicies.push(added);
     // a pull request's code under another event would reach what the guard keeps its pull requests from: the
-    // namespace's egress and pull secrets, outside the pool's quota, as well as an identity
-    if (serviceAccount !== undefined || namespace !== this.buildNamespace) {
+    // namespace's egress and pull secrets, outside the pool's quota, as well as an identity. Not for a namespace whose
+    // policy takes pull_request (allowPullRequests): its pull requests run there themselves
+    if (serviceAccount !== undefined || (namespace !== this.buildNamespace && !events.includes(PipelineEvent.PULL_REQUEST))) {
       this.placesOutsidePool = true;
     }
     if (serviceAccount !== undefined) {
@@ -1077,11 +1079,11 @@ export class DroneKubeRunner extends Construct {
   }
 
   /**
-   * The first policy once any policy pins a ServiceAccount or a build namespace other than the default (as the guard
-   * does a pull request's, in `addPolicy`: a namespace's egress and pull secrets are its own, and it has no quota):
-   * a build of a pull request's ref for any other event than
-   * `pull_request` (a promote, rollback or custom build of it, or a forge deployment of it), of any repository, pinned
-   * to the default build namespace as its `default` ServiceAccount. Drone copies a promoted or rolled-back build's ref
+   * The first policy once any policy pins a ServiceAccount, or a build namespace other than the default without taking
+   * `pull_request` there (as the guard does a pull request's, in `addPolicy`: a namespace's egress and pull secrets are
+   * its own, and it has no quota): a build of a pull request's ref for any other event than `pull_request` (a
+   * promote, rollback or custom build of it, or a forge deployment of it), of any repository, pinned to the default
+   * build namespace as its `default` ServiceAccount. Drone copies a promoted or rolled-back build's ref
    * and fork (harness v2.28.2 `handler/api/repos/builds/promote.go:65-66`, `rollback.go:65-66`), and a custom build takes
    * any ref given as its branch (`create.go:66`, go-scm `scm/util.go:52-58`), so the build runs the pull request's
    * code, forks' included, under an event a deploy policy matches. The runner matches `match.ref` against the build's

@@ -382,6 +382,24 @@ describe('a pull request\'s ref under another event runs without the identity (h
     expect(place({ repo: 'acme/monorepo', event: 'push', ref: 'refs/heads/refs/pull/7/head' })).toEqual({ namespace: 'deploy', serviceAccountName: 'default' });
   });
 
+  test('a namespace-only policy that takes pull requests renders none: its pull requests run in the namespace themselves', () => {
+    // allowPullRequests puts the repository's pull requests, forks' included, in `deploy` (no guard for them), so a
+    // promote of one's build there reaches nothing the pull request does not; before this runner had no such policy
+    // document, and a promote of a pull request's build ran where the pull request did
+    const all = ['push', 'pull_request', 'tag', 'promote', 'rollback', 'cron', 'custom'] as PipelineEvent[];
+    const { policies, place } = placed((runner) => runner.addPolicy({ name: 'previews', repos: ['acme/web'], namespace: 'deploy', events: all, allowPullRequests: true }));
+    expect(policies.map((p) => p.name)).toEqual(['previews', 'default']);
+    const deploy = { namespace: 'deploy', serviceAccountName: 'default' };
+    expect(place({ repo: 'acme/web', event: 'pull_request', ref: 'refs/pull/7/head' })).toEqual(deploy);
+    expect(place({ repo: 'acme/web', event: 'promote', ref: 'refs/pull/7/head' })).toEqual(deploy);
+    // one that keeps pull requests out renders it, for every repository
+    const both = placed((runner) => {
+      runner.addPolicy({ name: 'previews', repos: ['acme/web'], namespace: 'deploy', events: all, allowPullRequests: true });
+      runner.addPolicy({ name: 'migrate', repos: ['acme/db'], namespace: 'release' });
+    });
+    expect(both.policies.map((p) => p.name)).toEqual(['pull-request-refs', 'previews', 'migrate', 'other-events', 'default']);
+  });
+
   test('a runner whose policies place nothing outside the pool renders no pull-request-refs', () => {
     const { policies } = placed((runner) => runner.addPolicy({ name: 'pool', repos: ['acme/monorepo'], exclusive: false }));
     expect(policies.map((p) => p.name)).toEqual(['pool', 'default']);
