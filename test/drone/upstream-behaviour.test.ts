@@ -76,6 +76,8 @@ describe('item 1: who can log in (harness v2.28.2 plugin/admission)', () => {
     expect(droneBootstrapUser({ DRONE_USER_CREATE: 'username:alice,admin:True' })).toEqual({ login: 'alice', admin: false, machine: false });
     expect(droneBootstrapUser({ DRONE_USER_CREATE: 'admin:true,username:alice:x' })).toBeUndefined();
     expect(droneBootstrapUser({ DRONE_USER_CREATE: 'username:ci,machine:true' })).toBe('fatal');
+    // an account of that login made before is updated, before the token is looked at (bootstrap.go:61-70)
+    expect(droneBootstrapUser({ DRONE_USER_CREATE: 'username:ci,machine:true' }, true)).toEqual({ login: 'ci', admin: false, machine: true });
     expect(droneBootstrapUser({})).toBeUndefined();
   });
 

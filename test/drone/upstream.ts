@@ -56,14 +56,14 @@ export interface BootstrapUser {
  *   `key:value` pairs, a pair of any other shape (no ":", or two) skipped, an unknown key ignored; `machine` and
  *   `admin` are true only for exactly `true`.
  * - `cmd/drone-server/main.go:70-81`: `Bootstrap` with that login, flags and token; an error stops the server.
- * - `cmd/drone-server/bootstrap/bootstrap.go:45-89`: an empty login makes nothing; a machine account without a
- *   token is an error; else the account is made active, or (`update`, 91-123) an existing one of that login gets
- *   the flags.
+ * - `cmd/drone-server/bootstrap/bootstrap.go:45-89`: an empty login makes nothing; an existing account of that
+ *   login (`exists`) gets the flags (`update`, 91-123), first; else a machine account without a token is an error,
+ *   and any other is made active.
  *
  * Drone finds the account at log-in by the forge's login, compared exactly (`handler/web/login.go:74`,
  * `store/user/user.go:249-252`: `WHERE user_login = :user_login` on a `VARCHAR`), so only that spelling logs in to it.
  */
-export function droneBootstrapUser(env: Record<string, string | undefined>): BootstrapUser | 'fatal' | undefined {
+export function droneBootstrapUser(env: Record<string, string | undefined>, exists = false): BootstrapUser | 'fatal' | undefined {
   let login = '';
   let token = '';
   let admin = false;
@@ -78,7 +78,7 @@ export function droneBootstrapUser(env: Record<string, string | undefined>): Boo
     else if (key === 'admin') admin = val === 'true';
   }
   if (login === '') return undefined;
-  if (machine && token === '') return 'fatal';
+  if (!exists && machine && token === '') return 'fatal';
   return { login, admin, machine };
 }
 
