@@ -267,6 +267,12 @@ export class Postgres extends Construct {
       invalid('databaseName', databaseName, `must not be "${SUPERUSER_SECRET}": its password's Secret would be the superuser's, ` +
         `${passwordSecretName(this.serviceName, SUPERUSER_SECRET)}`);
     }
+    // "_" becomes "-" in the Secret's name, which must end in a letter or digit (a DNS subdomain): refused here, in the
+    // prop's name, rather than by the Secret as `name`, a prop the caller never wrote
+    if (databaseName.endsWith('_')) {
+      invalid('databaseName', databaseName, `must not end in "_": its password's Secret would be ` +
+        `${passwordSecretName(this.serviceName, databaseName)}, which Kubernetes refuses (a name ends in a letter or digit)`);
+    }
     if (this.databases.some((d) => d.database === databaseName || d.user === user)) {
       invalid('databaseName', databaseName, `must be unique on ${this.serviceName}, and so must its user ${describeValue(user)}`);
     }

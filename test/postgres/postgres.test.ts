@@ -216,6 +216,10 @@ describe('Postgres', () => {
     // its password's Secret, postgres-superuser, would be the superuser's: two generated Secrets of one name
     expect(() => postgres.addDatabase('superuser', { user: 'su' })).toThrow(new Error('invalid databaseName "superuser": must not be "superuser": ' +
       'its password\'s Secret would be the superuser\'s, postgres-superuser (database "superuser")'));
+    // its password's Secret name, <server>-<database> with "_" as "-", must be a DNS subdomain (kubernetes
+    // apimachinery pkg/util/validation/validation.go IsDNS1123Subdomain): "drone_" would name postgres-drone-
+    expect(() => postgres.addDatabase('drone_')).toThrow(new Error('invalid databaseName "drone_": must not end in "_": its password\'s ' +
+      'Secret would be postgres-drone-, which Kubernetes refuses (a name ends in a letter or digit) (database "drone_")'));
     expect(Secret.allIn(postgres).map((s) => s.secretName)).toEqual(['postgres-superuser', 'postgres-drone']);
     // the template every CREATE DATABASE copies is the server's, as "postgres" is
     expect(() => postgres.addDatabase('template1')).toThrow(/^invalid databaseName "template1": must not be one of the databases PostgreSQL makes itself/);
