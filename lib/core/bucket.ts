@@ -1,5 +1,9 @@
 import { invalid } from './validation';
 
+/** What `checkS3Bucket` takes, for its refusals. */
+const S3_BUCKET_RULE = 'must be an S3 bucket name: 3 to 63 lower-case letters, digits, "." and "-", starting and ending with a letter or digit, ' +
+  'a "." only between letters or digits, and not an IPv4 address';
+
 /**
  * Check an S3 bucket name: 3 to 63 lower-case letters, digits, `.` and `-`, starting and ending with a letter or
  * digit; the one rule of every bucket Dockyard names, at AWS, at another S3 service and at DigitalOcean Spaces
@@ -17,10 +21,18 @@ import { invalid } from './validation';
  * "." over HTTPS (aws/aws-sdk-go v1 service/s3/host_style_bucket.go `hostCompatibleBucketName`: "dots in the
  * hostname will fail certificate validation, so do not use host-style"; terraform-provider-digitalocean v2.99.1
  * digitalocean/config/config.go:57-61, no path style set).
+ *
+ * A "." only between two letters or digits, and no name of an IPv4 address's shape: the S3 servers refuse the rest
+ * when the bucket is made, so no bucket of such a name exists to be given, and the Pulumi `SpacesBucket`, which makes
+ * one, would fail at `pulumi up` rather than here (AWS "Bucket naming rules": "must not contain two adjacent
+ * periods", "must not be formatted as an IP address"; ceph/ceph b94db6be src/rgw/rgw_rest_s3.h
+ * `valid_s3_bucket_name`, no "." after a "-" or before a "." or "-", and `looks_like_ip_address`; minio/minio-go
+ * e9f656c5 pkg/s3utils/utils.go:365 and :368-395 `checkBucketNameCommon`, the same three pairs and `^(\d+\.){3}\d+$`).
  */
 export function checkS3Bucket(prop: string, value: string): string {
-  if (typeof value !== 'string' || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value)) {
-    invalid(prop, value, 'must be an S3 bucket name: 3 to 63 lower-case letters, digits, "." and "-", starting and ending with a letter or digit');
+  if (typeof value !== 'string' || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value) || /\.\.|\.-|-\./.test(value)
+    || /^(\d+\.){3}\d+$/.test(value)) {
+    invalid(prop, value, S3_BUCKET_RULE);
   }
   return value;
 }
@@ -30,7 +42,8 @@ export function checkS3Bucket(prop: string, value: string): string {
  * services name theirs; the one rule of every S3 bucket's `region` (Harbor's storage, Drone's log storage).
  */
 export function checkS3Region(prop: string, value: string): string {
-  if (!/^[a-z0-9-]+$/.test(value ?? '')) {
+  // a string only: RegExp.test would read the number 1 as the region "1"
+  if (typeof value !== 'string' || !/^[a-z0-9-]+$/.test(value)) {
     invalid(prop, value, 'must be a region name such as "us-east-1"');
   }
   return value;

@@ -50,7 +50,7 @@ describe('DigitalOcean program settings', () => {
     expect(failure({ droneLogRetentionDays: '90d' })).toBe(`invalid droneLogRetentionDays "90d": ${days}`);
     expect(failure({ droneLogRetentionDays: '-1' })).toBe(`invalid droneLogRetentionDays "-1": ${days}`);
     expect(failure({ droneLogBucket: 'Acme_Logs' })).toBe('invalid droneLogBucket "Acme_Logs": must be an S3 bucket name: 3 to 63 lower-case letters, digits, "." and "-", ' +
-      'starting and ending with a letter or digit');
+      'starting and ending with a letter or digit, a "." only between letters or digits, and not an IPv4 address');
     // a Spaces key is granted whole buckets: Harbor's would let Drone overwrite image layers
     expect(failure({ droneLogBucket: 'acme-harbor' })).toMatch(/^invalid droneLogBucket "acme-harbor": must not be the bucket of Harbor's images/);
     const long = 'a'.repeat(55);
@@ -109,7 +109,8 @@ describe('DigitalOcean program settings', () => {
     expect(failure({ postgresSize: 'm-2vcpu-16gb' })).toBe(`invalid postgresSize "m-2vcpu-16gb": ${pgSize}`);
     expect(failure({ valkeySize: 'gd-2vcpu-8gb' })).toBe(`invalid valkeySize "gd-2vcpu-8gb": ${valkeySize}`);
     expect(failure({ bucket: 'Acme_Harbor' }))
-      .toBe('invalid bucket "Acme_Harbor": must be an S3 bucket name: 3 to 63 lower-case letters, digits, "." and "-", starting and ending with a letter or digit');
+      .toBe('invalid bucket "Acme_Harbor": must be an S3 bucket name: 3 to 63 lower-case letters, digits, "." and "-", starting and ending with a letter or digit, ' +
+        'a "." only between letters or digits, and not an IPv4 address');
     expect(failure({ bucket: 'ab' })).toMatch(/^invalid bucket "ab": must be an S3 bucket name: 3 to 63 /);
   });
 

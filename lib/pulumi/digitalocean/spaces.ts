@@ -21,8 +21,8 @@ export interface SpacesBucketArgs {
   /** The Spaces region, e.g. `nyc3` or `fra1`; one of `SPACES_REGIONS`. */
   readonly region: string;
   /**
-   * The bucket's name: 3 to 63 lower-case letters, digits, "." and "-", starting and ending with a letter or digit
-   * (`checkS3Bucket`), unique across Spaces.
+   * The bucket's name: 3 to 63 lower-case letters, digits, "." and "-", starting and ending with a letter or digit,
+   * a "." only between letters or digits, not an IPv4 address (`checkS3Bucket`), unique across Spaces.
    *
    * @default - the component name with a random suffix (Pulumi auto-naming)
    */

@@ -83,6 +83,9 @@ describe('SpacesBucket', () => {
     ['a bucket name with upper case', { bucketName: 'Dockyard' }, 'invalid bucketName "Dockyard": must be an S3 bucket name: 3 to 63 lower-case ' +
       'letters, digits, "." and "-", starting and ending with a letter or digit'],
     ['a too short bucket name', { bucketName: 'ab' }, 'invalid bucketName "ab"'],
+    // names the Spaces (S3) server refuses to make, so `pulumi up` would fail at the bucket (lib/core/bucket.ts)
+    ['a bucket name with two dots together', { bucketName: 'acme..images' }, 'invalid bucketName "acme..images": must be an S3 bucket name'],
+    ['a bucket name of an IPv4 address', { bucketName: '10.0.0.1' }, 'invalid bucketName "10.0.0.1": must be an S3 bucket name'],
     ['0 days', { abortIncompleteMultipartUploadDays: 0 }, 'invalid abortIncompleteMultipartUploadDays 0: must be an integer of at least 1'],
     ['fractional days', { abortIncompleteMultipartUploadDays: 1.5 }, 'invalid abortIncompleteMultipartUploadDays 1.5'],
   ])('rejects %s before registering anything', (_what, override, message) => {
