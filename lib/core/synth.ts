@@ -716,7 +716,9 @@ const STICKY = 0o1000;
  * `access()`: access(2) answers for the permission bits alone, and root (CAP_DAC_OVERRIDE) passes them everywhere,
  * so `CDK8S_OUTDIR=/proc/x` as root passed, saved the state, and failed with "ENOENT: ... mkdtemp", /proc making no
  * directories for anyone (Linux fs/proc/root.c `proc_root_inode_operations` has no `mkdir`); a read-only mount
- * (EROFS) or a filesystem full (ENOSPC) fails the probe as it would fail the synth.
+ * (EROFS) or a filesystem full (ENOSPC) fails the probe as it would fail the synth. The probe is named as the staging
+ * folder is, `.<dir>.new-XXXXXX`, so one that a synth killed between making and removing it (Ctrl-C) leaves is removed
+ * by the next synth with the staging folders an interrupted synth leaves (`recoverSiblings`).
  */
 function checkOutputFolderWritable(link: string, dir: string): void {
   let folder = path.dirname(dir);
@@ -725,7 +727,7 @@ function checkOutputFolderWritable(link: string, dir: string): void {
   }
   try {
     // write to add the new output and rename the old, search to reach them: what mkdtemp needs too
-    fs.rmdirSync(fs.mkdtempSync(path.join(folder, `.${path.basename(dir)}.probe-`)));
+    fs.rmdirSync(fs.mkdtempSync(path.join(folder, `.${path.basename(dir)}.new-`)));
   } catch (err: any) {
     throw new ValidationError(`invalid output directory ${describePath(link)}: its folder ${describePath(folder)} cannot be written ` +
       `(${err?.code ?? 'error'}), where each synth makes the new output beside the old one before swapping it in; synthesize into a ` +

@@ -273,6 +273,29 @@ describe('synthesize: the staging folders', () => {
     expect(fs.readdirSync(dir).sort()).toEqual(['dist', ...(root ? [] : ['read-only']), 'state.json', 'state.lock.json']);
   });
 
+  // review RV4: a synth killed (Ctrl-C) between making the folder's probe and removing it left the probe beside the
+  // output for good, as nothing cleared a ".probe-" folder. It is named as a staging folder now, which the next synth
+  // removes as it removes the staging folder of a synth killed while writing
+  test('a probe left by a synth killed between making and removing it is removed by the next synth', () => {
+    const { dir, outdir, statePath } = synthedOnce();
+    const mkdtempSync = jest.requireActual('fs').mkdtempSync;
+    // the first folder a synth makes is the probe: made for real, then the synth dies before removing it
+    mockMkdtemp = (prefix) => {
+      mkdtempSync(prefix);
+      mockMkdtemp = undefined;
+      throw Object.assign(new Error('killed'), { code: 'EINTR' });
+    };
+    try {
+      expect(() => synthInto(outdir, statePath, 'two')).toThrow();
+    } finally {
+      mockMkdtemp = undefined;
+    }
+    expect(fs.readdirSync(dir)).toHaveLength(4);
+    synthInto(outdir, statePath, 'two');
+    expect(fs.readdirSync(dir).sort()).toEqual(['dist', 'state.json', 'state.lock.json']);
+    expect(fs.readFileSync(path.join(outdir, 'test.k8s.yaml'), 'utf8')).toContain('note: two');
+  });
+
   // stop 44's note: an output directory of another user's in a sticky folder (/tmp) passed the folder's access check,
   // then the swap's rename failed with EPERM after the state was saved. Linux lets only an entry's owner, or the
   // folder's, rename it out of a sticky folder (torvalds/linux v6.12 fs/namei.c may_delete -> check_sticky ->
