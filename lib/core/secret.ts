@@ -184,7 +184,7 @@ export class TemplateEscape {
    * placeholder stands where a whole TOML value goes, e.g. `password = {password}`; a value with a lone UTF-16
    * surrogate, which TOML cannot hold, fails the render.
    */
-  public static readonly TOML = new TemplateEscape('toml', (value) => tomlString(value));
+  public static readonly TOML = new TemplateEscape('toml', (value) => tomlString(value, true));
 
   private constructor(
     /** The escape's name, e.g. `url`, for a secret store's description of a recipe. */
@@ -240,8 +240,9 @@ export function renderTemplate(value: SecretValue, sources: Record<string, strin
     try {
       return escape.encode(source);
     } catch (e) {
-      throw new Error(`template placeholder {${name}}: its value cannot be escaped with ${escape} ` +
-        `(${(e as Error).name}; the value is not shown)`);
+      // what the escape takes, where it says (a ValidationError's `allowed`): its own line would name no placeholder
+      const allowed = e instanceof ValidationError && e.allowed !== undefined ? `: it ${e.allowed}` : ` (${(e as Error).name})`;
+      throw new Error(`template placeholder {${name}}: its value cannot be escaped with ${escape}${allowed}; the value is not shown`);
     }
   });
 }

@@ -133,7 +133,20 @@ describe('renderTemplate', () => {
     expect(() => renderTemplate(raw, { pw: 'edited #secret' })).toThrow(/^template placeholder \{pw\} is spliced raw \(TemplateEscape.NONE\), but its value has characters other than letters and digits/);
     expect(() => renderTemplate(raw, { pw: 'edited #secret' })).not.toThrow(/edited/);
     expect(() => renderTemplate(urlTemplate(input.key('token')), { password: 'lone\ud800secret' }))
-      .toThrow(/^template placeholder \{password\}: its value cannot be escaped with TemplateEscape.URL \(ValidationError; the value is not shown\)$/);
+      .toThrow(new Error('template placeholder {password}: its value cannot be escaped with TemplateEscape.URL: it must be a string of well-formed ' +
+        'Unicode (no lone UTF-16 surrogate), which a URL percent-encodes as UTF-8; the value is not shown'));
+    // the escapes themselves, called directly, never show the value either (review RV4: TOML's showed it)
+    expect(() => TemplateEscape.URL.encode('lone\ud800secret')).toThrow(/^invalid value <redacted>: /);
+    expect(() => TemplateEscape.TOML.encode('lone\ud800secret')).toThrow(new Error('invalid value <redacted>: must be a string of well-formed Unicode ' +
+      '(no lone surrogates)'));
+    // a thrown error without a rule of its own is named by its kind
+    const spy = jest.spyOn(TemplateEscape.URL, 'encode').mockImplementation(() => { throw new RangeError('x'); });
+    try {
+      expect(() => renderTemplate(urlTemplate(input.key('token')), { password: 'a' }))
+        .toThrow(new Error('template placeholder {password}: its value cannot be escaped with TemplateEscape.URL (RangeError); the value is not shown'));
+    } finally {
+      spy.mockRestore();
+    }
     expect(() => renderTemplate(SecretValue.hex(16), {})).toThrow('renderTemplate needs a template value, not random');
   });
 
@@ -185,7 +198,7 @@ describe('renderTemplate', () => {
     const value = SecretValue.template('[auth]\npassword = {password}\nuser = "robot"\n', { password: input.key('token') }, { escape: TemplateEscape.TOML });
     fc.assert(fc.property(anyString, (password) => {
       if (LONE_SURROGATE.test(password)) {
-        expect(() => renderTemplate(value, { password })).toThrow(/^template placeholder \{password\}: its value cannot be escaped with TemplateEscape.TOML \(ValidationError; the value is not shown\)$/);
+        expect(() => renderTemplate(value, { password })).toThrow(/^template placeholder \{password\}: its value cannot be escaped with TemplateEscape.TOML: it must be a string of well-formed Unicode \(no lone surrogates\); the value is not shown$/);
         return;
       }
       expect(parseToml(renderTemplate(value, { password }))).toEqual({ auth: { password, user: 'robot' } });
