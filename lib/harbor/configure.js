@@ -147,8 +147,9 @@
 // older one could set back: 240s by default, the kubelet's 90s, the longest request (a registry write,
 // HARBOR_REGISTRY_TIMEOUT_MS, 120s) and 30s to spare. A kubelet with a longer syncFrequency needs a longer wait.
 //
-// Public library: Harbor makes its built-in project "library" public at its first start, and no configuration declares
-// it, so nothing makes it private. A run that applies a robot which may push to it warns, once, while Harbor lists it
+// Public library: Harbor makes its built-in project "library" public at its first start; a configuration that declares
+// it (Harbor.declareLibrary) takes it over as it finds it, as any declared project, and sets it private. Otherwise
+// nothing makes it private. A run that applies a robot which may push to it warns, once, while Harbor lists it
 // public: what the robot pushes (the DigitalOcean program's platform pipelines push there) anyone pulls without a
 // login (warnOfPublicLibrary).
 //
@@ -2289,7 +2290,8 @@ function publicProjectWarning(label, name, also = '', deletable = true) {
 
 // Harbor's built-in project: every Harbor has it from its first start, public (goharbor/harbor v2.15.1
 // make/migrations/postgresql/0001_initial_schema.up.sql:81, :120, project_metadata "public" "true"), and no
-// configuration declares it (lib/harbor/harbor.ts refuses addProject("library")), so no run ever makes it private.
+// configuration declares it (Harbor.declareLibrary, lib/harbor/harbor.ts, takes it over as ensureProject adopts any
+// project it finds, and sets it private), so no run makes it private.
 const LIBRARY = 'library';
 
 /**
@@ -2306,7 +2308,7 @@ function warnOfPublicLibrary(robot, library, warned) {
   }
   warned.add(LIBRARY);
   log(publicProjectWarning(`project ${LIBRARY} (Harbor's own, which robot ${robot.label} pushes to)`, LIBRARY,
-    'Harbor makes it public at its first start, and no configuration declares it; ', false));
+    'Harbor makes it public at its first start, and no configuration declares it (Harbor.declareLibrary, which makes it private); ', false));
 }
 
 /**
@@ -2319,6 +2321,14 @@ async function checkLeftProject(ctx, name) {
   if (!existing) {
     log(`${label}: left the code, not in Harbor`);
     return false;
+  }
+  if (name === LIBRARY) {
+    // Harbor's own, declared by Harbor.declareLibrary before: retireProjectGroups refuses it, and the run never deletes it
+    log(harborTrue((existing.metadata || {}).public)
+      ? publicProjectWarning(`${label} (Harbor's own, left the code)`, name, 'declare it again in the code (harbor.declareLibrary()), which makes it private, or ', false)
+      : `${label}: left the code (Harbor's own, declared before by harbor.declareLibrary()), private in Harbor, so no one pulls its images ` +
+        'without a login: nothing urgent; no run sets its visibility any more: declare it again to keep it so, which stops the synth\'s warning of it');
+    return true;
   }
   if (harborTrue((existing.metadata || {}).public)) {
     log(publicProjectWarning(`${label} (left the code, not retired)`, name, `retire it in the code (harbor.retireProjectGroups(${JSON.stringify(name)})) and `));

@@ -392,6 +392,8 @@ const JOB_HOOKS = '/service/notifications';
  * StatefulSet, `<name>-trivy`, would allow 46: `MAX_STATEFUL_SET_NAME` there.)
  */
 const MAX_HARBOR_NAME = maxJobNamePrefix(CONFIGURE_JOB_SUFFIX);
+/** Harbor's built-in project, which Harbor creates public at its first start (`declareLibrary`). */
+const LIBRARY = 'library';
 
 /**
  * Harbor, built natively: core, portal, registry with registryctl, jobservice, Trivy and an optional exporter.
@@ -685,6 +687,27 @@ export class Harbor extends Construct {
   }
 
   /**
+   * Declare Harbor's built-in project `library`, which every Harbor has from its first start, public (goharbor/harbor
+   * v2.15.1 make/migrations/postgresql/0001_initial_schema.up.sql:81, :120): the configuration Job takes it over as it
+   * finds it and sets it as declared on every run, private unless `public` says otherwise, so that what is pushed
+   * there is pulled with a login only (a public project's pull is granted to every visitor, anonymous included:
+   * src/common/rbac/project/rbac_user.go:35-42). Harbor's API treats `library` as any project (its UpdateProject has
+   * no case for it: src/server/v2.0/handler/project.go:548-602), so this is `addProject` under a name `addProject`
+   * refuses, because a team or a typo must not take Harbor's shared project over by accident. The Job never deletes
+   * it: taken out of the code, it stays as the last run left it.
+   *
+   * @param options as `addProject` takes them; `public` defaults to false, which makes a public `library` private
+   */
+  public declareLibrary(options: ProjectOptions = {}): void {
+    withContext('project', LIBRARY, () => {
+      if (this.projectNames.has(LIBRARY)) {
+        invalid('name', LIBRARY, 'must be declared once: declareLibrary was called already');
+      }
+      this.configuration.addProject(LIBRARY, this.declareProject(LIBRARY, options, null, true));
+    });
+  }
+
+  /**
    * Declare a pull-through proxy-cache project of an upstream registry, e.g. Docker Hub; images are then pulled
    * as `<host>/<name>/<upstream path>`. Private unless `public` says otherwise, as any project: a public one lets
    * anyone who reaches Harbor pull the upstream through it, on the platform's upstream quota and credentials. Nodes
@@ -733,7 +756,7 @@ export class Harbor extends Construct {
    * @internal
    */
   public _hasProject(project: string): boolean {
-    return project === 'library' || this.projectNames.has(project);
+    return project === LIBRARY || this.projectNames.has(project);
   }
 
   /**
@@ -788,7 +811,7 @@ export class Harbor extends Construct {
   /** Check, retiring nothing, what `retireProjectGroups` would refuse. */
   public checkRetireProjectGroups(name: string): void {
     checkHarborName('name', name);
-    if (name === 'library' || this.projectNames.has(name)) {
+    if (name === LIBRARY || this.projectNames.has(name)) {
       invalid('name', name, 'must not be a project this Harbor declares (addProject, addProxyCache) or "library", which Harbor creates: ' +
         'a project is either declared or retired');
     }
@@ -911,17 +934,22 @@ export class Harbor extends Construct {
     };
   }
 
-  private declareProject(name: string, options: ProjectOptions, registry: string | null): object {
-    const state = this.projectStateOf(name, options, registry);
+  private declareProject(name: string, options: ProjectOptions, registry: string | null, library = false): object {
+    const state = this.projectStateOf(name, options, registry, library);
     this.projectNames.add(name);
     PullAccess.declareProject(this, this.host, name, { public: options.public ?? false, proxyCache: registry !== null });
     return state;
   }
 
   /** The state of a project not yet declared, checked. */
-  private projectStateOf(name: string, options: ProjectOptions, registry: string | null): object {
+  private projectStateOf(name: string, options: ProjectOptions, registry: string | null, library = false): object {
     checkHarborName('name', name);
-    if (name === 'library' || this.projectNames.has(name)) {
+    if (name === LIBRARY && !library && !this.projectNames.has(name)) {
+      invalid('name', name, registry === null
+        ? 'is Harbor\'s own project, which Harbor creates public: declare it with declareLibrary, which takes it over'
+        : 'is Harbor\'s own project, which Harbor creates without a registry and sets a registry only when creating one: name the proxy cache otherwise');
+    }
+    if (this.projectNames.has(name)) {
       invalid('name', name, 'must be unique among the projects of this Harbor, and not "library", which Harbor creates');
     }
     if (this.retiredProjectNames.has(name)) {

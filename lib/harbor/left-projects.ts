@@ -48,6 +48,13 @@ export function watchLeftProjects(harbor: Harbor, name: string, jobs: ConfigureJ
  * (goharbor/harbor v2.15.1 src/server/v2.0/handler/project.go:271-277, :765-778), hence "its repositories first".
  */
 function leftProjectWarning(harbor: Harbor, project: string, words: RunWords): string {
+  if (project === 'library') {
+    // Harbor's own (Harbor.declareLibrary): retireProjectGroups refuses it, and nothing deletes it
+    return `Harbor project library of ${harbor.node.path} was declared by ${words.earlier} (declareLibrary), and this one does not ` +
+      'declare it: the configure Jobs never delete it, so it stays in Harbor as the last run left it, its images, its group ' +
+      'members and its visibility, which no run sets any more (the first configure Job\'s log says while it is public); ' +
+      'call harbor.declareLibrary() again unless that is meant';
+  }
   return `Harbor project ${project} of ${harbor.node.path} was declared by ${words.earlier}, and this one neither declares it (addProject, ` +
     'addProxyCache) nor retires it (retireProjectGroups): the configure Jobs never delete a project, so it stays in Harbor as it was, its ' +
     'images, its group members and, if it is public, pulls by anyone without a login (the first configure Job\'s log says whether it is); ' +

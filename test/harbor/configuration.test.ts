@@ -255,6 +255,41 @@ describe('Harbor configuration in code', () => {
 
 // A project that left the code keeps its members: retireProjectGroups has the configuration Job remove its groups
 // (lib/harbor/configure.js, "Retired project groups"; the Job's side in configure-oidc.test.ts)
+// Harbor creates "library" public at its first start (goharbor/harbor v2.15.1
+// make/migrations/postgresql/0001_initial_schema.up.sql:81, :120); declareLibrary declares it, private by default
+describe('Harbor\'s "library", declared', () => {
+  test('renders as a project, private unless declared public, with its options; a robot may be granted it as before', () => {
+    const chart = testChart('harbor');
+    const harbor = inClusterHarbor(chart);
+    harbor.declareLibrary({ storageLimitGiB: 5 });
+    harbor.addRobot('ci', { permissions: [RobotPermission.push('library')] });
+    const config = configOf(synth(chart));
+    expect(config.projects).toEqual([{ name: 'library', public: false, registry: null, storageLimit: 5 * 2 ** 30, metadata: {} }]);
+    expect(config.robots.map((r: any) => r.permissions[0].namespace)).toEqual(['library']);
+
+    const open = testChart('harbor');
+    inClusterHarbor(open).declareLibrary({ public: true });
+    expect(configOf(synth(open)).projects[0]).toMatchObject({ name: 'library', public: true });
+  });
+
+  test('is refused by addProject and addProxyCache (so a team named library cannot take it over), and declared once', () => {
+    const chart = testChart('harbor');
+    const harbor = inClusterHarbor(chart);
+    expect(thrown(() => harbor.addProject('library')).message).toBe('invalid name "library": is Harbor\'s own project, which Harbor creates public: ' +
+      'declare it with declareLibrary, which takes it over (project "library")');
+    expect(thrown(() => harbor.checkProject('library')).message).toBe('invalid name "library": is Harbor\'s own project, which Harbor creates public: ' +
+      'declare it with declareLibrary, which takes it over');
+    expect(thrown(() => harbor.addProxyCache('library', { upstream: ProxyUpstream.dockerHub() })).message).toBe('invalid name "library": is Harbor\'s own ' +
+      'project, which Harbor creates without a registry and sets a registry only when creating one: name the proxy cache otherwise (proxy cache "library")');
+    harbor.declareLibrary();
+    expect(thrown(() => harbor.declareLibrary()).message).toBe('invalid name "library": must be declared once: declareLibrary was called already (project "library")');
+    expect(thrown(() => harbor.addProject('library')).message).toBe('invalid name "library": must be unique among the projects of this Harbor, and not ' +
+      '"library", which Harbor creates (project "library")');
+    expect(thrown(() => harbor.retireProjectGroups('library')).message).toMatch(/^invalid name "library": must not be a project this Harbor declares/);
+    expect(configOf(synth(chart)).projects.map((p: any) => p.name)).toEqual(['library']);
+  });
+});
+
 describe('retired project groups', () => {
   test('render as retiredProjectGroups, one name a line, after retiredRobots and before the OIDC settings', () => {
     const chart = testChart('harbor');

@@ -65,7 +65,7 @@ const run = (cfg: unknown = config(), env?: Record<string, string | undefined>, 
  * public (see 'a robot that pushes to Harbor's public "library"').
  */
 const LIBRARY_WARNING = 'warning: project library (Harbor\'s own, which robot ci-push pushes to): public in Harbor, so anyone pulls its ' +
-  'images without a login; Harbor makes it public at its first start, and no configuration declares it; make it private (Projects > ' +
+  'images without a login; Harbor makes it public at its first start, and no configuration declares it (Harbor.declareLibrary, which makes it private); make it private (Projects > ' +
   'library > Configuration, or PUT /api/v2.0/projects/library with {"metadata":{"public":"false"}} and X-Is-Resource-Name: true)';
 
 function lines(text: string): string[] {
@@ -1170,6 +1170,45 @@ describe('a robot that pushes to Harbor\'s public "library"', () => {
     expect({ code: result.code, warnings: warnings(result.stdout) }).toEqual({ code: 0, warnings: [] });
     // the project-level robot "puller" pulls from library all the same
     expect(configure.harbor.robot('library+puller')).toBeDefined();
+  });
+});
+
+// Harbor.declareLibrary: the run takes Harbor's "library" over as it finds it, as ensureProject adopts any declared
+// project, and makes it private by a PUT of its metadata, which Harbor's UpdateProject takes for library as for any
+// project (goharbor/harbor v2.15.1 src/server/v2.0/handler/project.go:548-602 has no case for it)
+describe('a declared "library"', () => {
+  const warnings = (stdout: string) => stdout.split('\n').filter((l) => l.startsWith('warning:'));
+  const declared = (pub = false) => {
+    const cfg = config();
+    cfg.projects.unshift({ name: 'library', public: pub, registry: null, storageLimit: -1, metadata: {} });
+    return cfg;
+  };
+
+  test('is made private, once: a rerun changes nothing; nothing is created or deleted, and the robot pushing there is not warned of', async () => {
+    const id = configure.harbor.project('library')!.project_id;
+    const first = await run(declared());
+    expect({ code: first.code, warnings: warnings(first.stdout) }).toEqual({ code: 0, warnings: [] });
+    expect(lines(first.stdout)).toContain('project library: updated (public)');
+    expect(configure.harbor.project('library')).toMatchObject({ project_id: id, metadata: { public: 'false' } });
+    expect(configure.harbor.writes().filter((w) => /projects\/(library|1)\b/.test(w)))
+      .toEqual([`PUT /api/v2.0/projects/${id}`]);
+    const before = configure.harbor.writes().length;
+    const second = await run(declared());
+    expect({ code: second.code, library: lines(second.stdout).filter((l) => l.startsWith('project library')) })
+      .toEqual({ code: 0, library: ['project library: unchanged'] });
+    // only the robots' secrets are set again (as on every run), nothing of library
+    expect(configure.harbor.writes().slice(before).filter((w) => /\/projects/.test(w))).toEqual([]);
+  });
+
+  test('made public in Harbor by hand is set back; declared public, it is left public', async () => {
+    await run(declared());
+    configure.harbor.project('library')!.metadata.public = 'true';
+    const back = await run(declared());
+    expect(lines(back.stdout)).toContain('project library: updated (public)');
+    expect(configure.harbor.project('library')!.metadata.public).toBe('false');
+    const open = await run(declared(true));
+    expect(lines(open.stdout)).toContain('project library: updated (public)');
+    expect(configure.harbor.project('library')!.metadata.public).toBe('true');
   });
 });
 

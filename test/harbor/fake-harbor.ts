@@ -444,6 +444,9 @@ export class FakeHarbor {
     this.server = http.createServer((req, res) => {
       void this.handle(req, res);
     });
+    // as goharbor/harbor v2.15.1 make/migrations/postgresql/0001_initial_schema.up.sql:81 (project 1, owner admin), :120
+    // (public "true"); the API has no case for it: UpdateProject and DeleteProject treat it as any project
+    // (src/server/v2.0/handler/project.go:268-307, :548-602), and so does this fake
     this.addProject({ name: 'library', public: true });
   }
 

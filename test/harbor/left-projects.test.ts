@@ -29,6 +29,8 @@ interface Code {
   readonly projects: Record<string, boolean>;
   /** Projects whose groups to retire. */
   readonly retired?: readonly string[];
+  /** Whether to declare Harbor's "library" (declareLibrary), private. */
+  readonly library?: boolean;
   /** Another Harbor beside it, in namespace `registry2`, with these projects. */
   readonly other?: Record<string, boolean>;
 }
@@ -42,6 +44,7 @@ function synths(...runs: Code[]): Array<{ warnings: string[]; config: any; job: 
     const chart = new DockyardChart(app, 'platform', { namespace: 'harbor' });
     const harbor: Harbor = inClusterHarbor(chart);
     Object.entries(code.projects).forEach(([name, pub]) => harbor.addProject(name, { public: pub }));
+    if (code.library) harbor.declareLibrary();
     (code.retired ?? []).forEach((name) => harbor.retireProjectGroups(name));
     if (code.other) {
       const other = inClusterHarbor(new DockyardChart(app, 'other', { namespace: 'registry2' }), { externalUrl: 'https://registry2.example.com' });
@@ -126,6 +129,37 @@ describe('a project dropped from the code without retireProjectGroups', () => {
     ]);
     expect(back.warnings).toEqual([]);
     expect(back.config.leftProjects).toBeUndefined();
+  });
+
+  // Harbor's "library" (declareLibrary): retireProjectGroups refuses it and no run deletes it, so both warnings say
+  // to declare it again; Harbor would delete it when empty (goharbor/harbor v2.15.1 src/server/v2.0/handler/project.go:268-307
+  // has no case for it), so nothing of it may be written
+  test('Harbor\'s "library", declared and dropped: the synth and the run say to declare it again, and nothing of it is written', async () => {
+    const [first, dropped] = synths({ projects: { apps: false }, library: true }, { projects: { apps: false } });
+    expect(first.warnings).toEqual([]);
+    expect((await configure.run(first.config)).code).toBe(0);
+    expect(configure.harbor.project('library')!.metadata.public).toBe('false');
+    expect(dropped.warnings).toEqual(['dockyard: warning: Harbor project library of platform/Harbor was declared by an earlier synth ' +
+      '(declareLibrary), and this one does not declare it: the configure Jobs never delete it, so it stays in Harbor as the last run left it, ' +
+      'its images, its group members and its visibility, which no run sets any more (the first configure Job\'s log says while it is public); ' +
+      'call harbor.declareLibrary() again unless that is meant']);
+    expect(dropped.config.leftProjects).toEqual(['library']);
+    configure.harbor.requests.length = 0;
+    const privateRun = await configure.run(dropped.config);
+    expect(lines(privateRun.stdout).filter((l) => /^(project library|warning:)/.test(l))).toEqual([
+      'project library: left the code (Harbor\'s own, declared before by harbor.declareLibrary()), private in Harbor, so no one pulls its ' +
+      'images without a login: nothing urgent; no run sets its visibility any more: declare it again to keep it so, which stops the synth\'s ' +
+      'warning of it',
+    ]);
+    configure.harbor.project('library')!.metadata.public = 'true';
+    const publicRun = await configure.run(dropped.config);
+    expect({ code: publicRun.code, lines: lines(publicRun.stdout).filter((l) => /^(project library|warning:)/.test(l)) }).toEqual({ code: 0, lines: [
+      'warning: project library (Harbor\'s own, left the code): public in Harbor, so anyone pulls its images without a login; declare it ' +
+      'again in the code (harbor.declareLibrary()), which makes it private, or make it private (Projects > library > Configuration, or PUT ' +
+      '/api/v2.0/projects/library with {"metadata":{"public":"false"}} and X-Is-Resource-Name: true)',
+    ] });
+    expect(configure.harbor.writes().filter((w) => /projects\/(library|\d+)\b/.test(w))).toEqual([]);
+    expect(configure.harbor.project('library')).toBeDefined();
   });
 
   test('a first synth, another Harbor\'s projects and a name edited into the mark are no left projects', () => {
