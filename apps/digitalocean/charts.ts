@@ -260,6 +260,14 @@ export interface DigitalOceanChartsConfig {
    */
   readonly platformRepos?: readonly string[];
   /**
+   * Whether Harbor's built-in `library`, where the platform's pipelines push (`platformRepos`), stays public: anyone who
+   * reaches Harbor pulls its images without a login. Harbor makes it public at its first start; the program declares
+   * it (`Harbor.declareLibrary`), and each configure Job sets it as this says.
+   *
+   * @default false: private, pulled with a login only
+   */
+  readonly publicLibrary?: boolean;
+  /**
    * The teams that left, retired with `TeamPlatform.retireTeam`: the configuration Jobs delete their Harbor robots
    * (`<team>-push`, `<team>-pull`), whose secrets never expire, and on an OIDC Harbor their project's groups. Taking
    * a team out of `teams` alone leaves both, and under Pulumi nothing warns of it (a synth warns from its secret
@@ -378,6 +386,10 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
     ...(mirrorNeedsLogin(config)
       ? { trivyDbRepositories: [...TRIVY_UPSTREAM_DATABASES.db], trivyJavaDbRepositories: [...TRIVY_UPSTREAM_DATABASES.javaDb] } : {}),
   }));
+  // Harbor makes `library` public at its first start (goharbor/harbor v2.15.1
+  // make/migrations/postgresql/0001_initial_schema.up.sql:81, :120), and the platform's pipelines push there (robot
+  // `drone`, below) on an internet-facing Harbor: declared, it is private unless publicLibrary says otherwise
+  harbor.declareLibrary({ public: config.publicLibrary ?? false });
   // air-gapped (a mirror), nothing pulls through Harbor, as in the default stack: no Docker Hub proxy cache, and no
   // robot to pull through it
   const proxy = config.imageMirror ? undefined : 'dockerhub';

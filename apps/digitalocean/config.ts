@@ -203,6 +203,12 @@ export interface DigitalOceanSettings {
    */
   readonly platformRepos?: readonly string[];
   /**
+   * Whether Harbor's built-in `library`, where the platform's pipelines push, stays public (`publicLibrary`).
+   *
+   * @default false
+   */
+  readonly publicLibrary?: boolean;
+  /**
    * The teams that left (`retiredTeams`, a structured setting: `pulumi config set --path 'retiredTeams[0]' billing`):
    * their Harbor robots are deleted from Harbor, as `TeamPlatform.retireTeam` does (`DigitalOceanChartsConfig.retiredTeams`).
    * An entry may also be an object of `name`, `repos`, `buildNamespace`, `events` and `branches` (`pulumi config set
@@ -256,7 +262,7 @@ export const SETTING_KEYS: readonly string[] = [
   'region', 'domain', 'bucket', 'droneLogBucket', 'droneLogRetentionDays', 'postgresSize', 'valkeySize', 'valkeyMaxClients', 'clusterName', 'kubernetesVersion', 'nodeSize', 'nodeCount',
   'containerRegistry', 'containerRegistryTier', 'ciEngine', 'gitProvider', 'gitServer', 'gitServerCidrs', 'gitAuthPublicRepos', 'gitClientId', 'gitClientSecret', 'organization',
   'admin', 'installIngress', 'acmeEmail', 'acmeStaging', 'dnsRecords', 'dnsDomain', 'imageMirror', 'imageMirrorUser', 'imageMirrorPassword',
-  'dockerHubUser', 'dockerHubToken', 'imageDigests', 'caBundle', 'cloneUser', 'cloneToken', 'teams', 'platformRepos', 'retiredTeams', 'apiServer',
+  'dockerHubUser', 'dockerHubToken', 'imageDigests', 'caBundle', 'cloneUser', 'cloneToken', 'teams', 'platformRepos', 'publicLibrary', 'retiredTeams', 'apiServer',
 ];
 
 /**
@@ -363,6 +369,7 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
     installIngress,
     acmeEmail,
     acmeStaging: readTrueOrFalse('acmeStaging', value('acmeStaging', false)),
+    publicLibrary: readTrueOrFalse('publicLibrary', value('publicLibrary', false)),
     dnsRecords: readTrueOrFalse('dnsRecords', value('dnsRecords', false)),
     dnsDomain,
     imageMirror,

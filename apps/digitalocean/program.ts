@@ -128,7 +128,7 @@ export function deployDigitalOcean(
     imageMirror: settings.imageMirror, imageMirrorUser: settings.imageMirrorUser, imageDigests: settings.imageDigests,
     dockerHubUser: settings.dockerHubUser,
     trustBundle: settings.caBundle, cloneUser: settings.cloneUser,
-    teams: settings.teams, platformRepos: settings.platformRepos, retiredTeams: settings.retiredTeams, apiServer: settings.apiServer,
+    teams: settings.teams, platformRepos: settings.platformRepos, publicLibrary: settings.publicLibrary, retiredTeams: settings.retiredTeams, apiServer: settings.apiServer,
     // without installIngress nothing this program makes gives the Ingresses an address (a new cluster has no
     // controller), and @pulumi/kubernetes waits for one up to 10 minutes before failing the update
     // (pulumi-kubernetes provider/pkg/await/ingress.go, DefaultIngressTimeoutMins)

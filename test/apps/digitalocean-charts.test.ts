@@ -108,7 +108,8 @@ describe.each([CiEngineKind.DRONE, CiEngineKind.WOODPECKER])('the DigitalOcean c
 
     test('Harbor proxies Docker Hub, and its puller robot may pull only through it', () => {
       const config = harborConfig(stack.objects);
-      expect(config.projects.map((p: any) => `${p.name}:${p.registry}:${p.public}`)).toEqual(['dockerhub:dockerhub:false']);
+      // Harbor's library, public from Harbor's first start, declared private: the platform's pipelines push there
+      expect(config.projects.map((p: any) => `${p.name}:${p.registry}:${p.public}`)).toEqual(['library:null:false', 'dockerhub:dockerhub:false']);
       expect(config.robots.find((r: any) => r.name === 'puller').permissions.map((p: any) => p.namespace)).toEqual(['dockerhub']);
     });
   });
@@ -147,7 +148,7 @@ describe.each([CiEngineKind.DRONE, CiEngineKind.WOODPECKER])('the DigitalOcean c
     test('without the Container Registry: no proxy cache, no puller robot, and no registry login anywhere', () => {
       const stack = synth('digitalocean', (app) => digitalOceanCharts(app, { ...CHARTS, ciEngine: engine, imageMirror: MIRROR }));
       const config = harborConfig(stack.objects);
-      expect([config.registries, config.projects]).toEqual([[], []]);
+      expect([config.registries, config.projects.map((p: any) => `${p.name}:${p.public}`)]).toEqual([[], ['library:false']]);
       expect(config.robots.map((r: any) => r.name)).toEqual(engine === CiEngineKind.DRONE ? ['drone'] : []);
       expect(loginsOf(stack.secrets)).toEqual(engine === CiEngineKind.DRONE ? { 'dockyard/harbor-push': ['harbor.example.com'] } : {});
       expect(stack.secrets.map((s) => s.metadata.name)).not.toContain('harbor-robot-puller');
@@ -241,6 +242,20 @@ describe.each([CiEngineKind.DRONE, CiEngineKind.WOODPECKER])('the DigitalOcean c
 
 // valkeyMaxClients reaches the Valkey's ExternalRedis, whose limit Harbor's Redis budget shares (lib/harbor/redis-budget.ts);
 // a limit too small is refused naming the setting, and only that refusal is renamed
+// Harbor creates library public (goharbor/harbor v2.15.1 make/migrations/postgresql/0001_initial_schema.up.sql:81,
+// :120); the program declares it (Harbor.declareLibrary), private unless publicLibrary
+describe('DigitalOcean: Harbor\'s library (publicLibrary)', () => {
+  test('declared private by default, public when set; no pod the program renders pulls from it', () => {
+    const library = (extra: object) => harborConfig(synth('digitalocean', (app) => digitalOceanCharts(app, { ...CHARTS, ...extra })).objects)
+      .projects.find((p: any) => p.name === 'library');
+    expect(library({})).toEqual({ name: 'library', public: false, registry: null, storageLimit: -1, metadata: {} });
+    expect(library({ publicLibrary: true })).toMatchObject({ name: 'library', public: true });
+    expect(library({ publicLibrary: false }).public).toBe(false);
+    const stack = synth('digitalocean', (app) => digitalOceanCharts(app, CHARTS));
+    expect(imagesOf(stack.objects).filter((i) => i.startsWith('harbor.example.com/library/'))).toEqual([]);
+  });
+});
+
 describe('DigitalOcean: the managed Valkey\'s maxclients (valkeyMaxClients)', () => {
   const harborOf = (chart: Chart) => chart.node.findAll().find((c): c is Harbor => c instanceof Harbor)!;
 

@@ -29,6 +29,8 @@ describe('DigitalOcean program settings', () => {
       gitClientId: 'Iv1.x', organization: 'acme', admin: 'alice',
       // an existing stack installs no ingress and no DNS records (no acmeEmail)
       installIngress: false, acmeEmail: undefined, acmeStaging: false, dnsRecords: false, dnsDomain: undefined,
+      // Harbor's library, where the platform's pipelines push, private
+      publicLibrary: false,
       // Drone's logs in a bucket of their own, kept 90 days
       droneLogBucket: 'acme-harbor-drone-logs', droneLogRetentionDays: 90,
     });
@@ -264,6 +266,8 @@ describe('DigitalOcean program settings', () => {
     expect(read({ gitAuthPublicRepos: 'true', cloneUser: 'acme-ci' }).gitAuthPublicRepos).toBe(true);
     expect(read({ gitAuthPublicRepos: 'true', ciEngine: 'woodpecker' }).gitAuthPublicRepos).toBe(true);
     expect(failure({ gitAuthPublicRepos: 'yes' })).toBe('invalid gitAuthPublicRepos "yes": must be true or false');
+    expect(read({ publicLibrary: 'true' }).publicLibrary).toBe(true);
+    expect(failure({ publicLibrary: 'yes' })).toBe('invalid publicLibrary "yes": must be true or false');
     // without a clone login Drone's netrc is the activating user's OAuth token, which a fork's pull request reads
     // (drone-runner-kube v1.0.0-rc.5 engine/compiler/compiler.go:492-511; DroneServerProps.authenticatePublicRepos)
     expect(failure({ gitAuthPublicRepos: 'true' })).toBe('invalid gitAuthPublicRepos "true": must be false with ciEngine drone unless cloneUser ' +
