@@ -253,6 +253,12 @@ const CASES: Record<string, Case> = {
     engines: BOTH, bad: (p) => p.teams.addTeam({ name: 'dockerhub', repos: ['acme/dockerhub'] }),
     error: /^invalid name "dockerhub": must be unique among the projects of this Harbor[^\n]*$/,
   },
+  // Harbor's own library (Harbor.declareLibrary alone declares it): a team named so would take over the project every
+  // Harbor makes public at its first start, shared with everyone
+  'Harbor\'s own library as a team\'s project': {
+    engines: BOTH, bad: (p) => p.teams.addTeam({ name: 'library', repos: ['acme/library'] }),
+    error: /^invalid name "library": is Harbor's own project, which Harbor creates public: declare it with declareLibrary, which takes it over \(team "library"\)$/,
+  },
   'a Harbor robot name taken': {
     engines: BOTH,
     before: (p) => {
