@@ -143,7 +143,7 @@ export function describePreviousMark(preview: boolean): void {
         'drone\tdockyard/drone\texample-admin', 'drone\tdockyard/drone\thttps://drone.example.com',
         expect.stringMatching(/^Deployment\tdockyard\tdrone\tserver\t\S+\/drone\/drone:[0-9.]+$/),
         expect.stringMatching(/^Deployment\tharbor\tharbor-core\tcore\t\S+\/goharbor\/harbor-core:v[0-9.]+$/),
-        'harbor-project harbor/harbor\tdockerhub',
+        'harbor-project harbor/harbor\tdockerhub', 'harbor-project harbor/harbor\tlibrary',
         // the robots' names, never their secrets (lib/harbor/left-robots.ts)
         'harbor-robot harbor/harbor\tdrone', 'harbor-robot harbor/harbor\tpuller',
       ]);
