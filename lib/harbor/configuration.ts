@@ -159,6 +159,19 @@ export interface ProjectOptions {
   readonly members?: readonly ProjectMember[];
 }
 
+/** Options of `Harbor.declareLibrary`: `addProject`'s, but for the storage quota, which is left alone unless given. */
+export interface LibraryOptions extends ProjectOptions {
+  /**
+   * The storage quota of Harbor's `library`, in GiB, at most 1048576 (Harbor's 1024 TB), kept in line on every run of
+   * the configuration Job as `addProject`'s is while it is given. Not given, the Job leaves the quota as Harbor keeps
+   * it: unlimited from Harbor's first start, or whatever was set by hand in Harbor (or by an earlier run that gave one,
+   * when this is removed).
+   *
+   * @default - not managed: the quota Harbor keeps for `library` is left as it is
+   */
+  readonly storageLimitGiB?: number;
+}
+
 /** Options of `Harbor.addProxyCache`. */
 export interface ProxyCacheOptions extends ProjectOptions {
   /** The upstream registry. */

@@ -37,7 +37,9 @@
 // CONFIG_FILE (unknown fields are refused; optional fields shown with their defaults):
 //   registries: [{ name, type, url, insecure: false, description: "", accessKey: null, accessSecretEnv: null }]
 //   projects:   [{ name, public: false, registry: null (a declared registry name: proxy cache),
-//                  storageLimit: -1 (unlimited, or bytes: the project's storage quota, kept in line on every run),
+//                  storageLimit: -1 (unlimited, or bytes: the project's storage quota, kept in line on every run;
+//                  null: not managed, the quota Harbor keeps is left as it is, as for Harbor's library declared
+//                  without a limit: see Public library),
 //                  metadata: {} (string values, under the keys Harbor takes: see PROJECT_METADATA; a key left out
 //                  keeps the value Harbor has, which a "note:" line names when it is not Harbor's default: see
 //                  METADATA_DEFAULTS),
@@ -148,8 +150,10 @@
 // HARBOR_REGISTRY_TIMEOUT_MS, 120s) and 30s to spare. A kubelet with a longer syncFrequency needs a longer wait.
 //
 // Public library: Harbor makes its built-in project "library" public at its first start; a configuration that declares
-// it (Harbor.declareLibrary) takes it over as it finds it, as any declared project, and sets it private. Otherwise
-// nothing makes it private. A run that applies a robot which may push to it warns, once, while Harbor lists it
+// it (Harbor.declareLibrary) takes it over as it finds it, as any declared project, and sets its visibility, private
+// unless declared public; its storage quota only when a limit is declared (storageLimit null otherwise: a quota set by
+// hand stays). Like any declared project it is created only when Harbor lacks it (deleted by hand), and never deleted.
+// Otherwise nothing makes it private. A run that applies a robot which may push to it warns, once, while Harbor lists it
 // public: what the robot pushes (the DigitalOcean program's platform pipelines push there) anyone pulls without a
 // login (warnOfPublicLibrary).
 //
@@ -919,8 +923,9 @@ function validateProject(raw, index, registryNames) {
   if (registry !== null && !registryNames.has(registry)) {
     throw new ConfigError(`${where}: registry ${JSON.stringify(registry)} is not declared under "registries"`);
   }
-  const storageLimit = field(raw, 'storageLimit', where, 'integer', -1);
-  if (storageLimit < -1 || storageLimit === 0) {
+  // null, and only null, leaves the quota alone; a missing field is unlimited, as before null meant anything
+  const storageLimit = raw.storageLimit === null ? null : field(raw, 'storageLimit', where, 'integer', -1);
+  if (storageLimit !== null && (storageLimit < -1 || storageLimit === 0)) {
     throw new ConfigError(`${where}: storageLimit must be -1 (unlimited) or a positive number of bytes, got ${storageLimit}`);
   }
   const metadata = field(raw, 'metadata', where, 'object', {});
@@ -1627,8 +1632,12 @@ async function ensureProject(ctx, project, registryIds, exists = () => {}) {
       project_name: project.name,
       public: project.public,
       metadata,
-      storage_limit: project.storageLimit,
     };
+    // without storage_limit Harbor gives a new project its storage_per_project setting (goharbor/harbor v2.15.1
+    // src/server/v2.0/handler/project.go:128-143)
+    if (project.storageLimit !== null) {
+      body.storage_limit = project.storageLimit;
+    }
     if (registryId) {
       body.registry_id = registryId;
       await awaitJobservice(ctx, label);
@@ -1705,11 +1714,15 @@ async function warnOfProjectAdmins(ctx, existing, label) {
 }
 
 /**
- * Set the project's storage quota to the declared limit where it differs; returns what changed, for the log
- * (`storage_limit <old> -> <new>`: sizes, no secrets), or undefined. Fails when Harbor keeps no quota for the project
+ * Set the project's storage quota to the declared limit where it differs, unless none is managed (null); returns what
+ * changed, for the log (`storage_limit <old> -> <new>`: sizes, no secrets), or undefined. Fails when Harbor keeps no quota for the project
  * but a limit is declared, which Harbor could then not enforce.
  */
 async function applyQuota(ctx, projectId, project, label) {
+  if (project.storageLimit === null) {
+    // not managed: whatever quota Harbor keeps, one set by hand included, stays
+    return undefined;
+  }
   const quota = await findProjectQuota(ctx, projectId, label);
   if (!quota) {
     if (project.storageLimit !== -1) {
@@ -2289,9 +2302,9 @@ function publicProjectWarning(label, name, also = '', deletable = true) {
 }
 
 // Harbor's built-in project: every Harbor has it from its first start, public (goharbor/harbor v2.15.1
-// make/migrations/postgresql/0001_initial_schema.up.sql:81, :120, project_metadata "public" "true"), and no
-// configuration declares it (Harbor.declareLibrary, lib/harbor/harbor.ts, takes it over as ensureProject adopts any
-// project it finds, and sets it private), so no run makes it private.
+// make/migrations/postgresql/0001_initial_schema.up.sql:81, :120, project_metadata "public" "true"), with an unlimited
+// storage quota (0010_1.9.0_schema.up.sql:89-97). Unless a configuration declares it (Harbor.declareLibrary,
+// lib/harbor/harbor.ts, which ensureProject adopts as any project it finds and sets private), no run makes it private.
 const LIBRARY = 'library';
 
 /**

@@ -19,7 +19,7 @@ import { IRedis } from '../redis';
 import { REDIS_RULE, REDIS_URL_PASSWORD_RULE } from '../redis/redis-ref';
 import { ImageRelocation } from '../registry/relocation';
 import {
-  checkHarborName, checkRegistryName, ProjectOptions, ProxyCacheOptions, ProxyUpstream, RegistryType, RobotOptions, projectState, robotState,
+  checkHarborName, checkRegistryName, LibraryOptions, ProjectOptions, ProxyCacheOptions, ProxyUpstream, RegistryType, RobotOptions, projectState, robotState,
 } from './configuration';
 import { CONFIGURE_JOB_SUFFIX, ConfigureJobs } from './configure-job';
 import { anonymousDockerHubWarning } from './docker-hub-limits';
@@ -693,17 +693,22 @@ export class Harbor extends Construct {
    * there is pulled with a login only (a public project's pull is granted to every visitor, anonymous included:
    * src/common/rbac/project/rbac_user.go:35-42). Harbor's API treats `library` as any project (its UpdateProject has
    * no case for it: src/server/v2.0/handler/project.go:548-602), so this is `addProject` under a name `addProject`
-   * refuses, because a team or a typo must not take Harbor's shared project over by accident. The Job never deletes
-   * it: taken out of the code, it stays as the last run left it.
+   * refuses, because a team or a typo must not take Harbor's shared project over by accident. Unlike `addProject`,
+   * its storage quota (unlimited from Harbor's start, 0010_1.9.0_schema.up.sql:89-97) is set only when
+   * `storageLimitGiB` is given: one set by hand in Harbor stays. The Job creates it only if Harbor lacks it (deleted
+   * by hand), as any declared project, and never deletes it: taken out of the code, it stays as the last run left it.
    *
-   * @param options as `addProject` takes them; `public` defaults to false, which makes a public `library` private
+   * @param options as `addProject` takes them, but for the storage quota (`LibraryOptions`); `public` defaults to
+   * false, which makes a public `library` private
    */
-  public declareLibrary(options: ProjectOptions = {}): void {
+  public declareLibrary(options: LibraryOptions = {}): void {
     withContext('project', LIBRARY, () => {
       if (this.projectNames.has(LIBRARY)) {
         invalid('name', LIBRARY, 'must be declared once: declareLibrary was called already');
       }
-      this.configuration.addProject(LIBRARY, this.declareProject(LIBRARY, options, null, true));
+      const state = this.declareProject(LIBRARY, options, null, true);
+      // storageLimit null: the Job leaves the quota Harbor keeps as it is (lib/harbor/configure.js, "Public library")
+      this.configuration.addProject(LIBRARY, options.storageLimitGiB === undefined ? { ...state, storageLimit: null } : state);
     });
   }
 
@@ -946,7 +951,8 @@ export class Harbor extends Construct {
     checkHarborName('name', name);
     if (name === LIBRARY && !library && !this.projectNames.has(name)) {
       invalid('name', name, registry === null
-        ? 'is Harbor\'s own project, which Harbor creates public: declare it with declareLibrary, which takes it over'
+        ? 'is Harbor\'s own project, which Harbor creates public: give the project or team another name, or take Harbor\'s over ' +
+          'with declareLibrary'
         : 'is Harbor\'s own project, which Harbor creates without a registry and sets a registry only when creating one: name the proxy cache otherwise');
     }
     if (this.projectNames.has(name)) {

@@ -248,7 +248,8 @@ describe('DigitalOcean: Harbor\'s library (publicLibrary)', () => {
   test('declared private by default, public when set; no pod the program renders pulls from it', () => {
     const library = (extra: object) => harborConfig(synth('digitalocean', (app) => digitalOceanCharts(app, { ...CHARTS, ...extra })).objects)
       .projects.find((p: any) => p.name === 'library');
-    expect(library({})).toEqual({ name: 'library', public: false, registry: null, storageLimit: -1, metadata: {} });
+    // its storage quota is left as Harbor keeps it (storageLimit null): one set by hand stays
+    expect(library({})).toEqual({ name: 'library', public: false, registry: null, storageLimit: null, metadata: {} });
     expect(library({ publicLibrary: true })).toMatchObject({ name: 'library', public: true });
     expect(library({ publicLibrary: false }).public).toBe(false);
     const stack = synth('digitalocean', (app) => digitalOceanCharts(app, CHARTS));

@@ -269,16 +269,17 @@ describe('Harbor\'s "library", declared', () => {
 
     const open = testChart('harbor');
     inClusterHarbor(open).declareLibrary({ public: true });
-    expect(configOf(synth(open)).projects[0]).toMatchObject({ name: 'library', public: true });
+    // without storageLimitGiB the Job leaves library's quota as Harbor keeps it (storageLimit null), unlike addProject's
+    expect(configOf(synth(open)).projects[0]).toEqual({ name: 'library', public: true, registry: null, storageLimit: null, metadata: {} });
   });
 
   test('is refused by addProject and addProxyCache (so a team named library cannot take it over), and declared once', () => {
     const chart = testChart('harbor');
     const harbor = inClusterHarbor(chart);
     expect(thrown(() => harbor.addProject('library')).message).toBe('invalid name "library": is Harbor\'s own project, which Harbor creates public: ' +
-      'declare it with declareLibrary, which takes it over (project "library")');
+      'give the project or team another name, or take Harbor\'s over with declareLibrary (project "library")');
     expect(thrown(() => harbor.checkProject('library')).message).toBe('invalid name "library": is Harbor\'s own project, which Harbor creates public: ' +
-      'declare it with declareLibrary, which takes it over');
+      'give the project or team another name, or take Harbor\'s over with declareLibrary');
     expect(thrown(() => harbor.addProxyCache('library', { upstream: ProxyUpstream.dockerHub() })).message).toBe('invalid name "library": is Harbor\'s own ' +
       'project, which Harbor creates without a registry and sets a registry only when creating one: name the proxy cache otherwise (proxy cache "library")');
     harbor.declareLibrary();

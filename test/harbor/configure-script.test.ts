@@ -1178,9 +1178,10 @@ describe('a robot that pushes to Harbor\'s public "library"', () => {
 // project (goharbor/harbor v2.15.1 src/server/v2.0/handler/project.go:548-602 has no case for it)
 describe('a declared "library"', () => {
   const warnings = (stdout: string) => stdout.split('\n').filter((l) => l.startsWith('warning:'));
-  const declared = (pub = false) => {
+  // as declareLibrary renders it: without storageLimitGiB its quota is not managed (storageLimit null)
+  const declared = (pub = false, storageLimit: number | null = null) => {
     const cfg = config();
-    cfg.projects.unshift({ name: 'library', public: pub, registry: null, storageLimit: -1, metadata: {} });
+    cfg.projects.unshift({ name: 'library', public: pub, registry: null, storageLimit, metadata: {} });
     return cfg;
   };
 
@@ -1198,6 +1199,38 @@ describe('a declared "library"', () => {
       .toEqual({ code: 0, library: ['project library: unchanged'] });
     // only the robots' secrets are set again (as on every run), nothing of library
     expect(configure.harbor.writes().slice(before).filter((w) => /\/projects/.test(w))).toEqual([]);
+  });
+
+  // Harbor gives library an unlimited quota (goharbor/harbor v2.15.1 make/migrations/postgresql/0010_1.9.0_schema.up.sql:89-97),
+  // which an admin may have set by hand: declared without a limit it is left alone, with one it is set, as any project's
+  test('its storage quota is left as Harbor keeps it unless a limit is declared', async () => {
+    const GiB = 2 ** 30;
+    configure.harbor.quota('library')!.hard.storage = 20 * GiB;
+    const left = await run(declared());
+    expect(lines(left.stdout)).toContain('project library: updated (public)');
+    expect(configure.harbor.quota('library')!.hard.storage).toBe(20 * GiB);
+    expect(configure.harbor.writes().filter((w) => w.startsWith('PUT /api/v2.0/quotas'))).toEqual([]);
+    const limited = await run(declared(false, 5 * GiB));
+    expect(lines(limited.stdout)).toContain(`project library: updated (storage_limit ${20 * GiB} -> ${5 * GiB})`);
+    expect(configure.harbor.quota('library')!.hard.storage).toBe(5 * GiB);
+    // a limit no longer declared leaves the last one, as the quota is no longer managed
+    const dropped = await run(declared());
+    expect(lines(dropped.stdout).filter((l) => l.startsWith('project library'))).toEqual(['project library: unchanged']);
+    expect(configure.harbor.quota('library')!.hard.storage).toBe(5 * GiB);
+  });
+
+  // Harbor deletes an empty library as any project (src/server/v2.0/handler/project.go:265-305, deletable :765-778):
+  // declared, the run then creates it again, private, without storage_limit, so Harbor gives it its storage_per_project
+  // (project.go:128-143)
+  test('deleted by hand in Harbor, is created again, private, with Harbor\'s default quota', async () => {
+    const id = configure.harbor.project('library')!.project_id;
+    configure.harbor.projects.delete(id);
+    const again = await run(declared());
+    expect({ code: again.code, created: lines(again.stdout).filter((l) => l.startsWith('project library')) })
+      .toEqual({ code: 0, created: ['project library: created'] });
+    const create = configure.harbor.requests.find((r) => r.method === 'POST' && r.path === '/api/v2.0/projects');
+    expect(create!.body).toEqual({ project_name: 'library', public: false, metadata: { public: 'false' } });
+    expect(configure.harbor.project('library')!.metadata.public).toBe('false');
   });
 
   test('made public in Harbor by hand is set back; declared public, it is left public', async () => {

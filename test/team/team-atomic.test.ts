@@ -257,7 +257,7 @@ const CASES: Record<string, Case> = {
   // Harbor makes public at its first start, shared with everyone
   'Harbor\'s own library as a team\'s project': {
     engines: BOTH, bad: (p) => p.teams.addTeam({ name: 'library', repos: ['acme/library'] }),
-    error: /^invalid name "library": is Harbor's own project, which Harbor creates public: declare it with declareLibrary, which takes it over \(team "library"\)$/,
+    error: /^invalid name "library": is Harbor's own project, which Harbor creates public: give the project or team another name, or take Harbor's over with declareLibrary \(team "library"\)$/,
   },
   'a Harbor robot name taken': {
     engines: BOTH,
