@@ -1187,6 +1187,8 @@ describe('a declared "library"', () => {
 
   test('is made private, once: a rerun changes nothing; nothing is created or deleted, and the robot pushing there is not warned of', async () => {
     const id = configure.harbor.project('library')!.project_id;
+    // the fake's library is Harbor's: project 1, created by admin, with an unlimited quota (see FakeHarbor's constructor)
+    expect([id, configure.harbor.project('library')!.owner_name, configure.harbor.quota('library')!.hard.storage]).toEqual([1, 'admin', -1]);
     const first = await run(declared());
     expect({ code: first.code, warnings: warnings(first.stdout) }).toEqual({ code: 0, warnings: [] });
     expect(lines(first.stdout)).toContain('project library: updated (public)');

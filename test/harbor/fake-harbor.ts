@@ -445,7 +445,8 @@ export class FakeHarbor {
       void this.handle(req, res);
     });
     // as goharbor/harbor v2.15.1 make/migrations/postgresql/0001_initial_schema.up.sql:81 (project 1, owner admin), :120
-    // (public "true"); the API has no case for it: UpdateProject and DeleteProject treat it as any project
+    // (public "true"), with an unlimited quota whatever quota_per_project_enable says (0010_1.9.0_schema.up.sql:89-97);
+    // the API has no case for it: UpdateProject and DeleteProject treat it as any project
     // (src/server/v2.0/handler/project.go:268-307, :548-602), and so does this fake
     this.addProject({ name: 'library', public: true });
   }

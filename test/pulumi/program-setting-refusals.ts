@@ -40,6 +40,8 @@ export function describeSettingRefusals(preview: boolean): void {
     test('a config key: its name, its value and what it may be; a secret\'s value never', async () => {
       expect(await refusal({ postgresSize: 'db-s-1vcpu-1GB' })).toBe('invalid postgresSize "db-s-1vcpu-1GB": must be a DigitalOcean PostgreSQL size slug ' +
         '<family>-<vcpu>vcpu-<N>gb of the family db-s, db-amd, db-intel, gd or so1_5, such as "db-s-2vcpu-4gb" or "gd-2vcpu-8gb"');
+      // Harbor's library stays public only on a true (apps/digitalocean/config.ts, readTrueOrFalse)
+      expect(await refusal({ publicLibrary: 'yes' })).toBe('invalid publicLibrary "yes": must be true or false');
       expect(await refusal({}, 'oauth-secret-not-to-show\n')).toBe('invalid gitClientSecret <redacted>: must not be white space only, nor one line ' +
         'that begins or ends with a line break: set it to the value alone');
     });
@@ -50,6 +52,10 @@ export function describeSettingRefusals(preview: boolean): void {
           'engine\'s shared build namespace, never in its own as its deploy identity; give some of push, tag, promote, rollback, cron, custom');
       expect(await refusal({ teams: [{ name: 'payments', repos: ['acme/payments'] }, { name: 'Search', repos: ['acme/search'] }] }))
         .toBe(`invalid teams[1].name "Search": ${TEAM_NAME} (team "Search")`);
+      // the program declares Harbor's library (Harbor.declareLibrary), so a team named so, which would take it over, is
+      // refused as a second declaration of it
+      expect(await refusal({ teams: [{ name: 'library', repos: ['acme/library'] }] })).toBe('invalid teams[0].name "library": must be unique among ' +
+        'the projects of this Harbor, and not "library", which Harbor creates (team "library")');
       expect(await refusal({ teams: [{ name: 'payments', repos: ['acme/payments'], quota: { cpu: '500M' } }] })).toBe('invalid teams[0].quota.cpu "500M": ' +
         '"M" multiplies by a million, so this is 500 million cores; CPU is given in cores ("2", "0.5") or millicores ("250m"): did you mean "500m" ' +
         '(millicores)? (team "payments")');
