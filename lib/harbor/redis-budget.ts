@@ -1,5 +1,6 @@
 import { invalid } from '../core';
 import { IRedis } from '../redis';
+import { checkMaxClients } from '../redis/max-clients';
 import { shareConnectionLimit } from './connection-budget';
 import { serverKey } from './shared-redis';
 
@@ -101,13 +102,18 @@ export interface RedisPools {
  */
 export function redisPools(input: RedisBudgetInput): RedisPools {
   const r = input.replicas;
+  // an IRedis written by hand has a limit no construct checked (ExternalRedis checks its own)
+  const limits = {
+    redis: checkMaxClients('redis.maxClients', input.redis.maxClients),
+    registryCache: checkMaxClients('registryCache.maxClients', input.registryCache.maxClients),
+  };
   const jobserviceFixed = input.workers + UNBOUNDED.jobserviceBesidesWorkers;
   const lingering = ['jobservice'];
   // the server as Harbor's pods reach it (`serverKey`), the rule that tells two Harbors' servers apart: `redis` and
   // `redis.<namespace>.svc` are one server, with one limit
   const same = input.registryCache === input.redis || serverKey(input.registryCache, input.namespace) === serverKey(input.redis, input.namespace);
   if (same) {
-    const stated = sameServerLimit(input.redis, input.registryCache);
+    const stated = sameServerLimit(input.redis, limits);
     const share = shareConnectionLimit({
       limit: stated?.limit, prop: `${stated?.prop ?? 'redis'}.maxClients`, replicas: r, lingering, minimumPerPool: MIN_PER_POOL,
       reserved: RESERVED,
@@ -119,14 +125,14 @@ export function redisPools(input: RedisBudgetInput): RedisPools {
   }
   return {
     redis: shareConnectionLimit({
-      limit: input.redis.maxClients, prop: 'redis.maxClients', lingering, minimumPerPool: MIN_PER_POOL, reserved: RESERVED,
+      limit: limits.redis, prop: 'redis.maxClients', lingering, minimumPerPool: MIN_PER_POOL, reserved: RESERVED,
       replicas: { core: r.core, jobservice: r.jobservice, trivy: r.trivy, exporter: r.exporter },
       pools: { core: CORE_CLIENTS.redis, jobservice: 0, trivy: 0, exporter: 0 },
       fixed: { core: UNBOUNDED.coreJobMonitor, jobservice: jobserviceFixed, trivy: TRIVY, exporter: UNBOUNDED.exporter },
       remedy: remedy('redis'),
     }),
     registryCache: shareConnectionLimit({
-      limit: input.registryCache.maxClients, prop: 'registryCache.maxClients', lingering, minimumPerPool: MIN_PER_POOL, reserved: RESERVED,
+      limit: limits.registryCache, prop: 'registryCache.maxClients', lingering, minimumPerPool: MIN_PER_POOL, reserved: RESERVED,
       replicas: { core: r.core, registry: r.registry, jobservice: r.jobservice },
       pools: { core: CORE_CLIENTS.registryCache, registry: 1, jobservice: 1 },
       remedy: remedy('registryCache'),
@@ -135,16 +141,17 @@ export function redisPools(input: RedisBudgetInput): RedisPools {
 }
 
 /**
- * The limit of a server that is both `redis` and `registryCache`, and the prop that states it: either may, as each is
- * an `IRedis` of its own (an `ExternalRedis` made twice for one host and port); undefined when neither does.
+ * The limit of a server that is both `redis` and `registryCache` (`limits`, as each states it), and the prop that
+ * states it: either may, as each is an `IRedis` of its own (an `ExternalRedis` made twice for one host and port);
+ * undefined when neither does.
  */
-function sameServerLimit(redis: IRedis, cache: IRedis): { limit: number; prop: 'redis' | 'registryCache' } | undefined {
-  if (redis.maxClients !== undefined && cache.maxClients !== undefined && redis.maxClients !== cache.maxClients) {
-    invalid('registryCache.maxClients', cache.maxClients, `must be redis's maxClients (${redis.maxClients}) or unset: registryCache is the ` +
+function sameServerLimit(redis: IRedis, limits: { redis?: number; registryCache?: number }): { limit: number; prop: 'redis' | 'registryCache' } | undefined {
+  if (limits.redis !== undefined && limits.registryCache !== undefined && limits.redis !== limits.registryCache) {
+    invalid('registryCache.maxClients', limits.registryCache, `must be redis's maxClients (${limits.redis}) or unset: registryCache is the ` +
       `same server as redis (${redis.host}:${redis.port}), which has one limit`);
   }
-  if (redis.maxClients !== undefined) return { limit: redis.maxClients, prop: 'redis' };
-  return cache.maxClients === undefined ? undefined : { limit: cache.maxClients, prop: 'registryCache' };
+  if (limits.redis !== undefined) return { limit: limits.redis, prop: 'redis' };
+  return limits.registryCache === undefined ? undefined : { limit: limits.registryCache, prop: 'registryCache' };
 }
 
 function remedy(prop: string): string {

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
-import { checkHostname, checkInteger, checkPort, checkRequiredObject, invalid, NetworkPeer, PASSWORD_KEY_RULE, SecretKey } from '../core';
+import { checkHostname, checkPort, checkRequiredObject, invalid, NetworkPeer, PASSWORD_KEY_RULE, SecretKey } from '../core';
+import { checkMaxClients } from './max-clients';
 import { IRedis } from './redis-ref';
 
 /** Props of an `ExternalRedis`. */
@@ -81,8 +82,7 @@ export class ExternalRedis extends Construct implements IRedis {
       invalid('caCertificate', props.caCertificate.toString(), 'needs tls: true');
     }
     this.caCertificate = props.caCertificate;
-    // Valkey's own range for maxclients (src/config.c, `createUIntConfig("maxclients", ..., 1, UINT_MAX, ...)`)
-    this.maxClients = props.maxClients === undefined ? undefined : checkInteger('maxClients', props.maxClients, 1, 4294967295);
+    this.maxClients = checkMaxClients('maxClients', props.maxClients);
   }
 
   public grantConnect(_peer: NetworkPeer): void {

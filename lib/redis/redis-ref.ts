@@ -32,8 +32,9 @@ export interface IRedis {
    */
   readonly caCertificate?: SecretKey | undefined;
   /**
-   * The most client connections the server accepts (its `maxclients`), if known. A Harbor then sizes the Redis pools
-   * it can set so that its pods, and those a rollout adds, fit, or refuses at synth.
+   * The most client connections the server accepts (its `maxclients`), if known: a whole number from 1 to 4294967295,
+   * Valkey's range, which a Harbor refuses another than. A Harbor then sizes the Redis pools it can set so that its
+   * pods, and those a rollout adds, fit, or refuses at synth.
    * @default none: not known, and Harbor's pools keep their upstream sizes
    */
   readonly maxClients?: number | undefined;

@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import { ExternalRedis, Redis, RedisMaxMemoryPolicy, Secret } from '../../lib';
+import { ExternalRedis, IRedis, Redis, RedisMaxMemoryPolicy, Secret } from '../../lib';
 import { container, envOf, find, synth, testChart, thrown } from '../util';
 import { inClusterHarbor, managedHarbor } from './fixtures';
 
@@ -213,6 +213,25 @@ describe('Harbor Redis connection budget', () => {
       'clients, and give each of the 6 pods that connect (1 core + 1 registry + ' +
       '1 jobservice, and 3 more while they roll) at least 4 connections, i.e. be at least 28; raise the server\'s limit or lower the replicas or jobWorkers (the limit is registryCache\'s maxClients, ' +
       'which ExternalRedis states; see the README, "Redis connection budget")');
+  });
+
+  // an IRedis any code may write states a limit no construct checked: Infinity or NaN shared would be written as
+  // pool_size=Infinity, which go-redis's ParseURL refuses at core's start (redis/go-redis v9.17.2 options.go:546-558),
+  // and the other values as ExternalRedis refuses them (Valkey's range, src/config.c)
+  test.each([Infinity, NaN, 0, 1.5, 4294967296])('Harbor refuses a hand-written IRedis whose maxClients is %p', (value) => {
+    const custom = (chart: ReturnType<typeof testChart>, id: string, host: string, maxClients: number | undefined): IRedis => ({
+      host, port: 6380, tls: false, grantConnect: () => undefined, password: password(chart, `${id}-pw`), maxClients,
+    });
+    const rule = `${value}: must be an integer from 1 to 4294967295`;
+    const one = testChart('harbor');
+    expect(thrown(() => managedHarbor(one, { redis: custom(one, 'valkey', 'valkey.example.com', value) })).message).toBe(`invalid redis.maxClients ${rule}`);
+    // a cache server of its own, and the same server stating it as the cache
+    const apart = testChart('harbor');
+    expect(thrown(() => managedHarbor(apart, { registryCache: custom(apart, 'cache', 'cache.example.com', value) })).message)
+      .toBe(`invalid registryCache.maxClients ${rule}`);
+    const same = testChart('harbor');
+    expect(thrown(() => managedHarbor(same, { redis: custom(same, 'valkey', 'valkey.example.com', undefined), registryCache: custom(same, 'again', 'valkey.example.com', value) }))
+      .message).toBe(`invalid registryCache.maxClients ${rule}`);
   });
 
   test.each([0, 1.5, -3, 4294967296])('ExternalRedis refuses maxClients %p', (value) => {
