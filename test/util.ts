@@ -188,3 +188,30 @@ export function tempDirs(prefix: string): () => string {
     return dir;
   };
 }
+
+/** The README, each line break read as one space, as Markdown renders a paragraph. */
+export function readmeText(): string {
+  return fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8').replace(/\n/g, ' ');
+}
+
+/**
+ * The README's inline code spans that start with `start`, read with each line break as one space, as Markdown renders
+ * them: the refusals the README quotes, shortened with "…".
+ */
+export function readmeQuotes(start: string): string[] {
+  const flat = readmeText();
+  // from each backquote that opens `start` to the one that closes it (code blocks elsewhere keep a count of backquotes
+  // from pairing them)
+  return flat.split(`\`${start}`).slice(1).map((rest) => start + rest.slice(0, rest.indexOf('`')));
+}
+
+/** Whether `message` holds a README quote's parts, those its "…" leaves out in between, in their order. */
+export function quotes(quote: string, message: string): boolean {
+  let at = 0;
+  for (const part of quote.split('…')) {
+    const found = message.indexOf(part, at);
+    if (found < 0 || (at === 0 && found !== 0)) return false;
+    at = found + part.length;
+  }
+  return true;
+}

@@ -8,7 +8,7 @@ import { CLONE_TOKEN_INPUT } from '../../apps/shared/clone-login';
 import { imagesOf } from '../registry/images-of';
 import { keptRsaKeys } from '../integ/rendered';
 import { synthStack } from '../stacks';
-import { find, stderrOf, thrown } from '../util';
+import { find, quotes, readmeQuotes, stderrOf, thrown } from '../util';
 
 const MIRROR = 'mirror.example.com/airgap';
 const CHARTS = { ...DIGITALOCEAN_EXAMPLE, postgresConnectionLimit: 22 };
@@ -272,6 +272,10 @@ describe('DigitalOcean: the managed Valkey\'s maxclients (valkeyMaxClients)', ()
     const message = thrown(() => digitalOceanCharts(new App(), { ...CHARTS, valkeyMaxClients: 100 })).message;
     expect(message).toMatch(/^invalid valkeyMaxClients "100": must keep 4 connections free .* be at least 132; set it to the maxclients the managed Valkey's INFO clients prints, /);
     expect(message).not.toMatch(/ExternalRedis|maxClients|replicas|jobWorkers/);
+    // as the README quotes it (DigitalOcean, the managed Valkey)
+    const quoted = readmeQuotes('invalid valkeyMaxClients "100":');
+    expect(quoted.length).toBeGreaterThan(0);
+    for (const q of quoted) expect([q, quotes(q, message)]).toEqual([q, true]);
     expect(() => digitalOceanCharts(new App(), { ...CHARTS, valkeyMaxClients: 100, postgresConnectionLimit: 4 }))
       .toThrow(/^invalid database\.connectionLimit 3: /);
   });

@@ -1,6 +1,7 @@
 import { parse } from 'yaml';
 import { ExternalRedis, IRedis, Redis, RedisMaxMemoryPolicy, Secret } from '../../lib';
-import { container, envOf, find, synth, testChart, thrown } from '../util';
+import { REDIS_RESERVED_CLIENTS } from '../../lib/harbor/redis-budget';
+import { container, envOf, find, quotes, readmeQuotes, readmeText, synth, testChart, thrown } from '../util';
 import { inClusterHarbor, managedHarbor } from './fixtures';
 
 /**
@@ -237,5 +238,39 @@ describe('Harbor Redis connection budget', () => {
   test.each([0, 1.5, -3, 4294967296])('ExternalRedis refuses maxClients %p', (value) => {
     const chart = testChart('harbor');
     expect(() => limitedRedis(chart, 'Bad', value)).toThrow(`invalid maxClients ${value}: must be an integer from 1 to 4294967295`);
+  });
+});
+
+// the README's "Redis connection budget" quotes the refusals and the sizes; they follow the code's constants
+describe('the README\'s Redis connection budget', () => {
+  test('quotes the refusals as Harbor words them', () => {
+    const cases: [string, (chart: ReturnType<typeof testChart>) => Parameters<typeof managedHarbor>[1]][] = [
+      ['invalid redis.maxClients 100:', (c) => ({ redis: limitedRedis(c, 'Limited', 100) })],
+      ['invalid registryCache.maxClients 500:', (c) => ({ redis: limitedRedis(c, 'Limited', 1000), registryCache: limitedRedis(c, 'Again', 500) })],
+    ];
+    for (const [start, props] of cases) {
+      const chart = testChart('harbor');
+      const message = thrown(() => managedHarbor(chart, props(chart))).message;
+      const quoted = readmeQuotes(start);
+      expect(quoted.length).toBeGreaterThan(0);
+      for (const q of quoted) expect([q, quotes(q, message)]).toEqual([q, true]);
+    }
+  });
+
+  test('states the share at 1000 for one replica each, with and without the exporter', () => {
+    const stated = /^\(1000 − (\d+) − (\d+)\) \/ (\d+)$/.exec(readmeQuotes('(1000 − ')[0]);
+    const words = /a limit of 1000 gives each pool (\d+) \(`\(1000 − [^`]*`\), and (\d+) with the exporter/.exec(readmeText());
+    const [reserved, fixed, pools] = stated!.slice(1).map(Number);
+    const [pool, withExporter] = words!.slice(1).map(Number);
+    const share = (exporter: boolean) => {
+      const chart = testChart('harbor');
+      return managedHarbor(chart, { exporter, redis: limitedRedis(chart, 'Limited', 1000) }).redisPools.redis;
+    };
+    expect([pool, Math.floor((1000 - reserved - fixed) / pools), withExporter]).toEqual([share(false), share(false), share(true)]);
+    // its terms are the budget's: the reserve, and the fixed connections and pools the refusal counts
+    const chart = testChart('harbor');
+    const refused = thrown(() => managedHarbor(chart, { redis: limitedRedis(chart, 'Limited', 100) })).message;
+    const counted = /hold the (\d+) connections .* their (\d+) pools/.exec(refused)!.slice(1).map(Number);
+    expect([reserved, fixed, pools]).toEqual([REDIS_RESERVED_CLIENTS, ...counted]);
   });
 });
