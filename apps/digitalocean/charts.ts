@@ -270,8 +270,8 @@ export interface DigitalOceanChartsConfig {
   /**
    * The teams that left, retired with `TeamPlatform.retireTeam`: the configuration Jobs delete their Harbor robots
    * (`<team>-push`, `<team>-pull`), whose secrets never expire, and on an OIDC Harbor their project's groups. Taking
-   * a team out of `teams` alone leaves both, and under Pulumi nothing warns of it (a synth warns from its secret
-   * state). A name may not be in `teams` too. An entry is the team's name, or, to pass `retireTeam` its options, an
+   * a team out of `teams` alone leaves both: each `pulumi up` warns of the team's robots (the stack's mark lists the
+   * teams, the last one taken out too) until it is here. A name may not be in `teams` too. An entry is the team's name, or, to pass `retireTeam` its options, an
    * object (`DigitalOceanRetiredTeam`): on Woodpecker, the team's `repos` cut its leftover agents off the server, with
    * the `events` and `branches` it had, if any (its agents are named after them).
    *
@@ -556,9 +556,10 @@ function onboardTeams(chart: DockyardChart, config: DigitalOceanChartsConfig,
   const { ci, harbor, proxy } = platform;
   const onboarded = config.teams ?? [];
   const retired = config.retiredTeams ?? [];
-  if (onboarded.length === 0 && retired.length === 0) {
-    return;
-  }
+  // the platform is made without teams too: it is what lists the teams in the stack's mark and warns of one taken out
+  // of `teams` without `retiredTeams` (lib/team/left-teams.ts), and Harbor leaves a pair <x>-push and <x>-pull that
+  // left together to it (lib/harbor/left-robots.ts). Were it made only with teams, the last team taken out would leave
+  // its robots in Harbor unwarned. Without teams it renders nothing and lists nothing in the mark
   // a team's build pods pull the runner's own images (its clone step, relocated) with the team's logins: a mirror's
   // own login joins every team's pull secret (sharedLogins); the Container Registry's is a DigitalOcean API token,
   // which no team may hold
