@@ -51,6 +51,11 @@ export function recordNames(scope: IConstruct, owner: NameOwner): void {
   owners.set(root, found);
 }
 
+/** Whether an owner of that name (`NameOwner.owner`) recorded its names in `scope`'s app: it warns of those that left. */
+export function namesRecorded(scope: IConstruct, owner: string): boolean {
+  return owners.get(scope.node.root)?.has(owner) ?? false;
+}
+
 /**
  * The names of `owner` that the previous output's mark lists (declared then, or left before) and that it neither
  * declares nor retires now, sorted; none outside `withPreviousOutput` (a synth's, or the DigitalOcean Pulumi

@@ -18,7 +18,7 @@ import { followMovedPaths } from './moved-paths';
 import { derivedMisfit, isRoot, misfit, recipeOf } from './secret-recipe';
 import { renderDockerConfig, renderTemplate, Secret, SecretKey, SecretValue, SecretValueKind } from './secret';
 import { GENERATED_HEADER, GENERATED_HEADER_END, keepManifestBytes, SECRETS_FILE, stateNamedBy, statePathsNamed } from './secret-manifest';
-import { retiredSecretKeys, runSecretRecordReviews, secretOfStateKey, secretStateKey } from './secret-record-review';
+import { declaredForKeys, retiredSecretKeys, runSecretRecordReviews, secretOfStateKey, secretStateKey } from './secret-record-review';
 import { toYamlChunks } from './yaml';
 import { takeWalkedTree } from './walked-tree';
 import { certificateEnding, selfSignedCertificatePem } from './x509';
@@ -555,12 +555,16 @@ export class LocalSecretStore {
       // each file is written only when its text would change: the texts list the same sorted entries exactly when
       // the maps hold the same keys with the same values (strings, or kept values taken over as they were read)
       const declaredBy = { ...recordedBy, ...Object.fromEntries(declaring) };
+      // what each key was declared for: a key declared now takes this synth's word (or none), one not declared keeps its record
+      const declaredFor: Record<string, string> = Object.fromEntries(Object.entries(loaded?.declaredFor ?? {}).filter(([k]) => !roots.has(k)));
+      declaredForKeys(scope).forEach((what, k) => { if (roots.has(k)) declaredFor[k] = what; });
       // what constructs check against the state as it was (a retired team's robots, say): a new state holds nothing
       if (loaded !== undefined) {
         runSecretRecordReviews({
           scope, onRecord: new Set([...Object.keys(loaded.values), ...Object.keys(record?.keys ?? {})]), declaredBy: recordedBy,
           declared: new Set(roots.keys()),
           retiredBefore: new Set(Object.keys(values).filter((k) => k.endsWith(RETIRED)).map((k) => k.slice(0, -RETIRED.length))),
+          declaredFor: loaded.declaredFor,
         });
       }
       // a key made anew holds a current value
@@ -570,8 +574,9 @@ export class LocalSecretStore {
       const here = previousOutput(scope).directory;
       const outputs = [...new Set([...(loaded?.outputs ?? []).filter((o) => o !== here && this.madeOutput(o)), ...(here ? [here] : [])])].sort(compare);
       if (loaded === undefined || !sameEntries(values, loaded.values) || !sameEntries(declaredBy, loaded.declaredBy)
-        || !sameEntries(movedTo, loaded.movedTo) || outputs.join('\n') !== [...loaded.outputs].sort(compare).join('\n')) {
-        writeAtomically(this.statePath, stateText({ values, declaredBy, movedTo, outputs }));
+        || !sameEntries(movedTo, loaded.movedTo) || !sameEntries(declaredFor, loaded.declaredFor)
+        || outputs.join('\n') !== [...loaded.outputs].sort(compare).join('\n')) {
+        writeAtomically(this.statePath, stateText({ values, declaredBy, movedTo, outputs, declaredFor }));
       }
       if (record === undefined || !sameEntries(nextRecord.keys, record.keys)) {
         writeAtomically(this.lockPath, keyRecordText(nextRecord), 0o644);

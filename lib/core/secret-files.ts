@@ -44,6 +44,13 @@ export interface SecretState {
    * it was kept.
    */
   readonly outputs: readonly string[];
+  /**
+   * What each Harbor robot key declared since it was kept was declared for (`onDeclaredFor`): `team`, a
+   * TeamPlatform's team, which the platform warns of when its team leaves unretired; `harbor`, the Harbor's own
+   * robot, which Harbor warns of. Absent for a key only an earlier release declared (and from states written before
+   * it was kept): a review reads that as unknown (lib/harbor/left-robots.ts).
+   */
+  readonly declaredFor: Record<string, string>;
 }
 
 /** The key record: every root key and its recipe, e.g. `alphanumeric(32)`. */
@@ -99,7 +106,7 @@ export function loadState(file: string): SecretState | undefined {
   const outputs = Array.isArray(raw.outputs) && raw.outputs.every((o) => typeof o === 'string') ? [...raw.outputs as string[]] : [];
   return {
     values: { ...stringMap(raw, 'values', file, 'secret state') }, declaredBy: optionalStringMap(raw.declaredBy), movedTo: optionalStringMap(raw.movedTo),
-    outputs,
+    outputs, declaredFor: optionalStringMap(raw.declaredFor),
   };
 }
 
@@ -132,7 +139,9 @@ function sorted(map: Record<string, string>): Record<string, string> {
 export function stateText(state: SecretState): string {
   const movedTo = Object.keys(state.movedTo).length > 0 ? { movedTo: sorted(state.movedTo) } : {};
   const outputs = state.outputs.length > 0 ? { outputs: [...state.outputs].sort(compare) } : {};
-  return JSON.stringify({ version: 1, values: sorted(state.values), declaredBy: sorted(state.declaredBy), ...movedTo, ...outputs }, undefined, 2) + '\n';
+  const declaredFor = Object.keys(state.declaredFor).length > 0 ? { declaredFor: sorted(state.declaredFor) } : {};
+  return JSON.stringify({ version: 1, values: sorted(state.values), declaredBy: sorted(state.declaredBy), ...movedTo, ...outputs, ...declaredFor },
+    undefined, 2) + '\n';
 }
 
 /** The text of a key record: sorted, with a note for whoever opens it. */

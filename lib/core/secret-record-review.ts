@@ -21,10 +21,39 @@ export interface SecretRecordView {
    * state, revoked, and a review counts them as retired whether this synth still retires them or not.
    */
   readonly retiredBefore: ReadonlySet<string>;
+  /**
+   * What each key was declared for, as the state recorded it before this synth (`onDeclaredFor`): absent for a key
+   * no synth of this release declared.
+   */
+  readonly declaredFor: Readonly<Record<string, string>>;
 }
 
-/** Per app root: the keys each construct retires, read when a synth of the secret store runs. */
-const retiredByApp = new WeakMap<IConstruct, { owner: IConstruct; keys: () => Iterable<[string, string]> }[]>();
+/**
+ * A per-app registry of keys that constructs give a synth of the secret store, each with a text (the path that
+ * declared a retired key, what a declared key is for): `add` registers an owner's keys, `of` collects those of the
+ * owners `scope` reaches (one taken out of the tree again gives none).
+ */
+function keyRegistry(): { add: (owner: IConstruct, keys: () => Iterable<[string, string]>) => void; of: (scope: IConstruct) => Map<string, string> } {
+  const byApp = new WeakMap<IConstruct, { owner: IConstruct; keys: () => Iterable<[string, string]> }[]>();
+  return {
+    add: (owner, keys) => {
+      const root = owner.node.root;
+      byApp.set(root, [...(byApp.get(root) ?? []), { owner, keys }]);
+    },
+    of: (scope) => {
+      const out = new Map<string, string>();
+      for (const { owner, keys } of byApp.get(scope.node.root) ?? []) {
+        if (reaches(scope, owner)) {
+          for (const [key, text] of keys()) out.set(key, text);
+        }
+      }
+      return out;
+    },
+  };
+}
+
+/** The keys each construct retires, read when a synth of the secret store runs. */
+const retiredKeys = keyRegistry();
 
 /**
  * Have each synth of a secret store that renders `owner` take `keys` as retired: credentials revoked where they were
@@ -33,8 +62,7 @@ const retiredByApp = new WeakMap<IConstruct, { owner: IConstruct; keys: () => It
  * with the path of the construct that declared it: a value the state records as another's is not the owner's to drop.
  */
 export function onRetiredKeys(owner: IConstruct, keys: () => Iterable<[key: string, declaredBy: string]>): void {
-  const root = owner.node.root;
-  retiredByApp.set(root, [...(retiredByApp.get(root) ?? []), { owner, keys }]);
+  retiredKeys.add(owner, keys);
 }
 
 /**
@@ -42,13 +70,24 @@ export function onRetiredKeys(owner: IConstruct, keys: () => Iterable<[key: stri
  * it while it was current, as the state's `declaredBy` records it.
  */
 export function retiredSecretKeys(scope: IConstruct): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const { owner, keys } of retiredByApp.get(scope.node.root) ?? []) {
-    if (reaches(scope, owner)) {
-      for (const [key, declaredBy] of keys()) out.set(key, declaredBy);
-    }
-  }
-  return out;
+  return retiredKeys.of(scope);
+}
+
+/** What each construct declares its keys for, written to the state by each synth. */
+const keysDeclaredFor = keyRegistry();
+
+/**
+ * Have each synth of a secret store that renders `owner` record in the state what each of `keys` is declared for (a
+ * Harbor robot's: `team` or `harbor`), kept while no synth declares the key, so that a later synth that no longer
+ * declares it can tell whose it was to warn of (`SecretRecordView.declaredFor`).
+ */
+export function onDeclaredFor(owner: IConstruct, keys: () => Iterable<[key: string, declaredFor: string]>): void {
+  keysDeclaredFor.add(owner, keys);
+}
+
+/** What the constructs `scope` reaches declare their keys for (`onDeclaredFor`). */
+export function declaredForKeys(scope: IConstruct): Map<string, string> {
+  return keysDeclaredFor.of(scope);
 }
 
 /** Per app root: the reviews, with the construct that registered each. */

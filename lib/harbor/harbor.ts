@@ -33,7 +33,7 @@ import { defineCore } from './core';
 import { HarborCredentials } from './credentials';
 import { defineExporter } from './exporter';
 import { defineJobservice, jobWorkers } from './jobservice';
-import { reviewLeftRobots, watchLeftRobotsOfStack } from './left-robots';
+import { recordRobotsDeclaredFor, reviewLeftRobots, watchLeftRobotsOfStack } from './left-robots';
 import { watchLeftProjects } from './left-projects';
 import { HarborOidc } from './oidc';
 import { definePortal } from './portal';
@@ -439,6 +439,8 @@ export class Harbor extends Construct {
   private readonly ctx: HarborContext;
   private readonly projectNames = new Set<string>();
   private readonly robotNames = new Set<string>();
+  /** The robots a TeamPlatform's team declared (`_declaredForTeam`): the state records them as a team's. */
+  private readonly teamRobotNames = new Set<string>();
   /** Each robot's name by the part of its Secret's name it gives (`robotObjectKey`), which two robots must not share. */
   private readonly robotObjectKeys = new Map<string, string>();
   /** The retired robots, in the order retired, each with whether it may never have existed (`RetireRobotOptions.mayBeAbsent`). */
@@ -640,6 +642,8 @@ export class Harbor extends Construct {
     onSecretRecord(this, (view) => reviewLeftRobots(this, view));
     // and under a Pulumi stack, which keeps no secret state of Dockyard's, against the robots its mark lists
     watchLeftRobotsOfStack(this, name, this.robotNames);
+    // and the state records which robots are a team's, whose leaving a TeamPlatform warns of, and which are this Harbor's own
+    recordRobotsDeclaredFor(this, this.robotNames, this.teamRobotNames);
     // a project that left the code without retireProjectGroups shows only against the previous output's mark
     watchLeftProjects(this, name, this.configuration, this.projectNames, this.retiredProjectNames, this.releasedProjectNames);
     // a retired robot's secret is revoked (the Jobs delete the robot): a robot of that name made again gets a new one
@@ -852,6 +856,19 @@ export class Harbor extends Construct {
       declared: this.robotNames.has(name),
       retired: this.retiredRobotNames.has(name),
     };
+  }
+
+  /**
+   * Mark robot `name`, declared with `addRobot`, as a TeamPlatform's team's: the secret state records it so, and only
+   * such a robot's pair is left to the platform to warn of when it leaves unretired (lib/harbor/left-robots.ts).
+   *
+   * @internal
+   */
+  public _declaredForTeam(name: string): void {
+    if (!this.robotNames.has(name)) {
+      throw new Error(`robot ${name} of ${this.node.path} must be declared (addRobot) before it is marked a team's`);
+    }
+    this.teamRobotNames.add(name);
   }
 
   /** Check, retiring nothing, what `retireRobot` would refuse. */

@@ -1,7 +1,7 @@
 import { isDnsLabel } from '../core';
-import { NameOwner, recordNames } from '../core/left-names';
+import { NameOwner, namesRecorded, recordNames } from '../core/left-names';
 import { previousOutput, underStackMark } from '../core/previous-output';
-import { SecretRecordView } from '../core/secret-record-review';
+import { onDeclaredFor, SecretRecordView } from '../core/secret-record-review';
 import { warnOnce } from '../core/warn';
 import { isHarborName } from '../core/validation';
 import type { Harbor } from './harbor';
@@ -12,14 +12,41 @@ import type { Harbor } from './harbor';
 // reviews it here (`onSecretRecord`). Under the DigitalOcean Pulumi program there is no secret state (the robots'
 // secrets are the stack's): its mark (lib/pulumi/previous-mark.ts) lists the robots' names instead, never their
 // secrets, and the next update warns of one dropped with the same words (`watchLeftRobotsOfStack`).
+//
+// A team's pair `<x>-push` and `<x>-pull` is the TeamPlatform's to warn of, naming the team and retireTeam. Which
+// pairs are a team's the state records (`declaredFor`, `recordRobotsDeclaredFor`): the default stack and the teams
+// example share one state on purpose, and the default stack must not warn of the example's teams, while a stack
+// without TeamPlatform that drops a pair of its own must be warned. A key that no synth of this release declared has
+// no record (a state of an earlier release, or another stack's robot not synthesized since): it is read as perhaps a
+// team's, as before, for a warning of another stack's robots would ask for a retireRobot that deletes them.
+
+/** `SecretRecordView.declaredFor` of a robot a TeamPlatform's team declared. */
+export const ROBOT_FOR_TEAM = 'team';
+/** `SecretRecordView.declaredFor` of a robot of the Harbor's own (`addRobot` outside a team). */
+export const ROBOT_OF_HARBOR = 'harbor';
+
+/**
+ * Have each synth record in the secret state what each robot `harbor` declares (`declared`) is for: a team's (in
+ * `forTeams`), or the Harbor's own.
+ */
+export function recordRobotsDeclaredFor(harbor: Harbor, declared: ReadonlySet<string>, forTeams: ReadonlySet<string>): void {
+  onDeclaredFor(harbor, () => [...declared].map((name): [string, string] =>
+    [harbor._robotRecord(name).stateKey, forTeams.has(name) ? ROBOT_FOR_TEAM : ROBOT_OF_HARBOR]));
+}
+
+/** Whether the state records robot `name` of `harbor` as the Harbor's own, never a team's: Harbor, not a TeamPlatform, warns of it. */
+export function recordedAsHarbors(harbor: Harbor, view: SecretRecordView, name: string): boolean {
+  return view.declaredFor[harbor._robotRecord(name).stateKey] === ROBOT_OF_HARBOR;
+}
 
 /**
  * Warn, once per robot, of each robot on record in the secret state as declared by `harbor` (its secret's key,
  * declared by the path `addRobot` gives it below `harbor`) that `harbor` now neither declares nor retires.
  *
- * A pair `<x>-push` and `<x>-pull` that left together is a team's, or looks like one: TeamPlatform warns of it itself,
+ * A pair `<x>-push` and `<x>-pull` that left together is a team's, or may be one: TeamPlatform warns of it itself,
  * naming the team and `retireTeam`, and a stack without the teams on the same state (the default stack beside the
- * teams example) must not warn of every team it does not have.
+ * teams example) must not warn of every team it does not have. A pair the state records as this Harbor's own
+ * (`ROBOT_OF_HARBOR`) is warned of here.
  */
 export function reviewLeftRobots(harbor: Harbor, view: SecretRecordView): void {
   const left: string[] = [];
@@ -63,7 +90,8 @@ function leftRobotWarning(harbor: Harbor, name: string, known: string): string {
  * Under a Pulumi stack's mark (`underStackMark`), which a synth never reads: list the robots `harbor` (named `name`)
  * declares in the mark, and warn of one an earlier update declared that it neither declares nor retires now, as a
  * synth warns from the secret state (`reviewLeftRobots`). A pair `<x>-push` and `<x>-pull` that left together is let
- * go, as there: a TeamPlatform lists its teams and warns of the team itself (lib/team/left-teams.ts). Nothing is listed
+ * go when the earlier update's mark lists team `<x>` under a TeamPlatform that lists its teams now: it warns of the
+ * team itself (lib/team/left-teams.ts). A mark lists the teams since it lists the robots (7170f7e). Nothing is listed
  * in a synth's mark, whose secret state already tells it (and keeps telling it from a fresh clone).
  */
 export function watchLeftRobotsOfStack(harbor: Harbor, name: string, declared: ReadonlySet<string>): void {
@@ -75,8 +103,17 @@ export function watchLeftRobotsOfStack(harbor: Harbor, name: string, declared: R
       const retired = new Set(harbor.retiredRobots);
       const listed = new Set(previousOutput(harbor).namesOf(owner));
       const gone = (robot: string) => listed.has(robot) && !declared.has(robot) && !retired.has(robot);
+      // a team the earlier update's mark lists under a TeamPlatform that lists its teams now, which warns of it
+      const teams = `harbor-team ${harbor.namespace}/`;
+      const teamOwners = new Map<string, string[]>();
+      for (const line of previousOutput(harbor).names) {
+        const [teamOwner, team, ...rest] = line.split('\t');
+        if (teamOwner.startsWith(teams) && team !== undefined && rest.length === 0 && namesRecorded(harbor, teamOwner)) {
+          teamOwners.set(team, [...teamOwners.get(team) ?? [], teamOwner]);
+        }
+      }
       const pairs = [...listed].map((robot) => /^(.+)-push$/.exec(robot)?.[1]).filter((team): team is string =>
-        team !== undefined && isDnsLabel(team) && gone(`${team}-push`) && gone(`${team}-pull`));
+        team !== undefined && isDnsLabel(team) && teamOwners.has(team) && gone(`${team}-push`) && gone(`${team}-pull`));
       return new Set([...retired, ...pairs.flatMap((team) => [`${team}-push`, `${team}-pull`])]);
     },
     accepts: isHarborName,
@@ -88,11 +125,11 @@ export function watchLeftRobotsOfStack(harbor: Harbor, name: string, declared: R
 /**
  * Whether robot `name` is half of a pair `<x>-push` and `<x>-pull` that both left as TeamPlatform's review finds a
  * team's robots left (lib/team/team-platform.ts, `reviewRetirements`): each on record as declared by `harbor`,
- * neither declared by this synth, nor retired.
+ * neither declared by this synth, nor retired, nor recorded as the Harbor's own.
  */
 function teamPairLeft(harbor: Harbor, view: SecretRecordView, name: string): boolean {
   return teamPairOf(harbor, name)?.every((r) => view.declaredBy[r.stateKey] === r.declaredBy && !view.declared.has(r.stateKey) && !r.retired
-    && !view.retiredBefore.has(r.stateKey)) ?? false;
+    && !view.retiredBefore.has(r.stateKey) && view.declaredFor[r.stateKey] !== ROBOT_OF_HARBOR) ?? false;
 }
 
 /**

@@ -23,6 +23,7 @@ import { reposOverlap } from '../ci/repo-overlap';
 import { checkSubjectPrefix, SubjectPrefixes } from './team-member';
 import { checkTeamRoute } from './team-route';
 import { leftTeamWarning, watchLeftTeamsOfStack } from './left-teams';
+import { recordedAsHarbors } from '../harbor/left-robots';
 import { retireTeamExample } from '../woodpecker/closed-agents';
 import {
   checkTeamName, checkTeamPropsObject, defaultedNamespace, inTeam, MAX_TEAM_NAME, Team, teamNamespaceList, teamNamespaces, TeamProps, teamRobotNames,
@@ -637,9 +638,10 @@ export class TeamPlatform extends Construct {
         continue;
       }
       const robots = teamRobotNames(team).map((robot) => harbor._robotRecord(robot));
-      // a pair an earlier synth retired (the state dropped their secrets then) left as it should
+      // a pair an earlier synth retired (the state dropped their secrets then) left as it should; one the state
+      // records as the Harbor's own, not a team's, Harbor warns of (lib/harbor/left-robots.ts)
       const left = robots.every((r) => view.declaredBy[r.stateKey] === r.declaredBy && !view.declared.has(r.stateKey) && !r.retired
-        && !view.retiredBefore.has(r.stateKey));
+        && !view.retiredBefore.has(r.stateKey)) && !teamRobotNames(team).some((robot) => recordedAsHarbors(harbor, view, robot));
       if (robots[0].stateKey === key && left) {
         warnOnce(this, `${leftTeamWarning(this, harbor, team, 'are on record in the secret state', leftEngineAccess(this.props.ci.kind, team))}; ` +
           'if they are robots of another stack on this state, named like a team\'s, ignore this (and retire them there with retireRobot when they go)');

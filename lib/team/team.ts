@@ -823,6 +823,8 @@ export class Team extends Construct {
     const [push, pull] = [pushRobotOf(name), pullRobotOf(name, ctx.sharedProjects)];
     this.pushRobot = ctx.harbor.addRobot(push.name, push.options);
     this.pullRobot = ctx.harbor.addRobot(pull.name, pull.options);
+    // recorded in the secret state as a team's: the platform, not Harbor, warns of them when the team leaves unretired
+    [push.name, pull.name].forEach((robot) => ctx.harbor._declaredForTeam(robot));
     this.pullSecret = new PullSecret(this, 'PullSecret', {
       // the team's own login, listed in its namespaces only: never the app-wide pull secret of Harbor
       name: `${name}-pull`, namespace: this.namespaces[0], appWide: false,

@@ -161,12 +161,38 @@ describe('a robot left out of the code, against the secret state', () => {
     expect(synthWarnings(stateDir(), ['ci-push'], ['ci'])).toEqual([]);
   });
 
-  test('a pair <x>-push and <x>-pull left together is a team\'s to warn of; one of them left alone is warned of', () => {
+  // a stack without TeamPlatform that declared a pair named like a team's: the state records them as the Harbor's own
+  // (declaredFor), so Harbor warns when both go; a team's pair is recorded as a team's, and left to its TeamPlatform
+  // (the default stack beside the teams example: test/team/team-retire.test.ts, 'another stack on the same state')
+  test('a pair <x>-push and <x>-pull of the Harbor\'s own is warned of when it leaves, alone or together, each robot once', () => {
     const dir = harborStateDir();
     synthWarnings(dir, ['app-push', 'app-pull', 'ci']);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'secrets.json'), 'utf8')).declaredFor).toEqual({
+      'harbor/harbor-robot-app-pull/secret': 'harbor', 'harbor/harbor-robot-app-push/secret': 'harbor', 'harbor/harbor-robot-ci/secret': 'harbor',
+    });
     expect(synthWarnings(dir, ['app-pull', 'ci'])).toEqual([leftWarning('app-push')]);
-    // both gone: the default stack beside the teams example sees every team's robots so, and TeamPlatform warns of them
+    expect(synthWarnings(dir, ['ci'])).toEqual([leftWarning('app-pull'), leftWarning('app-push')]);
+    // and retired, neither is
+    expect(synthWarnings(dir, ['ci'], ['app-push', 'app-pull'])).toEqual([]);
+  });
+
+  test('a pair on a state of an earlier release, which records nothing of whose it is, is let go as perhaps a team\'s; declared again, it is recorded', () => {
+    const dir = harborStateDir();
+    synthWarnings(dir, ['app-push', 'app-pull', 'ci']);
+    const file = path.join(dir, 'secrets.json');
+    const earlier = () => {
+      const state = JSON.parse(fs.readFileSync(file, 'utf8'));
+      delete state.declaredFor;
+      fs.writeFileSync(file, JSON.stringify(state, undefined, 2) + '\n', { mode: 0o600 });
+    };
+    earlier();
+    // another stack's team on a shared state looks so: warning of it would ask for a retireRobot that deletes its robots
     expect(synthWarnings(dir, ['ci'])).toEqual([]);
+    // one of them alone is still warned of, as before
+    expect(synthWarnings(dir, ['app-pull', 'ci'])).toEqual([leftWarning('app-push')]);
+    // a synth of this release that declares them records them, and from then on their leaving is warned of
+    synthWarnings(dir, ['app-push', 'app-pull', 'ci']);
+    expect(synthWarnings(dir, ['ci'])).toEqual([leftWarning('app-pull'), leftWarning('app-push')]);
   });
 });
 
@@ -192,6 +218,12 @@ describe('a robot left out of the code on a TeamPlatform\'s Harbor', () => {
         'if they are robots of another stack on this state, named ' +
         'like a team\'s, ignore this (and retire them there with retireRobot when they go)',
     ]);
+  });
+
+  test('a pair <x>-push and <x>-pull of the Harbor\'s own, beside the teams, is Harbor\'s to warn of, not the platform\'s', () => {
+    const dir = stateDir();
+    expect(platformWarnings(dir, ['web'], ['tools-push', 'tools-pull'])).toEqual([]);
+    expect(platformWarnings(dir, ['web'], [])).toEqual([leftWarning('tools-pull'), leftWarning('tools-push')]);
   });
 });
 
@@ -362,11 +394,20 @@ describe('a robot left out of the code, under a Pulumi stack\'s mark', () => {
     expect(stackRun(retired.mark, ['deploy']).warnings.filter((w) => w.includes('Harbor robot'))).toEqual([]);
   });
 
-  test('a pair <x>-push and <x>-pull that left together is a team\'s, let go here (TeamPlatform warns of the team)', () => {
+  // a team's pair is let go only when the mark lists the team under a TeamPlatform that lists its teams now, which
+  // warns of it (the DigitalOcean program's: test/pulumi/previous-mark.ts, 'a team dropped from the code')
+  test('a pair <x>-push and <x>-pull that left together, of no team the mark lists, is warned of robot by robot', () => {
     const first = stackRun(undefined, ['web-push', 'web-pull', 'solo-push']);
     const dropped = stackRun(first.mark, []);
-    expect(dropped.warnings.filter((w) => w.includes('Harbor robot'))).toEqual([stackWarning('solo-push')]);
-    expect(dropped.mark).not.toContain('web-pu');
+    expect(dropped.warnings.filter((w) => w.includes('Harbor robot'))).toEqual([stackWarning('solo-push'), stackWarning('web-pull'), stackWarning('web-push')]);
+    // a team line of no TeamPlatform of the app (one taken out of the code) lets nothing go either
+    const listed = first.mark.replace(JSON.stringify('harbor-robot harbor/harbor\tweb-pull'),
+      `${JSON.stringify('harbor-robot harbor/harbor\tweb-pull')}\n${JSON.stringify('harbor-team harbor/platform/Teams\tweb')}`);
+    expect(listed).toContain('harbor-team');
+    expect(stackRun(listed, []).warnings.filter((w) => w.includes('Harbor robot'))).toHaveLength(3);
+    const retired = stackRun(dropped.mark, [], ['web-push', 'web-pull', 'solo-push']);
+    expect(retired.warnings.filter((w) => w.includes('Harbor robot'))).toEqual([]);
+    expect(retired.mark).not.toContain('web-pu');
   });
 
   test('a mark edited by hand: a line that is no robot name, or another Harbor\'s, is dropped', () => {
