@@ -14,6 +14,7 @@ import { warnOnce } from '../core/warn';
 import { unmanagedGcScheduleStep } from './rotation-steps';
 import { onRetiredKeys, onSecretRecord, secretStateKey } from '../core/secret-record-review';
 import { IPostgresDatabase, POSTGRES_DATABASE_RULE } from '../postgres';
+import { statedConnectionLimit } from '../postgres/database';
 import { PGCONN_SCRAM_PASSWORD_RULE } from '../postgres/scram-password';
 import { IRedis } from '../redis';
 import { REDIS_RULE, REDIS_URL_PASSWORD_RULE } from '../redis/redis-ref';
@@ -522,7 +523,7 @@ export class Harbor extends Construct {
       checkMetrics('metrics', metrics);
     }
     this.maxOpenConns = connectionBudget({
-      connectionLimit: props.database.connectionLimit,
+      connectionLimit: statedConnectionLimit('database.connectionLimit', props.database.connectionLimit),
       databaseName: props.database.databaseName,
       replicas: { core: counts.core, jobservice: counts.jobservice, exporter: counts.exporter },
       // on SIGTERM jobservice stops its API and waits for its running jobs (goharbor/harbor v2.15.1

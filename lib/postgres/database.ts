@@ -43,7 +43,8 @@ export interface IPostgresDatabase {
    */
   readonly caCertificate?: SecretKey | undefined;
   /**
-   * The most connections the role may open: its `CONNECTION LIMIT`, which clients size their pools by. Dockyard's
+   * The most connections the role may open: its `CONNECTION LIMIT`, which clients size their pools by: a whole number
+   * from 1 to 2147483647, or -1 for none, as PostgreSQL reads it (anything else is refused at synth). Dockyard's
    * databases always have one.
    *
    * @default - none: the role is reconciled without a limit (-1), and clients use their own pool sizes (Harbor 100
@@ -87,6 +88,28 @@ export function checkRoleName(prop: string, value: string): string {
   checkIdentifier(prop, value);
   if (value === 'public' || value === 'none' || value.startsWith('pg_')) {
     invalid(prop, value, RESERVED_ROLE_NAME);
+  }
+  return value;
+}
+
+/** PostgreSQL's largest `CONNECTION LIMIT`: the role's `rolconnlimit` is an int4. */
+const MAX_ROLE_CONNECTION_LIMIT = 2147483647;
+
+/**
+ * The connection limit an `IPostgresDatabase` states, as its clients size their pools by it: undefined for none or
+ * PostgreSQL's "no limit", -1 (postgres/postgres doc/src/sgml/ref/create_role.sgml, `CONNECTION LIMIT`: "-1 (the
+ * default) means no limit"), else a whole number from 1 (0 would let no client in). `Postgres.addDatabase` and
+ * `ExternalPostgres` check their own; this reads one written by hand, whose `Infinity` or `NaN` would otherwise size
+ * Harbor's pool to `POSTGRESQL_MAX_OPEN_CONNS=Infinity`, which Harbor cannot parse. The one reading for every client.
+ *
+ * @internal
+ */
+export function statedConnectionLimit(prop: string, value: number | undefined): number | undefined {
+  if (value === undefined || value === -1) {
+    return undefined;
+  }
+  if (!Number.isInteger(value) || value < 1 || value > MAX_ROLE_CONNECTION_LIMIT) {
+    invalid(prop, value, `must be -1 (no limit) or an integer from 1 to ${MAX_ROLE_CONNECTION_LIMIT}, as PostgreSQL's CONNECTION LIMIT`);
   }
   return value;
 }

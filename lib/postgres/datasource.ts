@@ -6,7 +6,7 @@ import { percentEncode } from '../core/percent-encode';
 import { isTemplatePlaceholder } from '../core/secret';
 import { requireValue } from '../core/value-rules';
 import { CA_FILE, CaCertificateMount, mountCaCertificate } from './ca-certificate';
-import { IPostgresDatabase } from './database';
+import { IPostgresDatabase, statedConnectionLimit } from './database';
 import { LIB_PQ_SCRAM_PASSWORD_RULE } from './scram-password';
 
 /**
@@ -159,7 +159,7 @@ function checkLibPqName(prop: string, value: string): void {
  * @internal
  */
 export function connectionPoolSize(database: IPostgresDatabase, maxConnections: number | undefined, fallback: number): number {
-  const limit = database.connectionLimit !== undefined && database.connectionLimit >= 1 ? database.connectionLimit : undefined;
+  const limit = statedConnectionLimit('database.connectionLimit', database.connectionLimit);
   const pool = checkInteger('maxConnections', maxConnections ?? limit ?? fallback, 1);
   if (limit !== undefined && pool > limit) {
     invalid('maxConnections', pool, `must be at most the database's connectionLimit ${limit}: the role refuses further connections`);

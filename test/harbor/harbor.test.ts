@@ -664,6 +664,21 @@ describe('Harbor connection budget', () => {
     expect(inClusterHarbor(chart, { database: { ...pg.addDatabase('other'), connectionLimit: undefined } }).maxOpenConns).toBe(100);
   });
 
+  // a database written by hand states its limit as PostgreSQL's CONNECTION LIMIT does: -1 is no limit
+  // (postgres/postgres doc/src/sgml/ref/create_role.sgml), where the budget refused it as too small; Infinity and NaN
+  // reached POSTGRESQL_MAX_OPEN_CONNS as they are, and 0 lets no client in (statedConnectionLimit, lib/postgres/database.ts)
+  test('reads a hand-written database\'s connectionLimit as PostgreSQL does: -1 no limit, anything but a whole number from 1 refused', () => {
+    const chart = testChart('harbor');
+    const pg = new Postgres(chart, 'Pg');
+    expect(inClusterHarbor(chart, { database: { ...pg.addDatabase('unlimited'), connectionLimit: -1 } }).maxOpenConns).toBe(100);
+    for (const [limit, shown] of [[Infinity, 'Infinity'], [NaN, 'NaN'], [0, '0'], [2.5, '2.5'], [2147483648, '2147483648']] as const) {
+      const other = testChart('harbor');
+      const db = { ...new Postgres(other, 'Pg').addDatabase('registry'), connectionLimit: limit };
+      expect(() => inClusterHarbor(other, { database: db })).toThrow(new Error(`invalid database.connectionLimit ${shown}: must be -1 (no ` +
+        'limit) or an integer from 1 to 2147483647, as PostgreSQL\'s CONNECTION LIMIT'));
+    }
+  });
+
   test('fails at synth time when the limit cannot be met', () => {
     expect(() => managedHarbor(testChart('harbor'), { coreReplicas: 4, jobserviceReplicas: 3 }))
       .toThrow('invalid database.connectionLimit 25: must give each of the 11 pods that connect (4 core + 3 jobservice, and 4 more while ' +

@@ -321,5 +321,12 @@ describe('connectionPoolSize', () => {
     expect(thrown(() => connectionPoolSize(db, 11, 20)).message)
       .toBe('invalid maxConnections 11: must be at most the database\'s connectionLimit 10: the role refuses further connections');
     expect(thrown(() => connectionPoolSize(db, 0, 20)).message).toBe('invalid maxConnections 0: must be an integer of at least 1');
+    // a hand-written database's limit read as PostgreSQL's CONNECTION LIMIT (statedConnectionLimit): -1 is none, 0
+    // lets no client in, Infinity was taken as a limit and then refused as maxConnections, a prop the caller never set
+    expect(connectionPoolSize(database({ connectionLimit: -1 }), undefined, 20)).toBe(20);
+    for (const limit of [0, Infinity, 1.5]) {
+      expect(thrown(() => connectionPoolSize(database({ connectionLimit: limit }), undefined, 20)).message)
+        .toBe(`invalid database.connectionLimit ${limit}: must be -1 (no limit) or an integer from 1 to 2147483647, as PostgreSQL's CONNECTION LIMIT`);
+    }
   });
 });
