@@ -194,6 +194,22 @@ describe('a robot left out of the code, against the secret state', () => {
     synthWarnings(dir, ['app-push', 'app-pull', 'ci']);
     expect(synthWarnings(dir, ['ci'])).toEqual([leftWarning('app-pull'), leftWarning('app-push')]);
   });
+
+  // the state file is deterministic: declaredFor is written in key order whatever order the robots are declared in,
+  // and a synth that changes nothing leaves the file as it was (same bytes, not written again)
+  test('declaredFor is written sorted, and a second synth with no change leaves the state untouched', () => {
+    const dir = harborStateDir();
+    const file = path.join(dir, 'secrets.json');
+    expect(synthWarnings(dir, ['zeta', 'app-push', 'mid'])).toEqual([]);
+    const text = fs.readFileSync(file, 'utf8');
+    expect(Object.keys(JSON.parse(text).declaredFor)).toEqual([
+      'harbor/harbor-robot-app-push/secret', 'harbor/harbor-robot-mid/secret', 'harbor/harbor-robot-zeta/secret',
+    ]);
+    const inode = fs.statSync(file).ino;
+    expect(synthWarnings(dir, ['mid', 'zeta', 'app-push'])).toEqual([]);
+    expect(fs.readFileSync(file, 'utf8')).toBe(text);
+    expect(fs.statSync(file).ino).toBe(inode); // a write renames a new file into place
+  });
 });
 
 describe('a robot left out of the code on a TeamPlatform\'s Harbor', () => {
