@@ -210,6 +210,25 @@ describe('a robot left out of the code, against the secret state', () => {
     expect(fs.readFileSync(file, 'utf8')).toBe(text);
     expect(fs.statSync(file).ino).toBe(inode); // a write renames a new file into place
   });
+
+  // declaredFor is advisory, as declaredBy, movedTo and outputs are: a hand-edited one that is no map of strings
+  // reads as none (each pair perhaps a team's) and is never refused; the next synth writes it again from what it declares
+  test('a damaged declaredFor reads as none and the next synth writes it again', () => {
+    const dir = harborStateDir();
+    const file = path.join(dir, 'secrets.json');
+    synthWarnings(dir, ['app-push', 'app-pull']);
+    for (const damaged of ['harbor', ['harbor'], { 'harbor/harbor-robot-app-push/secret': 1 }]) {
+      const state = JSON.parse(fs.readFileSync(file, 'utf8'));
+      fs.writeFileSync(file, JSON.stringify({ ...state, declaredFor: damaged }, undefined, 2) + '\n', { mode: 0o600 });
+      // unknown: let go, as a state of an earlier release
+      expect(synthWarnings(dir, [])).toEqual([]);
+      expect(JSON.parse(fs.readFileSync(file, 'utf8')).declaredFor).toEqual(damaged);
+      synthWarnings(dir, ['app-push', 'app-pull']);
+      expect(JSON.parse(fs.readFileSync(file, 'utf8')).declaredFor).toEqual({
+        'harbor/harbor-robot-app-pull/secret': 'harbor', 'harbor/harbor-robot-app-push/secret': 'harbor',
+      });
+    }
+  });
 });
 
 describe('a robot left out of the code on a TeamPlatform\'s Harbor', () => {
