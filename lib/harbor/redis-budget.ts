@@ -57,6 +57,29 @@ const UNBOUNDED = {
 const TRIVY = 5;
 
 /**
+ * Connections per jobservice pod of garbage collection's cache cleanup, on the registry's cache server: one. The job
+ * opens a go-redis client on the `_REDIS_URL_REG` it is handed (goharbor/harbor v2.15.1
+ * src/jobservice/job/impl/gc/garbage_collection.go:499-506) and scans and deletes the registry's keys one at a time
+ * (src/jobservice/job/impl/gc/util.go:26-39), so it holds one connection at a time whatever its pool's size. The share
+ * cannot size that pool anyway: a scheduled run reads the URL saved with its schedule when the schedule was set
+ * (src/server/v2.0/handler/gc.go:87, `parameters["redis_url_reg"]`), not the one core has now. The job does not close
+ * its client, whose idle connection stays open until Go's garbage collector reclaims it (redis/go-redis v9.17.2 runs
+ * no reaper of its own): counted as one, as two runs in one pod before that are not expected.
+ */
+const GC_CACHE_CLEANUP = 1;
+
+/**
+ * The most connections Dockyard gives each of core's go-redis pools, however large the share: the registry's cap
+ * (`REGISTRY_POOL.maxActive`, harbor-helm's `maxactive`), the most Harbor's own chart gives a pod's Redis pool. Without
+ * it a limit of 10000 gave core pools of about 800, far above go-redis's default of 10 per GOMAXPROCS (redis/go-redis
+ * v9.17.2 options.go:170-176, :298-299): 20 at core's default CPU limit of 1, as Go 1.25 (Harbor v2.15.1 builds with
+ * golang:1.25.9, Makefile:154) sets GOMAXPROCS from the container's CPU limit, 2 at the least. That default is not
+ * the cap because Dockyard does not know it at synth: core's CPU limit is the user's to set or leave out (then
+ * GOMAXPROCS is the node's CPUs). A share under 500, every limit below about 5000 for one replica each, is unchanged.
+ */
+export const CORE_POOL_MAX = REGISTRY_POOL.maxActive;
+
+/**
  * Core's go-redis clients on `_REDIS_URL_CORE`: sessions, the default cache and the "harbor" client
  * (goharbor/harbor v2.15.1 src/core/session/session.go:144, src/lib/cache/cache.go:111, src/lib/redis/client.go:71;
  * the cache layer is the default cache, cache.go:154-158); on `_REDIS_URL_REG`, the registry client (client.go:43).
@@ -97,8 +120,8 @@ export interface RedisPools {
  * (`serverKey`: the same host and port, a one-label host read in the Harbor's namespace) is one server: one budget
  * over every pod, under the limit either states (two different ones are refused).
  *
- * The garbage collection job in jobservice opens a go-redis client on core's `_REDIS_URL_REG`
- * (src/server/v2.0/handler/gc.go:87, src/jobservice/job/impl/gc/garbage_collection.go:506), which the share sizes too.
+ * Garbage collection's cache cleanup in jobservice, on core's `_REDIS_URL_REG`, holds one connection at a time,
+ * counted as fixed (`GC_CACHE_CLEANUP`), not as a pool of the share.
  */
 export function redisPools(input: RedisBudgetInput): RedisPools {
   const r = input.replicas;
@@ -117,8 +140,8 @@ export function redisPools(input: RedisBudgetInput): RedisPools {
     const share = shareConnectionLimit({
       limit: stated?.limit, prop: `${stated?.prop ?? 'redis'}.maxClients`, replicas: r, lingering, minimumPerPool: MIN_PER_POOL,
       reserved: RESERVED,
-      pools: { core: CORE_CLIENTS.redis + CORE_CLIENTS.registryCache, registry: 1, jobservice: 1, trivy: 0, exporter: 0 },
-      fixed: { core: UNBOUNDED.coreJobMonitor, jobservice: jobserviceFixed, trivy: TRIVY, exporter: UNBOUNDED.exporter },
+      pools: { core: CORE_CLIENTS.redis + CORE_CLIENTS.registryCache, registry: 1, jobservice: 0, trivy: 0, exporter: 0 },
+      fixed: { core: UNBOUNDED.coreJobMonitor, jobservice: jobserviceFixed + GC_CACHE_CLEANUP, trivy: TRIVY, exporter: UNBOUNDED.exporter },
       remedy: remedy(stated?.prop ?? 'redis'),
     });
     return { redis: share, registryCache: share };
@@ -134,7 +157,8 @@ export function redisPools(input: RedisBudgetInput): RedisPools {
     registryCache: shareConnectionLimit({
       limit: limits.registryCache, prop: 'registryCache.maxClients', lingering, minimumPerPool: MIN_PER_POOL, reserved: RESERVED,
       replicas: { core: r.core, registry: r.registry, jobservice: r.jobservice },
-      pools: { core: CORE_CLIENTS.registryCache, registry: 1, jobservice: 1 },
+      pools: { core: CORE_CLIENTS.registryCache, registry: 1, jobservice: 0 },
+      fixed: { jobservice: GC_CACHE_CLEANUP },
       remedy: remedy('registryCache'),
     }),
   };
@@ -165,5 +189,7 @@ export function coreRedisQuery(pool: number | undefined): string {
   // handed out at once, max_active_conns every connection the pool holds (internal/pool/pool.go:320), as PoolSize
   // alone lets dials in excess of it (options.go:170-176); ParseURL refuses an option it does not know (options.go:657),
   // and these two it knows
-  return pool === undefined ? 'idle_timeout_seconds=30' : `idle_timeout_seconds=30&pool_size=${pool}&max_active_conns=${pool}`;
+  if (pool === undefined) return 'idle_timeout_seconds=30';
+  const size = Math.min(pool, CORE_POOL_MAX);
+  return `idle_timeout_seconds=30&pool_size=${size}&max_active_conns=${size}`;
 }

@@ -262,15 +262,15 @@ describe('DigitalOcean: the managed Valkey\'s maxclients (valkeyMaxClients)', ()
 
   test('sizes Harbor\'s Redis pools from it; unset, as before', () => {
     expect(harborOf(digitalOceanCharts(new App(), CHARTS)).redisPools).toEqual({ redis: undefined, registryCache: undefined });
-    // the example's one replica each: 4 kept free, (5 + 30 + 5) x 2 fixed, 12 pools (test/harbor/redis-budget.test.ts)
-    expect(harborOf(digitalOceanCharts(new App(), { ...CHARTS, valkeyMaxClients: 1000 })).redisPools).toEqual({ redis: 76, registryCache: 76 });
+    // the example's one replica each: 4 kept free, (5 + 31 + 5) x 2 fixed, 10 pools (test/harbor/redis-budget.test.ts)
+    expect(harborOf(digitalOceanCharts(new App(), { ...CHARTS, valkeyMaxClients: 1000 })).redisPools).toEqual({ redis: 91, registryCache: 91 });
   });
 
   test('refuses a limit too small as the setting, and leaves Harbor\'s other refusals as they are', () => {
     // the value quoted as the setting's text, and this program's remedy: nothing of ExternalRedis, replicas or jobWorkers,
     // which a Pulumi user never writes
     const message = thrown(() => digitalOceanCharts(new App(), { ...CHARTS, valkeyMaxClients: 100 })).message;
-    expect(message).toMatch(/^invalid valkeyMaxClients "100": must keep 4 connections free .* be at least 132; set it to the maxclients the managed Valkey's INFO clients prints, /);
+    expect(message).toMatch(/^invalid valkeyMaxClients "100": must keep 4 connections free .* be at least 126; set it to the maxclients the managed Valkey's INFO clients prints, /);
     expect(message).not.toMatch(/ExternalRedis|maxClients|replicas|jobWorkers/);
     // as the README quotes it (DigitalOcean, the managed Valkey)
     const quoted = readmeQuotes('invalid valkeyMaxClients "100":');

@@ -12,8 +12,10 @@ import { inClusterHarbor, managedHarbor } from './fixtures';
  *   redigo pool, unbounded (src/pkg/jobmonitor/redis.go:65-68), counted as 5;
  * - registry: `redis.pool.maxactive` (goharbor/distribution release/2.8 registry/handlers/app.go:605-609);
  * - jobservice: an unbounded redigo pool (src/jobservice/runtime/bootstrap.go:350-356; gomodule/redigo v1.9.2
- *   redis/pool.go:154), counted as its workers and 20, and garbage collection's client on core's `_REDIS_URL_REG`
- *   (src/jobservice/job/impl/gc/garbage_collection.go:506), a pool the share sizes;
+ *   redis/pool.go:154), counted as its workers and 20, and garbage collection's cache cleanup on core's
+ *   `_REDIS_URL_REG` (src/jobservice/job/impl/gc/garbage_collection.go:499-506), which scans and deletes one key at a
+ *   time (src/jobservice/job/impl/gc/util.go:26-39): one connection, fixed, as a scheduled run reads the URL saved with
+ *   its schedule (src/server/v2.0/handler/gc.go:87), which no share written later reaches;
  * - Trivy: 5 (harbor-scanner-trivy v0.36.0 pkg/etc/config.go:74, pkg/redisx/pool.go:50);
  * - exporter: an unbounded redigo pool (src/pkg/exporter/js_worker.go:48-54), counted as 4.
  * Each Deployment counts its rollout's extra pods (25% surge), jobservice twice its replicas (old pods finish their jobs).
@@ -50,12 +52,13 @@ describe('Harbor Redis connection budget', () => {
     const harbor = managedHarbor(chart, { redis: limitedRedis(chart, 'Limited', 200) });
     // one of each, each Deployment with one more pod while it rolls, jobservice with its successor: 2 pods each.
     // Kept free: 4 (REDIS_RESERVED_CLIENTS). Unbounded: core 5, jobservice 10 workers + 20, Trivy 5: (5 + 30 + 5) × 2
-    // = 80. Pools: core 4, registry 1, jobservice's garbage collection 1: 6 × 2 = 12, sharing 116: 9 each
-    expect(harbor.redisPools).toEqual({ redis: 9, registryCache: 9 });
+    // = 80, and garbage collection's one on each jobservice pod: 82. Pools: core 4, registry 1: 5 × 2 = 10, sharing
+    // 114: 11 each
+    expect(harbor.redisPools).toEqual({ redis: 11, registryCache: 11 });
     const objects = synth(chart);
-    expect(coreEnv(objects)._REDIS_URL_CORE.value).toMatch(/\/0\?idle_timeout_seconds=30&pool_size=9&max_active_conns=9$/);
-    expect(coreEnv(objects)._REDIS_URL_REG.value).toMatch(/\/2\?idle_timeout_seconds=30&pool_size=9&max_active_conns=9$/);
-    expect(registryPool(objects)).toEqual({ maxidle: 9, maxactive: 9, idletimeout: '60s' });
+    expect(coreEnv(objects)._REDIS_URL_CORE.value).toMatch(/\/0\?idle_timeout_seconds=30&pool_size=11&max_active_conns=11$/);
+    expect(coreEnv(objects)._REDIS_URL_REG.value).toMatch(/\/2\?idle_timeout_seconds=30&pool_size=11&max_active_conns=11$/);
+    expect(registryPool(objects)).toEqual({ maxidle: 11, maxactive: 11, idletimeout: '60s' });
     // the URLs Trivy, jobservice and the exporter read have no pool setting Harbor reads
     const trivy = envOf(container(find(objects, 'StatefulSet', 'harbor-trivy')));
     expect(trivy.SCANNER_REDIS_URL.value).toMatch(/\/5\?idle_timeout_seconds=30$/);
@@ -104,13 +107,13 @@ describe('Harbor Redis connection budget', () => {
       return managedHarbor(chart, { redis: limitedRedis(chart, 'Limited', 1000), ...props }).redisPools.redis;
     };
     // 4 kept free on each
-    expect(share({})).toBe(Math.floor((1000 - 4 - 80) / 12));
-    // 50 workers: jobservice's 2 pods hold 70 each
-    expect(share({ jobWorkers: 50 })).toBe(Math.floor((1000 - 4 - (5 + 70 + 5) * 2) / 12));
-    // 2 jobservice: 4 pods while they roll, each with its 30 and a garbage collection pool
-    expect(share({ jobserviceReplicas: 2 })).toBe(Math.floor((1000 - 4 - (10 + 30 * 4 + 10)) / (8 + 2 + 4)));
+    expect(share({})).toBe(Math.floor((1000 - 4 - 82) / 10));
+    // 50 workers: jobservice's 2 pods hold 70 each, and garbage collection's 1
+    expect(share({ jobWorkers: 50 })).toBe(Math.floor((1000 - 4 - (5 + 71 + 5) * 2) / 10));
+    // 2 jobservice: 4 pods while they roll, each with its 30 and garbage collection's 1, and no pool of the share
+    expect(share({ jobserviceReplicas: 2 })).toBe(Math.floor((1000 - 4 - (10 + 31 * 4 + 10)) / (8 + 2)));
     // the exporter: 4 more on each of its 2 pods
-    expect(share({ exporter: true })).toBe(Math.floor((1000 - 4 - 88) / 12));
+    expect(share({ exporter: true })).toBe(Math.floor((1000 - 4 - 90) / 10));
   });
 
   test('never raises the registry past 500, however large the share', () => {
@@ -119,23 +122,39 @@ describe('Harbor Redis connection budget', () => {
     expect(registryPool(synth(chart))).toEqual({ maxidle: 100, maxactive: 500, idletimeout: '60s' });
   });
 
-  test('a registry cache of its own has a budget of its own: core\'s one client, the registry, garbage collection', () => {
+  // go-redis's default pool is 10 per GOMAXPROCS (redis/go-redis v9.17.2 options.go:298-299); the share at 10000 was
+  // about 800 for each of core's four clients: core's pools stop at the registry's 500, and a share under it is kept
+  test('never raises core\'s pools past 500, and keeps a share under it', () => {
+    const urls = (maxClients: number) => {
+      const chart = testChart('harbor');
+      const harbor = managedHarbor(chart, { redis: limitedRedis(chart, 'Limited', maxClients) });
+      const env = coreEnv(synth(chart));
+      return [harbor.redisPools.redis, env._REDIS_URL_CORE.value.split('?')[1], env._REDIS_URL_REG.value.split('?')[1]];
+    };
+    expect(urls(10000)).toEqual([Math.floor((10000 - 4 - 82) / 10), ...Array(2).fill('idle_timeout_seconds=30&pool_size=500&max_active_conns=500')]);
+    // 5086 gives 500 exactly, 5085 499
+    expect(urls(5086)).toEqual([500, ...Array(2).fill('idle_timeout_seconds=30&pool_size=500&max_active_conns=500')]);
+    expect(urls(5085)).toEqual([499, ...Array(2).fill('idle_timeout_seconds=30&pool_size=499&max_active_conns=499')]);
+  });
+
+  test('a registry cache of its own has a budget of its own: core\'s one client, the registry, garbage collection\'s one connection', () => {
     const chart = testChart('harbor');
     const harbor = managedHarbor(chart, {
       redis: limitedRedis(chart, 'Limited', 200), registryCache: limitedRedis(chart, 'CacheServer', 60, 'private-cache.example.com'),
     });
-    // each server keeps 4 free; redis: (5 + 30 + 5) × 2 = 80 fixed, core's 3 clients × 2 pods; the cache: 3 pools × 2 pods
-    expect(harbor.redisPools).toEqual({ redis: Math.floor(116 / 6), registryCache: Math.floor(56 / 6) });
+    // each server keeps 4 free; redis: (5 + 30 + 5) × 2 = 80 fixed, core's 3 clients × 2 pods; the cache: garbage
+    // collection's 1 on each of jobservice's 2 pods fixed, and core's and the registry's pools × 2 pods
+    expect(harbor.redisPools).toEqual({ redis: Math.floor(116 / 6), registryCache: Math.floor(54 / 4) });
     const objects = synth(chart);
     expect(coreEnv(objects)._REDIS_URL_CORE.value).toMatch(/pool_size=19&max_active_conns=19$/);
-    expect(coreEnv(objects)._REDIS_URL_REG.value).toMatch(/private-cache\.example\.com:25061\/2\?idle_timeout_seconds=30&pool_size=9&max_active_conns=9$/);
-    expect(registryPool(objects).maxactive).toBe(9);
+    expect(coreEnv(objects)._REDIS_URL_REG.value).toMatch(/private-cache\.example\.com:25061\/2\?idle_timeout_seconds=30&pool_size=13&max_active_conns=13$/);
+    expect(registryPool(objects).maxactive).toBe(13);
   });
 
   test('a registry cache at redis\'s host and port is the same server: one budget', () => {
     const chart = testChart('harbor');
     const harbor = managedHarbor(chart, { redis: limitedRedis(chart, 'Limited', 200), registryCache: limitedRedis(chart, 'Again', 200) });
-    expect(harbor.redisPools).toEqual({ redis: 9, registryCache: 9 });
+    expect(harbor.redisPools).toEqual({ redis: 11, registryCache: 11 });
   });
 
   // one server has one maxclients (valkey src/config.c): stated by either of the two IRedis that name it, it is that
@@ -143,14 +162,14 @@ describe('Harbor Redis connection budget', () => {
   test('a registry cache at redis\'s host and port gives the one server its limit when redis states none', () => {
     const chart = testChart('harbor');
     const harbor = managedHarbor(chart, { redis: limitedRedis(chart, 'Unstated'), registryCache: limitedRedis(chart, 'Again', 200) });
-    expect(harbor.redisPools).toEqual({ redis: 9, registryCache: 9 });
+    expect(harbor.redisPools).toEqual({ redis: 11, registryCache: 11 });
     const objects = synth(chart);
-    expect(coreEnv(objects)._REDIS_URL_CORE.value).toMatch(/\/0\?idle_timeout_seconds=30&pool_size=9&max_active_conns=9$/);
-    expect(registryPool(objects).maxactive).toBe(9);
+    expect(coreEnv(objects)._REDIS_URL_CORE.value).toMatch(/\/0\?idle_timeout_seconds=30&pool_size=11&max_active_conns=11$/);
+    expect(registryPool(objects).maxactive).toBe(11);
     // too small, it is refused as the prop that states it
     const small = testChart('harbor');
     expect(() => managedHarbor(small, { redis: limitedRedis(small, 'Unstated'), registryCache: limitedRedis(small, 'Again', 100) }))
-      .toThrow(/^invalid registryCache\.maxClients 100: must keep 4 connections free .* be at least 132; raise the server's limit or lower the replicas or jobWorkers \(the limit is registryCache's maxClients, /);
+      .toThrow(/^invalid registryCache\.maxClients 100: must keep 4 connections free .* be at least 126; raise the server's limit or lower the replicas or jobWorkers \(the limit is registryCache's maxClients, /);
   });
 
   // the budget tells servers apart as the one-Harbor-per-Redis check does (serverKey, lib/harbor/shared-redis.ts): a
@@ -158,7 +177,7 @@ describe('Harbor Redis connection budget', () => {
   test('a one-label host and its in-cluster name in the Harbor\'s namespace are one server: one budget', () => {
     const chart = testChart('harbor');
     const harbor = managedHarbor(chart, { redis: limitedRedis(chart, 'Short', 200, 'valkey'), registryCache: limitedRedis(chart, 'Long', undefined, 'valkey.harbor.svc') });
-    expect(harbor.redisPools).toEqual({ redis: 9, registryCache: 9 });
+    expect(harbor.redisPools).toEqual({ redis: 11, registryCache: 11 });
     // in another namespace, the same one-label host is another server: the cache states no limit of its own
     const other = testChart('harbor');
     const apart = managedHarbor(other, { redis: limitedRedis(other, 'Short', 200, 'valkey'), registryCache: limitedRedis(other, 'Long', undefined, 'valkey.other.svc') });
@@ -199,9 +218,9 @@ describe('Harbor Redis connection budget', () => {
     const chart = testChart('harbor');
     expect(() => managedHarbor(chart, { redis: limitedRedis(chart, 'Limited', 100) }))
       .toThrow('invalid redis.maxClients 100: must keep 4 connections free for an operator\'s valkey-cli and the provider\'s own clients, ' +
-        'hold the 80 connections that the 8 pods that connect (1 core + 1 registry + ' +
-        '1 jobservice + 1 trivy, and 4 more while they roll) open whatever their pools, and give each of their 12 pools at least 4 ' +
-        'connections, i.e. be at least 132; raise the server\'s limit or lower the replicas or jobWorkers (the limit is redis\'s ' +
+        'hold the 82 connections that the 8 pods that connect (1 core + 1 registry + ' +
+        '1 jobservice + 1 trivy, and 4 more while they roll) open whatever their pools, and give each of their 10 pools at least 4 ' +
+        'connections, i.e. be at least 126; raise the server\'s limit or lower the replicas or jobWorkers (the limit is redis\'s ' +
         'maxClients, which ExternalRedis states; see the README, "Redis connection budget")');
   });
 
@@ -209,10 +228,11 @@ describe('Harbor Redis connection budget', () => {
     const chart = testChart('harbor');
     expect(() => managedHarbor(chart, {
       redis: limitedRedis(chart, 'Limited', 1000), registryCache: limitedRedis(chart, 'CacheServer', 20, 'private-cache.example.com'),
-    // one pool a pod, nothing unbounded: the PostgreSQL budget's words
+    // garbage collection's one connection on each jobservice pod, and core's and the registry's pools
     })).toThrow('invalid registryCache.maxClients 20: must keep 4 connections free for an operator\'s valkey-cli and the provider\'s own ' +
-      'clients, and give each of the 6 pods that connect (1 core + 1 registry + ' +
-      '1 jobservice, and 3 more while they roll) at least 4 connections, i.e. be at least 28; raise the server\'s limit or lower the replicas or jobWorkers (the limit is registryCache\'s maxClients, ' +
+      'clients, hold the 2 connections that the 6 pods that connect (1 core + 1 registry + ' +
+      '1 jobservice, and 3 more while they roll) open whatever their pools, and give each of their 4 pools at least 4 connections, ' +
+      'i.e. be at least 22; raise the server\'s limit or lower the replicas or jobWorkers (the limit is registryCache\'s maxClients, ' +
       'which ExternalRedis states; see the README, "Redis connection budget")');
   });
 

@@ -6,15 +6,16 @@ import { testChart } from '../util';
 import { RedisServer } from './redis-server';
 
 /**
- * The budget against a real server's `maxclients`: a Harbor on a server that states 212 sizes its pools so that every
- * connection its pods may open, rollouts counted, is 200 (test/harbor/redis-budget.test.ts counts them), which leaves
+ * The budget against a real server's `maxclients`: a Harbor on a server that states 214 sizes its pools so that every
+ * connection its pods may open, rollouts counted, is 202 (test/harbor/redis-budget.test.ts counts them), which leaves
  * the 4 it keeps free (`REDIS_RESERVED_CLIENTS`) to an operator's valkey-cli, besides the 8 the share's rounding leaves;
- * a budget without the reserve would size its pools to 11 and fill all 212. The server takes every one and refuses
+ * a budget without the reserve would size its pools to 13 and leave 2, and one that did not count garbage collection's
+ * one connection on each jobservice pod would too. The server takes every one and refuses
  * the next with "ERR max number of clients reached" (redis/valkey src/networking.c `acceptCommonHandler`): the limit
  * counts connections, as the budget does, not pools or pods, and keeps none for an admin.
  */
 
-const LIMIT = 212;
+const LIMIT = 214;
 const PASSWORD = 'budget-test-password';
 
 /** Open a connection, AUTH and PING on it, and return the first reply line; the socket stays open. */
@@ -50,12 +51,15 @@ describe('Harbor Redis budget against a redis-server with maxclients', () => {
       host: 'private-valkey.example.com', port: 25061, password: Secret.fromSecretName(chart, 'L', 'l').key('password'), maxClients: LIMIT,
     });
     const pools = managedHarbor(chart, { redis }).redisPools;
-    // the unbounded and fixed connections of 2 pods each of core, jobservice, Trivy (80), and 12 pools of the share
-    const counted = 80 + 12 * pools.redis!;
-    expect([REDIS_RESERVED_CLIENTS, counted]).toEqual([4, 200]);
+    // the unbounded and fixed connections of 2 pods each of core, jobservice (garbage collection's one among them), Trivy
+    // (82), and 10 pools of the share
+    const counted = 82 + 10 * pools.redis!;
+    expect([REDIS_RESERVED_CLIENTS, counted]).toEqual([4, 202]);
     // the share leaves the reserve free, and no more than it must: a share one larger would eat into it
     expect(counted + REDIS_RESERVED_CLIENTS).toBeLessThanOrEqual(LIMIT);
-    expect(80 + 12 * (pools.redis! + 1) + REDIS_RESERVED_CLIENTS).toBeGreaterThan(LIMIT);
+    expect(82 + 10 * (pools.redis! + 1) + REDIS_RESERVED_CLIENTS).toBeGreaterThan(LIMIT);
+    // without the reserve the pools would take all but 2 of it, as they would if garbage collection were not counted
+    expect(82 + 10 * Math.floor((LIMIT - 82) / 10)).toBe(LIMIT - 2);
 
     // the server's limit as INFO clients reports it, which the README tells users to read; on a connection kept open,
     // the first of those counted, so that no closing one is still counted when the last is opened

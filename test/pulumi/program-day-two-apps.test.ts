@@ -104,8 +104,8 @@ describe('the DigitalOcean program on day two: application settings and secrets'
     expect([...old].filter(([k, t]) => now.get(k) !== t).map(([k]) => k).sort()).toEqual(['Deployment harbor/harbor-core', 'Deployment harbor/harbor-registry']);
     const core = [...kubernetesObjects(run).values()].find((r) => r.inputs.kind === 'Deployment' && r.inputs.metadata.name === 'harbor-core')!;
     const env = Object.fromEntries(core.inputs.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
-    // 4 kept free, (5 + 30 + 5) x 2 fixed, 12 pools: 76 each
-    expect(env._REDIS_URL_CORE).toMatch(/\/0\?idle_timeout_seconds=30&pool_size=76&max_active_conns=76$/);
+    // 4 kept free, (5 + 31 + 5) x 2 fixed (garbage collection's one on each jobservice pod), 10 pools: 91 each
+    expect(env._REDIS_URL_CORE).toMatch(/\/0\?idle_timeout_seconds=30&pool_size=91&max_active_conns=91$/);
     expect(changes(base, run)).toEqual([]);
     expect(generatedChanges(run)).toEqual({ changed: [], dropped: [] });
   }, 60_000);
