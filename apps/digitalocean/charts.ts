@@ -320,7 +320,8 @@ const BUILDS = 'dockyard-builds';
  * Run `check`, the Harbor on the managed Valkey, refusing too small a `maxclients` as the setting it was read from:
  * the Redis budget's refusal of `redis.maxClients` (`ConnectionLimitError`) becomes `invalid valkeyMaxClients
  * "100": <what it must hold>; <this program's remedy>`, the value quoted as the user set it (as `readSettings` quotes
- * a refused "many"), and the library's remedy, which names ExternalRedis, the replicas and jobWorkers (none of them
+ * a refused "many"; it takes only the digits a number prints as, `readWholeNumber`, so "0100" is refused there and
+ * the limit printed here is the setting's text), and the library's remedy, which names ExternalRedis, the replicas and jobWorkers (none of them
  * a setting of this program), left out. Every other error passes unchanged.
  */
 function valkeyMaxClientsRefused<T>(check: () => T): T {

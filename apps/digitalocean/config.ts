@@ -290,10 +290,7 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
   const value = (key: keyof DigitalOceanSettings, fallback?: string | number | boolean) =>
     (get(key) || undefined) ?? (fallback === undefined ? undefined : String(fallback));
   const required = (key: keyof DigitalOceanSettings) => value(key) ?? missing(key, `must be set: pulumi config set ${key} <value>`);
-  const nodeCount = Number(value('nodeCount', DIGITALOCEAN_EXAMPLE.nodeCount));
-  if (!Number.isInteger(nodeCount) || nodeCount < 1) {
-    invalid('nodeCount', value('nodeCount'), 'must be a whole number of at least 1');
-  }
+  const nodeCount = readWholeNumber('nodeCount', value('nodeCount', DIGITALOCEAN_EXAMPLE.nodeCount)!, 1, 'must be a whole number of at least 1');
   // the Spaces bucket, the cluster and the databases all live in `region`, and a registry too when there is one
   const region = checkSpacesRegion('region', value('region', DIGITALOCEAN_EXAMPLE.region)!);
   const containerRegistry = readTrueOrFalse('containerRegistry', value('containerRegistry', false));
@@ -347,7 +344,10 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
     domain,
     postgresSize: checkDatabaseSize('postgresSize', value('postgresSize', DIGITALOCEAN_EXAMPLE.postgresSize)!, 'pg'),
     valkeySize: checkDatabaseSize('valkeySize', value('valkeySize', DIGITALOCEAN_EXAMPLE.valkeySize)!, 'valkey'),
-    valkeyMaxClients: readValkeyMaxClients(value('valkeyMaxClients')),
+    // Valkey's own range for maxclients (valkey-io/valkey src/config.c, `createUIntConfig("maxclients", ..., 1,
+    // UINT_MAX, ...)`), which ExternalRedis checks again as its maxClients
+    valkeyMaxClients: value('valkeyMaxClients') === undefined ? undefined : readWholeNumber('valkeyMaxClients', value('valkeyMaxClients')!, 1,
+      'must be a whole number from 1 to 4294967295: the managed Valkey\'s maxclients, as INFO clients prints it', 4294967295),
     bucket,
     ...droneLogs,
     // DOKS names are lower-case letters, digits and "-", as a DNS label
@@ -386,15 +386,17 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
 }
 
 /**
- * `valkeyMaxClients`, if set: a whole number in Valkey's own range for `maxclients` (valkey-io/valkey src/config.c,
- * `createUIntConfig("maxclients", ..., 1, UINT_MAX, ...)`), which `ExternalRedis` checks again as its `maxClients`.
+ * A whole-number setting (`nodeCount`, `droneLogRetentionDays`, `valkeyMaxClients`), from `min` to `max`, refused
+ * with `allowed` unless its text is that number in decimal digits as it prints: no sign, fraction, exponent, spaces or
+ * leading zero. `Number` alone would read "0100" as 100 and "1e3" as 1000, and a later refusal that quotes the value
+ * (`valkeyMaxClientsRefused` in charts.ts) would then print a text the user never set.
+ *
+ * @param max `@default` - JavaScript's largest exact integer
  */
-function readValkeyMaxClients(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
+function readWholeNumber(key: keyof DigitalOceanSettings, text: string, min: number, allowed: string, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(text);
-  if (!/^[0-9]+$/.test(text) || n < 1 || n > 4294967295) {
-    invalid('valkeyMaxClients', text, 'must be a whole number from 1 to 4294967295: the managed Valkey\'s maxclients, as INFO clients prints it');
-  }
+  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(n) || n < min || n > max) invalid(key, text, allowed);
+  if (String(n) !== text) invalid(key, text, `${allowed}, written without a leading zero`);
   return n;
 }
 
@@ -412,10 +414,8 @@ function readDroneLogSettings(bucketSetting: string | undefined, daysSetting: st
     if (daysSetting !== undefined) invalid('droneLogRetentionDays', daysSetting, 'must be set only with ciEngine drone: Woodpecker keeps its logs in its database');
     return {};
   }
-  const days = Number(daysSetting ?? DRONE_LOG_RETENTION_DAYS);
-  if (!/^[0-9]+$/.test(daysSetting ?? '1') || !Number.isSafeInteger(days) || days < 1) {
-    invalid('droneLogRetentionDays', daysSetting, 'must be a whole number of days of at least 1');
-  }
+  const days = daysSetting === undefined ? DRONE_LOG_RETENTION_DAYS
+    : readWholeNumber('droneLogRetentionDays', daysSetting, 1, 'must be a whole number of days of at least 1');
   const derived = `${bucket}-drone-logs`;
   if (bucketSetting === undefined && derived.length > 63) {
     invalid('droneLogBucket', derived, `is the default, ${bucket}-drone-logs, longer than the 63 characters of a bucket name: set droneLogBucket`);

@@ -76,9 +76,23 @@ describe('DigitalOcean program settings', () => {
     expect(read({ valkeyMaxClients: '4294967295' }).valkeyMaxClients).toBe(4294967295);
     // Valkey's own range for maxclients (valkey-io/valkey src/config.c, createUIntConfig("maxclients", ..., 1, UINT_MAX, ...))
     const rule = 'must be a whole number from 1 to 4294967295: the managed Valkey\'s maxclients, as INFO clients prints it';
-    for (const bad of ['0', '1.5', '-3', '1e3', 'many', '4294967296']) {
+    for (const bad of ['0', '1.5', '-3', '1e3', 'many', '4294967296', ' 100', '+100']) {
       expect(failure({ valkeyMaxClients: bad })).toBe(`invalid valkeyMaxClients "${bad}": ${rule}`);
     }
+    // a leading zero is refused, not read as 100: the budget's refusal of too small a limit quotes the value as the
+    // setting's text (apps/digitalocean/charts.ts, valkeyMaxClientsRefused), which would otherwise print "100"
+    expect(failure({ valkeyMaxClients: '0100' })).toBe(`invalid valkeyMaxClients "0100": ${rule}, written without a leading zero`);
+  });
+
+  // one reader for the program's whole-number settings (readWholeNumber): the same text refused alike by each
+  test.each([
+    ['nodeCount', 'must be a whole number of at least 1'],
+    ['droneLogRetentionDays', 'must be a whole number of days of at least 1'],
+    ['valkeyMaxClients', 'must be a whole number from 1 to 4294967295: the managed Valkey\'s maxclients, as INFO clients prints it'],
+  ])('%s is read as the digits it prints as', (key, rule) => {
+    expect(failure({ [key]: '07' })).toBe(`invalid ${key} "07": ${rule}, written without a leading zero`);
+    for (const bad of ['1e1', '3.0', ' 3', '0x3', '9007199254740993']) expect(failure({ [key]: bad })).toBe(`invalid ${key} "${bad}": ${rule}`);
+    expect(read({ [key]: '7' })).toMatchObject({ [key]: 7 });
   });
 
   test('fails on missing or bad settings, naming the config key', () => {

@@ -86,9 +86,9 @@ export function describeSettingRefusals(preview: boolean): void {
       expect(await refusal({ valkeyMaxClients: 'many' })).toBe('invalid valkeyMaxClients "many": must be a whole number from 1 to 4294967295: ' +
         'the managed Valkey\'s maxclients, as INFO clients prints it');
       expect(await refusal({ valkeyMaxClients: '100' })).toBe('invalid valkeyMaxClients "100": must keep 4 connections free for an operator\'s ' +
-        'valkey-cli and the provider\'s own clients, hold the 80 connections that the 8 pods that ' +
-        'connect (1 core + 1 registry + 1 jobservice + 1 trivy, and 4 more while they roll) open whatever their pools, and give each of their 12 ' +
-        'pools at least 4 connections, i.e. be at least 132; set it to the maxclients the managed Valkey\'s INFO clients prints, or take a larger ' +
+        'valkey-cli and the provider\'s own clients, hold the 82 connections that the 8 pods that ' +
+        'connect (1 core + 1 registry + 1 jobservice + 1 trivy, and 4 more while they roll) open whatever their pools, and give each of their 10 ' +
+        'pools at least 4 connections, i.e. be at least 126; set it to the maxclients the managed Valkey\'s INFO clients prints, or take a larger ' +
         'valkeySize and set that one\'s (see the README, "Redis connection budget")');
     });
 
