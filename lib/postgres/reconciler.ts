@@ -14,7 +14,7 @@ import { warnOnce } from '../core/warn';
 import { placement } from '../core/placement';
 import { emptyDir, podTemplate } from '../core/pod';
 import { CA_FILE, mountCaCertificate } from './ca-certificate';
-import { checkIdentifier, checkRoleName, IPostgresDatabase, POSTGRES_DATABASE_RULE } from './database';
+import { checkIdentifier, checkRoleName, IPostgresDatabase, POSTGRES_DATABASE_RULE, statedConnectionLimit } from './database';
 import { ReconciledDatabase, renderReconcileScript } from './reconcile-script';
 
 /**
@@ -293,8 +293,11 @@ export class PostgresReconciler extends Construct {
         `${this.server.host}:${this.server.port} and makes its database, role and connection limit there: if that is not the server behind ` +
         `${db.host}:${db.port} (a pooler of it), give ${this.name} that server, or reconcile the database with one that connects to it`);
     }
+    // a limit written by hand is read as the database's clients read it (statedConnectionLimit): 0 would lock them
+    // out and one above PostgreSQL's int4 fails the Job's CREATE ROLE, where Harbor, Drone and Woodpecker refuse both
+    const connectionLimit = withContext('database', db.databaseName, () => statedConnectionLimit('db.connectionLimit', db.connectionLimit)) ?? -1;
     // addRole names the database in its errors
-    this.addRole({ database: db.databaseName, user: db.user, connectionLimit: db.connectionLimit ?? -1 }, options.setPassword ?? true ? db.password : undefined);
+    this.addRole({ database: db.databaseName, user: db.user, connectionLimit }, options.setPassword ?? true ? db.password : undefined);
   }
 
   /** @internal */

@@ -167,8 +167,17 @@ describe('PostgresReconciler', () => {
       .toThrow(new Error('invalid connectionLimit -2: must be an integer of at least -1 (database "neg")'));
     // addDatabase, for a database a server Dockyard does not run holds, refuses as addRole does
     const external = { host: 'db.example.com', port: 25060, user: 'ext', password: base.adminPassword, sslMode: SslMode.REQUIRE, grantConnect: () => undefined };
-    expect(() => r.addDatabase({ ...external, databaseName: 'ext', connectionLimit: -3 }))
-      .toThrow(new Error('invalid connectionLimit -3: must be an integer of at least -1 (database "ext")'));
+    // a hand-written limit is read as its clients read it (statedConnectionLimit, lib/postgres/database.ts): -1 is none,
+    // and 0 (which lets no non-superuser in: postgres/postgres REL_15_STABLE src/backend/utils/init/postinit.c,
+    // InitializeSessionUserId, "CountUserBackends(roleid) > rform->rolconnlimit") or one above int4 (rolconnlimit)
+    // is refused, as Harbor, Drone and Woodpecker refuse it, rather than reconciled
+    for (const [limit, shown] of [[-3, '-3'], [0, '0'], [2147483648, '2147483648'], [Infinity, 'Infinity'], [1.5, '1.5']] as const) {
+      expect(() => r.addDatabase({ ...external, databaseName: 'ext', connectionLimit: limit }))
+        .toThrow(new Error(`invalid db.connectionLimit ${shown}: must be -1 (no limit) or an integer from 1 to 2147483647, as ` +
+          'PostgreSQL\'s CONNECTION LIMIT (database "ext")'));
+    }
+    r.addDatabase({ ...external, databaseName: 'unlimited', user: 'unlimited', connectionLimit: -1 });
+    r.addDatabase({ ...external, databaseName: 'top', user: 'top', connectionLimit: 2147483647 });
     // what untyped JavaScript may pass for a database or its options, refused in one line rather than with a TypeError
     for (const bad of ['ext', null, undefined]) {
       expect(() => r.addDatabase(bad as unknown as IPostgresDatabase))
