@@ -64,7 +64,10 @@ const TRIVY = 5;
  * cannot size that pool anyway: a scheduled run reads the URL saved with its schedule when the schedule was set
  * (src/server/v2.0/handler/gc.go:87, `parameters["redis_url_reg"]`), not the one core has now. The job does not close
  * its client, whose idle connection stays open until Go's garbage collector reclaims it (redis/go-redis v9.17.2 runs
- * no reaper of its own): counted as one, as two runs in one pod before that are not expected.
+ * no reaper of its own): counted as one, as two runs in one pod before that are not expected: garbage collection runs
+ * one at a time in the whole Harbor (`MaxCurrency()` is 1, garbage_collection.go:84-87, handed to gocraft/work as
+ * `MaxConcurrency`, src/jobservice/worker/cworker/c_worker.go:435, which counts running jobs of a name in Redis across
+ * every jobservice pod: goharbor/work v0.5.1-patch redis.go:121-132 `canRun`), so one on each pod over-counts.
  */
 const GC_CACHE_CLEANUP = 1;
 
@@ -144,24 +147,32 @@ export function redisPools(input: RedisBudgetInput): RedisPools {
       fixed: { core: UNBOUNDED.coreJobMonitor, jobservice: jobserviceFixed + GC_CACHE_CLEANUP, trivy: TRIVY, exporter: UNBOUNDED.exporter },
       remedy: remedy(stated?.prop ?? 'redis'),
     });
-    return { redis: share, registryCache: share };
+    return { redis: capped(share), registryCache: capped(share) };
   }
   return {
-    redis: shareConnectionLimit({
+    redis: capped(shareConnectionLimit({
       limit: limits.redis, prop: 'redis.maxClients', lingering, minimumPerPool: MIN_PER_POOL, reserved: RESERVED,
       replicas: { core: r.core, jobservice: r.jobservice, trivy: r.trivy, exporter: r.exporter },
       pools: { core: CORE_CLIENTS.redis, jobservice: 0, trivy: 0, exporter: 0 },
       fixed: { core: UNBOUNDED.coreJobMonitor, jobservice: jobserviceFixed, trivy: TRIVY, exporter: UNBOUNDED.exporter },
       remedy: remedy('redis'),
-    }),
-    registryCache: shareConnectionLimit({
+    })),
+    registryCache: capped(shareConnectionLimit({
       limit: limits.registryCache, prop: 'registryCache.maxClients', lingering, minimumPerPool: MIN_PER_POOL, reserved: RESERVED,
       replicas: { core: r.core, registry: r.registry, jobservice: r.jobservice },
       pools: { core: CORE_CLIENTS.registryCache, registry: 1, jobservice: 0 },
       fixed: { jobservice: GC_CACHE_CLEANUP },
       remedy: remedy('registryCache'),
-    }),
+    })),
   };
+}
+
+/**
+ * A pool's size as it is set, never above `CORE_POOL_MAX`, the registry's cap too: so that `Harbor.redisPools` is what
+ * `_REDIS_URL_CORE`, `_REDIS_URL_REG` and the registry's `maxactive` hold, rather than a share no pool gets.
+ */
+function capped(share: number | undefined): number | undefined {
+  return share === undefined ? undefined : Math.min(share, CORE_POOL_MAX);
 }
 
 /**
@@ -189,7 +200,5 @@ export function coreRedisQuery(pool: number | undefined): string {
   // handed out at once, max_active_conns every connection the pool holds (internal/pool/pool.go:320), as PoolSize
   // alone lets dials in excess of it (options.go:170-176); ParseURL refuses an option it does not know (options.go:657),
   // and these two it knows
-  if (pool === undefined) return 'idle_timeout_seconds=30';
-  const size = Math.min(pool, CORE_POOL_MAX);
-  return `idle_timeout_seconds=30&pool_size=${size}&max_active_conns=${size}`;
+  return pool === undefined ? 'idle_timeout_seconds=30' : `idle_timeout_seconds=30&pool_size=${pool}&max_active_conns=${pool}`;
 }

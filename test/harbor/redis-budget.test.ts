@@ -131,10 +131,18 @@ describe('Harbor Redis connection budget', () => {
       const env = coreEnv(synth(chart));
       return [harbor.redisPools.redis, env._REDIS_URL_CORE.value.split('?')[1], env._REDIS_URL_REG.value.split('?')[1]];
     };
-    expect(urls(10000)).toEqual([Math.floor((10000 - 4 - 82) / 10), ...Array(2).fill('idle_timeout_seconds=30&pool_size=500&max_active_conns=500')]);
+    // Harbor.redisPools gives the size set, not the share of 991 that no pool gets
+    expect(urls(10000)).toEqual([500, ...Array(2).fill('idle_timeout_seconds=30&pool_size=500&max_active_conns=500')]);
     // 5086 gives 500 exactly, 5085 499
     expect(urls(5086)).toEqual([500, ...Array(2).fill('idle_timeout_seconds=30&pool_size=500&max_active_conns=500')]);
     expect(urls(5085)).toEqual([499, ...Array(2).fill('idle_timeout_seconds=30&pool_size=499&max_active_conns=499')]);
+    // a registry cache of its own with room for more: its share is capped as well, and redisPools says so
+    const chart = testChart('harbor');
+    const harbor = managedHarbor(chart, {
+      redis: limitedRedis(chart, 'Limited', 200), registryCache: limitedRedis(chart, 'CacheServer', 10000, 'private-cache.example.com'),
+    });
+    expect(harbor.redisPools).toEqual({ redis: 19, registryCache: 500 });
+    expect(coreEnv(synth(chart))._REDIS_URL_REG.value).toMatch(/\?idle_timeout_seconds=30&pool_size=500&max_active_conns=500$/);
   });
 
   test('a registry cache of its own has a budget of its own: core\'s one client, the registry, garbage collection\'s one connection', () => {
