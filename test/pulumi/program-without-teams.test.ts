@@ -1,0 +1,3 @@
+import { describeProgramWithoutTeams } from './program-without-teams';
+
+describeProgramWithoutTeams(false);
