@@ -1,3 +1,4 @@
+import { isRegionSlug } from './region-slug';
 import { invalid } from './validation';
 
 /** What `checkS3Bucket` takes, for its refusals. */
@@ -50,8 +51,8 @@ export function checkS3Region(prop: string, value: string): string {
 }
 
 /**
- * Check the shape of a DigitalOcean Spaces region (`fra1`, `nyc3`, ...) and give its S3 endpoint,
- * `https://<region>.digitaloceanspaces.com`.
+ * Check the shape of a DigitalOcean Spaces region (`fra1`, `nyc3`, ...: `isRegionSlug`, the rule the Pulumi components'
+ * `checkRegion` applies too) and give its S3 endpoint, `https://<region>.digitaloceanspaces.com`.
  *
  * The shape and not a list: the library names a bucket that exists already, and a fixed list would refuse a region
  * DigitalOcean opens (lon1 in 2024, tor1 in 2024, atl1 in 2025) until a Dockyard release caught up. The Pulumi
@@ -59,7 +60,7 @@ export function checkS3Region(prop: string, value: string): string {
  * lib/pulumi/digitalocean/spaces-rules.ts), every region of which has this shape.
  */
 export function spacesEndpoint(prop: string, region: string): string {
-  if (typeof region !== 'string' || !/^[a-z]{3}\d$/.test(region)) {
+  if (!isRegionSlug(region)) {
     invalid(prop, region, 'must be a Spaces region such as "fra1", "nyc3", "ams3", "sgp1" or "sfo3"');
   }
   return `https://${region}.digitaloceanspaces.com`;

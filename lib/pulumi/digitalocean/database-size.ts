@@ -2,6 +2,7 @@
  * DigitalOcean managed-database size slugs and the checks shared by `ManagedPostgres` and `ManagedValkey`.
  * Pure functions: no Pulumi resource is created here.
  */
+import { isRegionSlug } from '../../core/region-slug';
 import { checkInteger, invalid } from '../../core/validation';
 
 /**
@@ -64,9 +65,12 @@ export function checkDatabaseNodes(engine: DatabaseEngine, size: string, nodeCou
   }
 }
 
-/** Check a region slug such as `nyc3`, when it is known at construction. */
+/**
+ * Check a region slug such as `nyc3`, when it is known at construction (a string, not an Output): its shape, the one
+ * rule of `spacesEndpoint` too (`isRegionSlug`, lib/core/region-slug.ts).
+ */
 export function checkRegion(prop: string, region: unknown): void {
-  if (typeof region === 'string' && !/^[a-z]{3}[0-9]$/.test(region)) {
+  if (typeof region === 'string' && !isRegionSlug(region)) {
     invalid(prop, region, 'must be a DigitalOcean region slug such as "nyc3", "fra1" or "ams3"');
   }
 }
