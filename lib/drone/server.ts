@@ -179,7 +179,9 @@ export interface DroneServerProps {
    */
   readonly registrationClosed?: boolean;
   /**
-   * The git provider login of the first admin, created at start-up (`DRONE_USER_CREATE`).
+   * The git provider login of the first admin, created at start-up (`DRONE_USER_CREATE`), in the forge's exact case:
+   * Drone finds a user by an exact match on the login (see the README, "`admin` must be the forge's login in its exact
+   * case"), so `Example-Admin` for a forge's `example-admin` makes an admin nobody logs in as.
    *
    * Changing it later demotes nobody: Drone's bootstrap creates or updates only the login it is given (harness
    * v2.28.2 `cmd/drone-server/bootstrap/bootstrap.go:45-123`), and existing users are always admitted, whatever the

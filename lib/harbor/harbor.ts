@@ -822,7 +822,7 @@ export class Harbor extends Construct {
   public checkRetireProjectGroups(name: string): void {
     checkHarborName('name', name);
     if (name === LIBRARY || this.projectNames.has(name)) {
-      invalid('name', name, 'must not be a project this Harbor declares (addProject, addProxyCache) or "library", which Harbor creates: ' +
+      invalid('name', name, 'must not be a project this Harbor declares (addProject, addProxyCache, declareLibrary) or "library", which Harbor creates: ' +
         'a project is either declared or retired');
     }
     if (this.retiredProjectNames.has(name)) {

@@ -317,7 +317,7 @@ describe('retired project groups', () => {
     harbor.addProxyCache('hub', { upstream: ProxyUpstream.dockerHub() });
     expect(() => harbor.retireProjectGroups('Old Apps')).toThrow('invalid name "Old Apps": must be lower-case letters and digits, separated by single ".", "_" or "-"');
     for (const name of ['apps', 'hub', 'library']) {
-      expect(() => harbor.retireProjectGroups(name)).toThrow(`invalid name "${name}": must not be a project this Harbor declares (addProject, addProxyCache) ` +
+      expect(() => harbor.retireProjectGroups(name)).toThrow(`invalid name "${name}": must not be a project this Harbor declares (addProject, addProxyCache, declareLibrary) ` +
         'or "library", which Harbor creates: a project is either declared or retired');
     }
     harbor.retireProjectGroups('billing');

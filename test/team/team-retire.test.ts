@@ -318,7 +318,7 @@ describe('retiring a team on an OIDC Harbor', () => {
   test('a project the Harbor declares under the team\'s name refuses the retirement, which then retires nothing', () => {
     const p = platform({}, { harbor: oidc });
     p.harbor.addProject('legacy');
-    expect(() => p.teams.retireTeam('legacy')).toThrow('invalid name "legacy": must not be a project this Harbor declares (addProject, addProxyCache) ' +
+    expect(() => p.teams.retireTeam('legacy')).toThrow('invalid name "legacy": must not be a project this Harbor declares (addProject, addProxyCache, declareLibrary) ' +
       'or "library", which Harbor creates: a project is either declared or retired');
     expect(p.teams.retiredTeams).toEqual([]);
     expect(harborState(p.objects()).retired).toEqual([]);
