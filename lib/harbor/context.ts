@@ -17,6 +17,12 @@ import { HarborStorage } from './storage';
 
 /** The Redis database each component uses, as Harbor's chart assigns them. */
 export const REDIS_DB = { core: 0, jobservice: 1, registry: 2, trivy: 5 };
+/**
+ * The query of every go-redis URL Harbor's pods read (core's two, the Trivy adapter's), as Harbor's chart writes it:
+ * idle connections closed after 30 s, which Harbor's URL reader renames for go-redis (goharbor/harbor v2.15.1
+ * src/lib/cache/redis/redis.go:149-188).
+ */
+export const REDIS_IDLE_QUERY = 'idle_timeout_seconds=30';
 /** The UID and GID of every Harbor image's user (harbor, scanner, nginx). */
 const HARBOR_USER = { user: 10000, group: 10000 };
 /**

@@ -2,6 +2,7 @@ import { invalid } from '../core';
 import { IRedis } from '../redis';
 import { checkMaxClients } from '../redis/max-clients';
 import { shareConnectionLimit } from './connection-budget';
+import { REDIS_IDLE_QUERY } from './context';
 import { serverKey } from './shared-redis';
 
 /**
@@ -200,5 +201,5 @@ export function coreRedisQuery(pool: number | undefined): string {
   // handed out at once, max_active_conns every connection the pool holds (internal/pool/pool.go:320), as PoolSize
   // alone lets dials in excess of it (options.go:170-176); ParseURL refuses an option it does not know (options.go:657),
   // and these two it knows
-  return pool === undefined ? 'idle_timeout_seconds=30' : `idle_timeout_seconds=30&pool_size=${pool}&max_active_conns=${pool}`;
+  return pool === undefined ? REDIS_IDLE_QUERY : `${REDIS_IDLE_QUERY}&pool_size=${pool}&max_active_conns=${pool}`;
 }

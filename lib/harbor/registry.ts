@@ -20,10 +20,10 @@ const CONFIG = '/etc/registry/config.yml';
  * from Secrets as `REGISTRY_*` variables, which distribution matches to config fields case-insensitively.
  */
 export function registryConfig(storage: HarborStorage, redis: IRedis, metrics = false, pool?: number): string {
-  // the budget's share, never above what Dockyard has always rendered; distribution's pool does not wait for a
-  // connection past maxactive but serves the request from storage, without the cache (goharbor/distribution
-  // release/2.8 ea065fe registry/handlers/app.go:605-609, `Wait: false`)
-  const maxActive = Math.min(pool ?? REGISTRY_POOL.maxActive, REGISTRY_POOL.maxActive);
+  // the budget's share (`redisPools`, which caps it at what Dockyard has always rendered), else that; distribution's
+  // pool does not wait for a connection past maxactive but serves the request from storage, without the cache
+  // (goharbor/distribution release/2.8 ea065fe registry/handlers/app.go:605-609, `Wait: false`)
+  const maxActive = pool ?? REGISTRY_POOL.maxActive;
   return toYaml([{
     version: 0.1,
     log: { level: 'info', fields: { service: 'registry' } },

@@ -4,7 +4,7 @@ import { EnvVars } from '../core/env';
 import { Placement } from '../core/placement';
 import { isHostname, isImageTag, isRepositoryPathComponent } from '../core/validation';
 import { httpGet, probesOf } from '../core/pod';
-import { defineComponent, harborImage, HarborContext, REDIS_DB, redisEnv, resourcesOr, trustMounts } from './context';
+import { defineComponent, harborImage, HarborContext, REDIS_DB, REDIS_IDLE_QUERY, redisEnv, resourcesOr, trustMounts } from './context';
 
 const CACHE = '/home/scanner/.cache';
 
@@ -122,7 +122,7 @@ export function defineTrivy(scope: Construct, ctx: HarborContext, props: {
   env.value('SCANNER_TRIVY_TIMEOUT', '5m0s');
   env.atSynth('SCANNER_TRIVY_DB_REPOSITORY', () => databaseRepositories(scope, props.dbRepositories, DB));
   env.atSynth('SCANNER_TRIVY_JAVA_DB_REPOSITORY', () => databaseRepositories(scope, props.javaDbRepositories, JAVA_DB));
-  redisEnv(env, ctx, 'SCANNER_REDIS_URL', REDIS_DB.trivy, 'idle_timeout_seconds=30');
+  redisEnv(env, ctx, 'SCANNER_REDIS_URL', REDIS_DB.trivy, REDIS_IDLE_QUERY);
   // Trivy opens no database connection: of the peers with a private CA, it reaches only Redis
   const trust = trustMounts(env, ctx, { redis: true, upstream: true });
   // the default databases, listed and copied like images (`dockyard-images`, `images.pairs.txt`); repositories given
