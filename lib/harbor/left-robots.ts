@@ -105,15 +105,15 @@ export function watchLeftRobotsOfStack(harbor: Harbor, name: string, declared: R
       const gone = (robot: string) => listed.has(robot) && !declared.has(robot) && !retired.has(robot);
       // a team the earlier update's mark lists under a TeamPlatform that lists its teams now, which warns of it
       const teams = `harbor-team ${harbor.namespace}/`;
-      const teamOwners = new Map<string, string[]>();
+      const listedTeams = new Set<string>();
       for (const line of previousOutput(harbor).names) {
         const [teamOwner, team, ...rest] = line.split('\t');
         if (teamOwner.startsWith(teams) && team !== undefined && rest.length === 0 && namesRecorded(harbor, teamOwner)) {
-          teamOwners.set(team, [...teamOwners.get(team) ?? [], teamOwner]);
+          listedTeams.add(team);
         }
       }
       const pairs = [...listed].map((robot) => /^(.+)-push$/.exec(robot)?.[1]).filter((team): team is string =>
-        team !== undefined && isDnsLabel(team) && teamOwners.has(team) && gone(`${team}-push`) && gone(`${team}-pull`));
+        team !== undefined && isDnsLabel(team) && listedTeams.has(team) && gone(`${team}-push`) && gone(`${team}-pull`));
       return new Set([...retired, ...pairs.flatMap((team) => [`${team}-push`, `${team}-pull`])]);
     },
     accepts: isHarborName,
