@@ -13,6 +13,7 @@ import { checkSpacesBucketName, checkSpacesRegion } from '../../lib/pulumi/digit
 import '../../lib/pulumi/run-errors';
 import { editDistance } from '../../lib/core/text';
 import { readTrueOrFalse } from '../../lib/core/validation';
+import { MAX_CLIENTS } from '../../lib/redis/max-clients';
 import { checkTeamRoute } from '../../lib/team/team-route';
 import { checkRouteBranches } from '../../lib/woodpecker/route-branches';
 import { checkCiEngine } from '../shared/ci-engine';
@@ -347,7 +348,7 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
     // Valkey's own range for maxclients (valkey-io/valkey src/config.c, `createUIntConfig("maxclients", ..., 1,
     // UINT_MAX, ...)`), which ExternalRedis checks again as its maxClients
     valkeyMaxClients: value('valkeyMaxClients') === undefined ? undefined : readWholeNumber('valkeyMaxClients', value('valkeyMaxClients')!, 1,
-      'must be a whole number from 1 to 4294967295: the managed Valkey\'s maxclients, as INFO clients prints it', 4294967295),
+      `must be a whole number from 1 to ${MAX_CLIENTS}: the managed Valkey's maxclients, as INFO clients prints it`, MAX_CLIENTS),
     bucket,
     ...droneLogs,
     // DOKS names are lower-case letters, digits and "-", as a DNS label

@@ -12,7 +12,7 @@ import { templateNamedJob } from '../core/job';
 import { kube } from '../core/k8s';
 import { PodFirewall } from '../core/network';
 import { podTemplate } from '../core/pod';
-import { componentName, componentPlacement, componentUrl, HarborContext } from './context';
+import { componentName, componentPlacement, componentUrl, HarborContext, LIBRARY } from './context';
 import { DesiredState } from './configuration';
 import { scriptCode } from './script-code';
 import { gcScheduleStep } from './rotation-steps';
@@ -293,7 +293,7 @@ export class ConfigureJobs extends Construct {
   private readonly trie = new ChunkTrie();
   private readonly slots: ConfigureJob[] = [];
   // "library" is Harbor's own project; robots that name it or a proxy cache first go with the first chunks
-  private readonly firstUnits = new Set(['library']);
+  private readonly firstUnits = new Set([LIBRARY]);
   private readonly unitHashes = new Map<string, string>();
   private readonly scriptName: string;
   private layout?: ConfigureChunk[];

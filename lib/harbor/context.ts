@@ -15,6 +15,12 @@ import { bindRedisPassword, redisUrl } from '../redis/redis-ref';
 import { HarborCredentials } from './credentials';
 import { HarborStorage } from './storage';
 
+/**
+ * Harbor's own project, which Harbor creates public at its first start (goharbor/harbor v2.15.1
+ * make/migrations/postgresql/0001_initial_schema.up.sql:81, :120) and Dockyard declares only through `declareLibrary`.
+ */
+export const LIBRARY = 'library';
+
 /** The Redis database each component uses, as Harbor's chart assigns them. */
 export const REDIS_DB = { core: 0, jobservice: 1, registry: 2, trivy: 5 };
 /**

@@ -29,7 +29,7 @@ import { gcCaptures, HarborGarbageCollection } from './garbage-collection';
 import { connectionBudget } from './connection-budget';
 import { redisPools, RedisPools } from './redis-budget';
 import { HARBOR_DSN_PASSWORD_RULE } from './database-password';
-import { HarborContext, METRICS, componentName } from './context';
+import { HarborContext, LIBRARY, METRICS, componentName } from './context';
 import { defineCore } from './core';
 import { HarborCredentials } from './credentials';
 import { defineExporter } from './exporter';
@@ -394,7 +394,6 @@ const JOB_HOOKS = '/service/notifications';
  */
 const MAX_HARBOR_NAME = maxJobNamePrefix(CONFIGURE_JOB_SUFFIX);
 /** Harbor's built-in project, which Harbor creates public at its first start (`declareLibrary`). */
-const LIBRARY = 'library';
 
 /**
  * Harbor, built natively: core, portal, registry with registryctl, jobservice, Trivy and an optional exporter.
@@ -974,7 +973,7 @@ export class Harbor extends Construct {
         : 'is Harbor\'s own project, which Harbor creates without a registry and sets a registry only when creating one: name the proxy cache otherwise');
     }
     if (this.projectNames.has(name)) {
-      invalid('name', name, 'must be unique among the projects of this Harbor, and not "library", which Harbor creates');
+      invalid('name', name, 'must be unique among the projects of this Harbor (addProject, addProxyCache, declareLibrary)');
     }
     if (this.retiredProjectNames.has(name)) {
       invalid('name', name, 'must not be a project this Harbor retires (retireProjectGroups): a project is either declared or retired; ' +

@@ -3,6 +3,7 @@ import { previousOutput } from '../core/previous-output';
 import type { RunWords } from '../core/run-words';
 import { isHarborName } from '../core/validation';
 import type { ConfigureJobs } from './configure-job';
+import { LIBRARY } from './context';
 import type { Harbor } from './harbor';
 
 // A project taken out of the code stays in Harbor as it was (goharbor/harbor v2.15.1: the configure Jobs never delete
@@ -48,7 +49,7 @@ export function watchLeftProjects(harbor: Harbor, name: string, jobs: ConfigureJ
  * (goharbor/harbor v2.15.1 src/server/v2.0/handler/project.go:271-277, :765-778), hence "its repositories first".
  */
 function leftProjectWarning(harbor: Harbor, project: string, words: RunWords): string {
-  if (project === 'library') {
+  if (project === LIBRARY) {
     // Harbor's own (Harbor.declareLibrary): retireProjectGroups refuses it, and nothing deletes it
     return `Harbor project library of ${harbor.node.path} was declared by ${words.earlier} (declareLibrary), and this one does not ` +
       'declare it: the configure Jobs never delete it, so it stays in Harbor as the last run left it, its images, its group ' +

@@ -21,9 +21,9 @@ import type { Harbor } from './harbor';
 // team's, as before, for a warning of another stack's robots would ask for a retireRobot that deletes them.
 
 /** `SecretRecordView.declaredFor` of a robot a TeamPlatform's team declared. */
-export const ROBOT_FOR_TEAM = 'team';
+const ROBOT_FOR_TEAM = 'team';
 /** `SecretRecordView.declaredFor` of a robot of the Harbor's own (`addRobot` outside a team). */
-export const ROBOT_OF_HARBOR = 'harbor';
+const ROBOT_OF_HARBOR = 'harbor';
 
 /**
  * Have each synth record in the secret state what each robot `harbor` declares (`declared`) is for: a team's (in

@@ -146,7 +146,7 @@ describe('Harbor configuration in code', () => {
     expect(() => harbor.addProject('Apps'))
       .toThrow(new Error('invalid name "Apps": must be lower-case letters and digits, separated by single ".", "_" or "-" (project "Apps")'));
     expect(() => harbor.addProject('apps'))
-      .toThrow(new Error('invalid name "apps": must be unique among the projects of this Harbor, and not "library", which Harbor creates (project "apps")'));
+      .toThrow(new Error('invalid name "apps": must be unique among the projects of this Harbor (addProject, addProxyCache, declareLibrary) (project "apps")'));
     expect(() => harbor.addProject('library')).toThrow(/^invalid name "library": .* \(project "library"\)$/);
     expect(() => harbor.addProject('x', { storageLimitGiB: 0 })).toThrow(new Error('invalid storageLimitGiB 0: must be an integer from 1 to 1048576 (project "x")'));
     // Harbor refuses more than 1024 TB (goharbor/harbor v2.15.1 src/lib/quota_storage_limit.go:23-35)
@@ -284,8 +284,8 @@ describe('Harbor\'s "library", declared', () => {
       'project, which Harbor creates without a registry and sets a registry only when creating one: name the proxy cache otherwise (proxy cache "library")');
     harbor.declareLibrary();
     expect(thrown(() => harbor.declareLibrary()).message).toBe('invalid name "library": must be declared once: declareLibrary was called already (project "library")');
-    expect(thrown(() => harbor.addProject('library')).message).toBe('invalid name "library": must be unique among the projects of this Harbor, and not ' +
-      '"library", which Harbor creates (project "library")');
+    expect(thrown(() => harbor.addProject('library')).message).toBe('invalid name "library": must be unique among the projects of this Harbor ' +
+      '(addProject, addProxyCache, declareLibrary) (project "library")');
     expect(thrown(() => harbor.retireProjectGroups('library')).message).toMatch(/^invalid name "library": must not be a project this Harbor declares/);
     expect(configOf(synth(chart)).projects.map((p: any) => p.name)).toEqual(['library']);
   });

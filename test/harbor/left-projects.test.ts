@@ -59,6 +59,9 @@ function synths(...runs: Code[]): Array<{ warnings: string[]; config: any; job: 
   });
 }
 
+// "its repositories first": Harbor answers DELETE of a project that holds a repository with 412 "the project contains
+// repositories, can not be deleted" (goharbor/harbor v2.15.1 src/server/v2.0/handler/project.go:271-277, 765-778;
+// 412 from src/lib/http/error.go:42)
 const warning = (name: string) => `dockyard: warning: Harbor project ${name} of platform/Harbor was declared by an earlier synth, and this one ` +
   'neither declares it (addProject, addProxyCache) nor retires it (retireProjectGroups): the configure Jobs never delete a project, so it stays ' +
   'in Harbor as it was, its images, its group members and, if it is public, pulls by anyone without a login (the first configure Job\'s log ' +

@@ -55,7 +55,7 @@ export function describeSettingRefusals(preview: boolean): void {
       // the program declares Harbor's library (Harbor.declareLibrary), so a team named so, which would take it over, is
       // refused as a second declaration of it
       expect(await refusal({ teams: [{ name: 'library', repos: ['acme/library'] }] })).toBe('invalid teams[0].name "library": must be unique among ' +
-        'the projects of this Harbor, and not "library", which Harbor creates (team "library")');
+        'the projects of this Harbor (addProject, addProxyCache, declareLibrary) (team "library")');
       expect(await refusal({ teams: [{ name: 'payments', repos: ['acme/payments'], quota: { cpu: '500M' } }] })).toBe('invalid teams[0].quota.cpu "500M": ' +
         '"M" multiplies by a million, so this is 500 million cores; CPU is given in cores ("2", "0.5") or millicores ("250m"): did you mean "500m" ' +
         '(millicores)? (team "payments")');
