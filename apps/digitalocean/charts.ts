@@ -256,7 +256,8 @@ export interface DigitalOceanChartsConfig {
    * `library`) and `harbor-pull`. Empty, neither is made, and the platform's push robot `drone` is retired from
    * Harbor. Drone only: Woodpecker grants secrets to routes of exact repositories, which the program has none of.
    *
-   * @default - every repository of the organisation (`<organization>/*`) without teams; none with teams
+   * @default - every repository of the organisation (`<organization>/*`) without `teams` and `retiredTeams`; none
+   * with either, so that the last team's leaving does not widen them
    */
   readonly platformRepos?: readonly string[];
   /**
@@ -505,7 +506,10 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
   // pulls with what the build namespace's `default` ServiceAccount lists (above)
   const pipelineLogins = [harborLogin, docrLogin, mirrorLogin].filter((c): c is RegistryCredential => c !== undefined)
     .map((c) => ({ registry: c.registry, username: c.username, usernameFrom: c.usernameFrom, password: c.password }));
-  const platformRepos = [...(config.platformRepos ?? (config.teams?.length ? [] : [`${config.organization}/*`]))];
+  // the organisation's every repository only on a stack that never had teams: with teams, or once the last one left
+  // (`retiredTeams`), no team may own a repository the platform's secrets reach, and removing a team never widens them
+  const hadTeams = (config.teams?.length ?? 0) > 0 || (config.retiredTeams?.length ?? 0) > 0;
+  const platformRepos = [...(config.platformRepos ?? (hadTeams ? [] : [`${config.organization}/*`]))];
   if (config.platformRepos !== undefined && engine !== CiEngineKind.DRONE) {
     invalid('platformRepos', config.platformRepos.join(','), 'must be set only with ciEngine drone: Woodpecker grants secrets to routes of exact ' +
       'repositories, and this program has none');

@@ -200,7 +200,7 @@ export interface DigitalOceanSettings {
    * The repositories whose pipelines get the platform's `harbor-push` and `harbor-pull` (`platformRepos`, a
    * structured setting: `pulumi config set --path 'platformRepos[0]' 'acme/infra-*'`); Drone only.
    *
-   * @default - `<organization>/*` without teams, none with teams
+   * @default - `<organization>/*` without `teams` and `retiredTeams`, none with either
    */
   readonly platformRepos?: readonly string[];
   /**

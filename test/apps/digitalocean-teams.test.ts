@@ -177,7 +177,10 @@ describe('the retiredTeams setting', () => {
     expect(retiredRobots(charts({ teams: [{ name: 'payments', repos: ['example/payments'] }], retiredTeams: ['billing'] })))
       // and the platform's push robot `drone`, as with teams and no platformRepos
       .toEqual(['billing-pull', 'billing-push', 'drone']);
-    expect(retiredRobots(charts({ retiredTeams: ['billing', 'search'] }))).toEqual(['billing-pull', 'billing-push', 'search-pull', 'search-push']);
+    // the last team gone: the platform's secrets stay off the organisation's repositories, as while it was onboarded,
+    // so `drone` stays retired (before, the fallback to <organization>/* made it again, with push to library for all)
+    expect(retiredRobots(charts({ retiredTeams: ['billing', 'search'] })))
+      .toEqual(['billing-pull', 'billing-push', 'drone', 'search-pull', 'search-push']);
     expect(retiredRobots(charts({ teams: [{ name: 'payments', repos: ['example/payments'] }] }))).toEqual(['drone']);
   });
 
@@ -261,6 +264,17 @@ describe('teams on the DigitalOcean charts', () => {
     expect(JSON.stringify(find(narrowed, 'Role', 'drone-secrets', 'dockyard').rules)).toContain('"harbor-push"');
     expect(harborConfiguration(narrowed)).toMatch(/"name":"drone"/);
     expect(harborConfiguration(narrowed)).not.toContain('retiredRobots');
+  });
+
+  test('the last team leaving does not widen the platform\'s secrets to the organisation; platformRepos still can', () => {
+    const left = charts({ retiredTeams: ['payments'] });
+    const rules = JSON.stringify(find(left, 'Role', 'drone-secrets', 'dockyard').rules);
+    expect(rules).not.toContain('"harbor-push"');
+    expect(rules).not.toContain('"harbor-pull"');
+    expect(harborConfiguration(left)).not.toMatch(/"name":"drone"/);
+    const stated = charts({ retiredTeams: ['payments'], platformRepos: ['example/*'] });
+    expect(JSON.stringify(find(stated, 'Role', 'drone-secrets', 'dockyard').rules)).toContain('"harbor-push"');
+    expect(harborConfiguration(stated)).toMatch(/"name":"drone"/);
   });
 
   test('a team\'s refusal names its place in the setting, as does one overlapping platformRepos', () => {
