@@ -247,7 +247,7 @@ export interface DroneServerProps {
   /**
    * The forge login Drone sends with every build of a private repository (the netrc), instead of the OAuth token of
    * the user who activated the repository (`DRONE_GIT_USERNAME`, `DRONE_GIT_PASSWORD`: harness v2.28.2
-   * `service/netrc/netrc.go:63-67`, `cmd/drone-server/config/config.go:96-97`). That token reads and writes whatever
+   * `service/netrc/netrc.go:66-70`, `cmd/drone-server/config/config.go:96-97`). That token reads and writes whatever
    * its user can, and a pull request's pipeline, a fork's included, can read it whatever the runner does
    * (`DroneKubeRunner`'s `netrcCloneOnly`; README, "What a pull request can ask for"). Give a machine account's token
    * that may only read the repositories Drone builds: a GitHub fine-grained token with read-only Contents, a GitLab
@@ -292,7 +292,7 @@ export interface DroneCloneLogin {
 /**
  * Why `DroneServerProps.authenticatePublicRepos` is refused without a clone login, naming the setting that sets it
  * (`cloneLogin`, or a stack's variable or config key). Drone's netrc is then the OAuth token of the user who activated
- * the repository, whatever its scope (harness v2.28.2 `service/netrc/netrc.go:63-67`), and a public repository's
+ * the repository, whatever its scope (harness v2.28.2 `service/netrc/netrc.go:72-90`), and a public repository's
  * builds include forks' pull requests, whose pipeline reads it: drone-runner-kube v1.0.0-rc.5
  * `engine/compiler/compiler.go:492-496` gives the netrc to step 0 even with `DRONE_NETRC_CLONE_ONLY`, which with
  * `clone: disable` is the pipeline's own step, and `from_secret` names it to any step (`compiler.go:498-511`).

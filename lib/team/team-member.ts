@@ -81,7 +81,7 @@ export class TeamMember {
  * Secrets the pod references (drone-runner-kube v1.0.0-rc.5 engine/compiler/compiler.go:793-807,
  * engine/convert.go:235-245), never in the pod itself. On Woodpecker, only their logs and events (a log is read by
  * the pod's name, which events give): its clone step carries the git login of the user who activated the repository
- * as a literal env value (woodpecker v3.17.0 pipeline/frontend/compiler/option.go:84-90, compiler.go:192-195,
+ * as a literal env value (woodpecker v3.17.0 pipeline/frontend/yaml/compiler/option.go:84-90, compiler.go:192-195,
  * pipeline/backend/kubernetes/pod.go:274-276), a token that may reach every repository that user can, other teams'
  * included, so members may not read the pods.
  */

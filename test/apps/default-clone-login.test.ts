@@ -7,7 +7,7 @@ import { defaultStack } from '../../apps/default/stack';
 import { CiEngineKind, LocalSecretStore, synthesize, ValidationError } from '../../lib';
 import { capture, scratchDir, synthApp, withEnv } from '../registry/synth-app';
 
-// DroneServer's cloneLogin (DRONE_GIT_USERNAME/DRONE_GIT_PASSWORD: harness v2.28.2 service/netrc/netrc.go:63-67,
+// DroneServer's cloneLogin (DRONE_GIT_USERNAME/DRONE_GIT_PASSWORD: harness v2.28.2 service/netrc/netrc.go:66-70,
 // cmd/drone-server/config/config.go:96-97) for the default stack: DOCKYARD_CLONE_USER and the input DOCKYARD_CLONE_TOKEN,
 // kept in the secret state as DOCKYARD_DOCKERHUB_TOKEN is. Woodpecker has no such server setting: it clones with the
 // activating user's token, which its compiler gives to trusted clone plugins (woodpecker v3.17.0

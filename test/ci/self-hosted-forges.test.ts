@@ -168,7 +168,7 @@ describe('authenticatePublicRepos: a forge on which every clone needs a log-in (
     expect(netrcLogin(env, { private: false })).toBe('clone login');
   });
 
-  // Without cloneLogin the netrc is the activating user's OAuth token (netrc.go:63-67), and a public repository's
+  // Without cloneLogin the netrc is the activating user's OAuth token (netrc.go:72-90), and a public repository's
   // pull request, a fork's too, reads it: drone-runner-kube v1.0.0-rc.5 engine/compiler/compiler.go:492-496 gives the
   // netrc to step 0 even with DRONE_NETRC_CLONE_ONLY (the pipeline's own step with clone: disable), and from_secret
   // names it to any step (compiler.go:498-511). So the synth refuses it.

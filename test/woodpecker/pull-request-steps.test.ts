@@ -5,7 +5,9 @@
 import { checkPodSecurityBaseline } from '../policy/checks/pod-security';
 import { EXAMPLE_STACKS } from '../stacks';
 import { container } from '../util';
-import { agentsOf, agentTakes, literalEnv, PipelineStep, stepPod, taskLabels, untrustedFields } from './upstream';
+import {
+  agentsOf, agentTakes, literalEnv, LoginPipeline, matchImageDynamic, PipelineStep, stepPod, stepsWithForgeLogin, taskLabels, untrustedFields,
+} from './upstream';
 
 const stack = EXAMPLE_STACKS.find((s) => s.name === 'teams-woodpecker')!.synth();
 const objects = [...stack.objects, ...stack.secrets];
@@ -126,5 +128,69 @@ describe('the server\'s gates of pull requests (teams example)', () => {
     // nor does it widen the clone plugins that get the forge login (shared/constant/constant.go; setup.go:200-202)
     expect(env.WOODPECKER_PLUGINS_TRUSTED_CLONE).toBeUndefined();
     expect(env.WOODPECKER_DEFAULT_CLONE_PLUGIN).toMatch(/woodpeckerci\/plugin-git:2\.9\.2$/);
+  });
+});
+
+// Which steps hold the forge login (CI_NETRC_*: on GitHub the OAuth token of the user who activated the repository,
+// server/forge/github/github.go:373-393), as the v3.17.0 compiler hands it out under the rendered server's env
+// (test/woodpecker/upstream.ts stepsWithForgeLogin: pipeline/frontend/yaml/compiler/compiler.go:154-201,231-255,
+// types/container.go:60-68, server/pipeline/items.go:118,137-143, cmd/server/setup.go:200-202)
+describe('the forge login of a pull request\'s pipeline (teams example)', () => {
+  const server = stack.objects.find((o) => o.kind === 'Deployment' && literalEnv(container(o)).WOODPECKER_HOST !== undefined);
+  const env = literalEnv(container(server));
+  const privateRepo = { private: true };
+  const test_ = { name: 'test', image: 'docker.io/library/golang:1.25', commands: ['go test ./...'] };
+  const db = { name: 'db', image: 'docker.io/library/postgres:17' };
+  const notify = { name: 'notify', image: 'docker.io/plugins/slack:1', settings: { channel: 'ci' } };
+  const pipeline: LoginPipeline = { services: [db], steps: [test_, notify] };
+
+  test('the model matches upstream\'s own cases of MatchImageDynamic (pipeline/frontend/yaml/utils/image_test.go:268-316)', () => {
+    expect(matchImageDynamic('golang', ['golang'])).toBe(true);
+    expect(matchImageDynamic('golang', ['golang:v3.0'])).toBe(false);
+    expect(matchImageDynamic('golang:v3.0', ['golang'])).toBe(true);
+    expect(matchImageDynamic('golang:1.0', ['golang', 'golang:2.0'])).toBe(true);
+    expect(matchImageDynamic('golang:1.0', ['golang:latest', 'golang:2.0'])).toBe(false);
+    expect(matchImageDynamic('golang:1.0', ['golang:latest', 'golang:1.0'])).toBe(true);
+    // and of trimImage and expandImage (:23-129): Docker Hub's names in every spelling are one
+    expect(matchImageDynamic('index.docker.io/library/golang:1.0.0', ['golang'])).toBe(true);
+    expect(matchImageDynamic('gcr.io/library/golang:1.0.0', ['golang'])).toBe(false);
+    expect(matchImageDynamic('library/golang', ['docker.io/library/golang:latest'])).toBe(true);
+  });
+
+  test('a private repository\'s default clone step holds it, and none of the pipeline\'s commands, services or other plugins', () => {
+    expect(stepsWithForgeLogin(pipeline, env, privateRepo)).toEqual(['clone']);
+    // nor a step that names the clone plugin but sets commands or an environment: no longer a plugin (container.go:60-64)
+    const asCommands = { name: 'c', image: 'woodpeckerci/plugin-git:2.9.2', commands: ['cat ~/.netrc'] };
+    const withEnv = { name: 'e', image: 'woodpeckerci/plugin-git:2.9.2', environment: { HOME: '/woodpecker' } };
+    expect(stepsWithForgeLogin({ steps: [asCommands, withEnv] }, env, privateRepo)).toEqual(['clone']);
+    // skip_clone: no step at all
+    expect(stepsWithForgeLogin({ ...pipeline, skip_clone: true }, env, privateRepo)).toEqual([]);
+  });
+
+  test('a clone: section of an image not trusted gets none, silently: its clone of a private repository fails', () => {
+    const custom = (image: string, extra: object = {}) => ({ ...pipeline, clone: [{ name: 'git', image, ...extra }] });
+    for (const image of ['docker.io/alpine/git:2.47.2', 'ghcr.io/woodpeckerci/plugin-git:2.9.2', 'docker.io/woodpeckerci/plugin-git-fork:1']) {
+      expect(stepsWithForgeLogin(custom(image), env, privateRepo)).toEqual([]);
+    }
+    expect(stepsWithForgeLogin(custom('docker.io/alpine/git:2.47.2', { commands: ['git clone "$CI_REPO_CLONE_URL" .'] }), env, privateRepo)).toEqual([]);
+    // the server's default list: woodpeckerci/plugin-git of any tag, on Docker Hub or quay.io (constant.go:34-38)
+    expect(stepsWithForgeLogin(custom('woodpeckerci/plugin-git:2.8.0'), env, privateRepo)).toEqual(['git']);
+    expect(stepsWithForgeLogin(custom('quay.io/woodpeckerci/plugin-git'), env, privateRepo)).toEqual(['git']);
+  });
+
+  test('but a step that runs the trusted clone plugin as a plugin holds it too, for a later step to read (README, "the forge login reaches every pipeline of a private repository")', () => {
+    // woodpecker-ci/plugin-git 2.9.2 writes the login to <home>/.netrc (plugin.go:47, utils.go:43-54, flags.go:143-145)
+    const steal = { name: 'steal', image: env.WOODPECKER_DEFAULT_CLONE_PLUGIN, settings: { home: '/woodpecker' } };
+    expect(stepsWithForgeLogin({ steps: [steal, test_] }, env, privateRepo)).toEqual(['clone', 'steal']);
+    // a repository's admins may trust any image themselves (items.go:118), and a repository an admin trusted with
+    // "security" hands it to every step (compiler.go:192-195,252-255)
+    expect(stepsWithForgeLogin(pipeline, env, { private: true, netrcTrustedPlugins: ['docker.io/plugins/slack'] })).toEqual(['clone', 'notify']);
+    expect(stepsWithForgeLogin(pipeline, env, { private: true, trustedSecurity: true })).toEqual(['clone', 'test', 'notify']);
+  });
+
+  test('a public repository\'s pipelines get no login, their clone step\'s included, unless authenticatePublicRepos', () => {
+    const steal = { name: 'steal', image: 'woodpeckerci/plugin-git', settings: { home: '/woodpecker' } };
+    expect(stepsWithForgeLogin({ steps: [steal] }, env, { private: false })).toEqual([]);
+    expect(stepsWithForgeLogin({ steps: [steal] }, { ...env, WOODPECKER_AUTHENTICATE_PUBLIC_REPOS: 'true' }, { private: false })).toEqual(['clone', 'steal']);
   });
 });

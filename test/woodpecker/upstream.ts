@@ -4,6 +4,8 @@
  * urfave/cli v3.10.1 (its go.mod) for flag parsing.
  */
 
+import { dockerRef } from '../registry/node-pull-route';
+import { kubeletImageName } from '../registry/kubelet-keyring';
 import { container } from '../util';
 
 /** The literal env values of a container (secret references left out). */
@@ -570,4 +572,106 @@ export function stepPod(step: PipelineStep, env: Record<string, string>, platfor
       }],
     },
   };
+}
+
+/** A container of a pipeline file's `clone:`, `services:` or `steps:`, as far as the forge login goes. */
+export interface PipelineContainer {
+  readonly name: string;
+  readonly image: string;
+  readonly commands?: readonly string[];
+  readonly entrypoint?: readonly string[];
+  readonly environment?: Readonly<Record<string, unknown>>;
+  readonly settings?: Readonly<Record<string, unknown>>;
+}
+
+/** A pipeline file, its containers those whose `when` matched. */
+export interface LoginPipeline {
+  readonly skip_clone?: boolean;
+  readonly clone?: readonly PipelineContainer[];
+  readonly services?: readonly PipelineContainer[];
+  readonly steps: readonly PipelineContainer[];
+}
+
+/** A repository as the compiler sees it: its forge's visibility, an admin's "security" trust, its own trusted clone plugins. */
+export interface LoginRepo {
+  readonly private: boolean;
+  readonly trustedSecurity?: boolean;
+  /** `Repo.NetrcTrustedPlugins`, which the repository's admins edit. */
+  readonly netrcTrustedPlugins?: readonly string[];
+}
+
+/** Woodpecker's default clone plugin (`shared/constant/constant.go:30`). */
+const DEFAULT_CLONE_PLUGIN = 'docker.io/woodpeckerci/plugin-git:2.9.2';
+/** Its default trusted clone plugins (`shared/constant/constant.go:34-38`). */
+const TRUSTED_CLONE_PLUGINS = [DEFAULT_CLONE_PLUGIN, 'docker.io/woodpeckerci/plugin-git', 'quay.io/woodpeckerci/plugin-git'];
+
+/** A boolean flag from the env: urfave/cli's `strconv.ParseBool`, false when unset. */
+const goBool = (v: string | undefined) => ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v ?? '');
+
+/** A reference the model reads: name, optional tag or digest, not both (distribution/reference's grammar, roughly). */
+function checkReference(image: string): void {
+  if (!/^[a-z0-9]([a-z0-9._:-]*[a-z0-9])?(\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})?$/.test(image)) {
+    throw new Error(`the model does not cover the image reference ${JSON.stringify(image)}`);
+  }
+}
+
+/** `trimImage` (`pipeline/frontend/yaml/utils/image.go:24-35`): the familiar name without tag or digest. */
+function trimImage(image: string): string {
+  checkReference(image);
+  const name = kubeletImageName(image);
+  const familiar = name.startsWith('docker.io/') ? name.slice('docker.io/'.length) : name;
+  return familiar.startsWith('library/') && familiar.split('/').length === 2 ? familiar.slice('library/'.length) : familiar;
+}
+
+/** `expandImage` (`image.go:38-49`): the full name with its tag or digest, `latest` where it has neither. */
+function expandImage(image: string): string {
+  checkReference(image);
+  const { host, repository, object } = dockerRef(image);
+  return `${host}/${repository}${object.startsWith('sha256:') ? '@' : ':'}${object}`;
+}
+
+/**
+ * `MatchImageDynamic` (`image.go:66-85`): an entry with a ":" (a tag, a digest, or only a registry's port:
+ * `imageHasTag` is `strings.Contains(name, ":")`) matches that full reference alone, one without any name of any tag.
+ */
+export function matchImageDynamic(image: string, list: readonly string[]): boolean {
+  return list.some((entry) => (entry.includes(':') ? expandImage(image) === expandImage(entry) : trimImage(image) === trimImage(entry)));
+}
+
+/**
+ * The steps whose environment holds the forge login (`CI_NETRC_USERNAME`, `CI_NETRC_PASSWORD`, `CI_NETRC_MACHINE`,
+ * `pipeline/frontend/yaml/compiler/option.go:84-90`), for a pipeline of `repo` on a server whose container env is
+ * `env`, woodpecker v3.17.0:
+ *
+ * - `server/pipeline/items.go:137-143`: the compiler gets the login only for a private repository, or any with
+ *   `WOODPECKER_AUTHENTICATE_PUBLIC_REPOS` (`cmd/server/flags.go:178-182`);
+ * - the trusted clone plugins, `items.go:118`: the repository's own list, then `WOODPECKER_PLUGINS_TRUSTED_CLONE`
+ *   (`flags.go:245-253`, default `shared/constant/constant.go:34-38`), then the default clone plugin
+ *   (`cmd/server/setup.go:200-202`; `WOODPECKER_DEFAULT_CLONE_PLUGIN`, `flags.go:204-210`);
+ * - `compiler.go:154-176`: without a `clone:` section nor `skip_clone`, the default clone step `clone` gets it,
+ *   whatever the lists say;
+ * - `compiler.go:177-201` and `:231-255`: each container of a `clone:` section and each step gets it if the repository
+ *   is trusted with "security", or if it is a plugin (no `commands`, `entrypoint` nor `environment`,
+ *   `pipeline/frontend/yaml/types/container.go:60-64`) whose image is a trusted clone plugin (`:66-68`,
+ *   `matchImageDynamic`); services never (`compiler.go:203-222`).
+ */
+export function stepsWithForgeLogin(pipeline: LoginPipeline, env: Record<string, string>, repo: LoginRepo): string[] {
+  if (!repo.private && !goBool(env.WOODPECKER_AUTHENTICATE_PUBLIC_REPOS)) {
+    return [];
+  }
+  const defaultClone = env.WOODPECKER_DEFAULT_CLONE_PLUGIN ?? env.WOODPECKER_DEFAULT_CLONE_IMAGE ?? DEFAULT_CLONE_PLUGIN;
+  if (env.WOODPECKER_PLUGINS_TRUSTED_CLONE === '') {
+    throw new Error('the model does not cover an empty WOODPECKER_PLUGINS_TRUSTED_CLONE');
+  }
+  const trusted = [
+    ...(repo.netrcTrustedPlugins ?? []),
+    ...(env.WOODPECKER_PLUGINS_TRUSTED_CLONE === undefined ? TRUSTED_CLONE_PLUGINS : stringSlice(env.WOODPECKER_PLUGINS_TRUSTED_CLONE)),
+    defaultClone,
+  ];
+  const isPlugin = (c: PipelineContainer) => (c.commands ?? []).length === 0 && (c.entrypoint ?? []).length === 0 &&
+    Object.keys(c.environment ?? {}).length === 0;
+  const gets = (c: PipelineContainer) => repo.trustedSecurity === true || (isPlugin(c) && matchImageDynamic(c.image, trusted));
+  const clone = pipeline.skip_clone ? [] : (pipeline.clone ?? []).length === 0 ? (defaultClone === '' ? [] : ['clone'])
+    : pipeline.clone!.filter(gets).map((c) => c.name);
+  return [...clone, ...pipeline.steps.filter(gets).map((c) => c.name)];
 }

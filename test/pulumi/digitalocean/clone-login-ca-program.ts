@@ -21,7 +21,7 @@ export function companyCa(): { pem: string } {
 /**
  * The DigitalOcean program with `caBundle` and `cloneUser` (+ the secret `cloneToken`), under Pulumi mocks, in preview
  * mode or not (one mode per test file, as Pulumi's mocks are set once per process): the token reaches Drone as
- * DRONE_GIT_PASSWORD (harness v2.28.2 service/netrc/netrc.go:63-67) from dockyard/drone-clone-login, a Pulumi secret
+ * DRONE_GIT_PASSWORD (harness v2.28.2 service/netrc/netrc.go:66-70) from dockyard/drone-clone-login, a Pulumi secret
  * in that Secret alone; the CA reaches the Drone server and Harbor's core. (Without the token the program stops
  * before registering anything: program-clone-token.test.ts.)
  */
