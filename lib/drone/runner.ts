@@ -223,7 +223,8 @@ export interface DroneRunnerBuildSettings {
    * a pull request's code, a fork's included, and every tool a step runs read it: a token that reads and writes
    * whatever that user can, in every repository. This is not a boundary against a hostile pipeline: a step that asks
    * for it (`from_secret: DRONE_NETRC_PASSWORD`) still gets it from the pod's Secret (`compiler.go:503-511`), as does
-   * the first step of a pipeline with `clone: disable` (`compiler.go:495` gives it to step 0, whichever step that is);
+   * the first service, else the first step, of a pipeline with `clone: disable` (`compiler.go:495` gives it to step 0,
+   * whichever that is: services come before steps, `compiler.go:356-414`);
    * see the README's "What a pull request can ask for". A step that needs the login, say to push a tag, asks for it so.
    *
    * @default true

@@ -636,6 +636,9 @@ describe('the forge login of a private repository\'s build (drone-runner-kube v1
   test('a pipeline that disables its clone, or asks for the login by name, still gets it (upstream, documented)', () => {
     const env = runnerEnv();
     expect(stepsWithNetrc({ ...pullRequest, clone: { disable: true } }, env, { private: true })).toEqual(['test']);
+    // a service is step 0 then: services come before steps (compiler.go:356-414)
+    const withService = { ...pullRequest, clone: { disable: true }, services: [{ name: 'db', image: 'postgres:17' }] };
+    expect(stepsWithNetrc(withService, env, { private: true })).toEqual(['db']);
     const asking = { ...pullRequest, steps: [pullRequest.steps[0], { ...pullRequest.steps[1], environment: { T: { from_secret: 'DRONE_NETRC_PASSWORD' } } }] };
     expect(stepsWithNetrc(asking, env, { private: true })).toEqual(['clone', 'report']);
   });
