@@ -238,7 +238,7 @@ export interface WoodpeckerServerSettings {
   /**
    * Whether pipelines of public repositories clone with the forge login too (`WOODPECKER_AUTHENTICATE_PUBLIC_REPOS`,
    * v3.17.0 `cmd/server/flags.go:178-182`). Woodpecker hands the clone step a netrc only for a repository the forge
-   * calls private, or for every one with this set (`server/pipeline/items.go:140-144`); a forge whose every
+   * calls private, or for every one with this set (`server/pipeline/items.go:137-144`); a forge whose every
    * repository needs a log-in to clone (GitHub Enterprise Server in private mode, Gitea or Forgejo with
    * `REQUIRE_SIGNIN_VIEW`, a GitLab behind a sign-in proxy) otherwise fails each public repository's clone with
    * `could not read Username`. With it, a public repository's pipelines, an approved fork's pull request too, get the
