@@ -32,8 +32,9 @@ export function clusterService(scope: Construct, id: string, props: ClusterServi
  * `ndots:5`: kubernetes/website content/en/docs/concepts/services-networking/dns-pod-service.md, a pod's
  * `resolv.conf`), so it works whatever that domain is. Every in-cluster address
  * Dockyard gives out (a `Redis`'s and a `Postgres`'s host, a CI server's RPC address, the secrets extension's
- * endpoint) is written here, and Harbor's check that two Harbors share no Redis (`serverKey`) writes a one-label host
- * the same way, so that the two spellings of one server compare equal.
+ * endpoint) is written here, and Harbor's check that two Harbors share no Redis (`serverKey`) writes a one-label or
+ * two-label host, and one with the cluster domain `cluster.local`, the same way, so that the spellings of one server
+ * compare equal.
  */
 export function serviceHost(name: string, namespace: string): string {
   return `${name}.${namespace}.svc`;

@@ -121,7 +121,7 @@ export interface RedisPools {
  * (`REDIS_RESERVED_CLIENTS`) and those Dockyard cannot bound (`UNBOUNDED`, `TRIVY`), shared by the pools it can
  * (`CORE_CLIENTS`, the registry's), counting the pods a rollout adds and every old jobservice pod besides
  * (`shareConnectionLimit`, as the PostgreSQL budget does). A `registryCache` that is `redis`
- * (`serverKey`: the same host and port, a one-label host read in the Harbor's namespace) is one server: one budget
+ * (`serverKey`: the same port, and the host as the Harbor's pods resolve it) is one server: one budget
  * over every pod, under the limit either states (two different ones are refused).
  *
  * Garbage collection's cache cleanup in jobservice, on core's `_REDIS_URL_REG`, holds one connection at a time,
@@ -136,8 +136,8 @@ export function redisPools(input: RedisBudgetInput): RedisPools {
   };
   const jobserviceFixed = input.workers + UNBOUNDED.jobserviceBesidesWorkers;
   const lingering = ['jobservice'];
-  // the server as Harbor's pods reach it (`serverKey`), the rule that tells two Harbors' servers apart: `redis` and
-  // `redis.<namespace>.svc` are one server, with one limit
+  // the server as Harbor's pods reach it (`serverKey`), the rule that tells two Harbors' servers apart: `redis`,
+  // `redis.<namespace>`, `redis.<namespace>.svc` and `redis.<namespace>.svc.cluster.local` are one server, with one limit
   const same = input.registryCache === input.redis || serverKey(input.registryCache, input.namespace) === serverKey(input.redis, input.namespace);
   if (same) {
     const stated = sameServerLimit(input.redis, limits);

@@ -902,15 +902,17 @@ describe('Harbor validation', () => {
     second(elsewhere, new ExternalRedis(elsewhere, 'Same', { host: 'private-valkey.example.com', port: 25061, password: Secret.fromSecretName(elsewhere, 'Pw', 'o', { namespace: 'staging' }).key('password') }));
   });
 
+  // a second Harbor, in namespace staging, whose redis is the ExternalRedis at `host`
+  const staging = (chart: ReturnType<typeof testChart>, host: string) => new Harbor(chart, 'Staging', {
+    name: 'staging', namespace: 'staging', externalUrl: 'https://staging.example.com',
+    database: new Postgres(chart, 'StagingDb', { namespace: 'staging' }).addDatabase('registry', { user: 'harbor' }),
+    redis: new ExternalRedis(chart, 'StagingRedis', { host, tls: false, password: Secret.fromSecretName(chart, 'StagingPw', 'pw', { namespace: 'staging' }).key('password') }),
+    storage: HarborStorage.filesystem(),
+  });
+
   test('tells Redis servers apart as the Harbors\' pods resolve their hosts', () => {
     // a pod resolves a one-label host in its own namespace first (its resolv.conf search path begins
     // <namespace>.svc.cluster.local), so "cache" is the Service cache in each Harbor's namespace
-    const staging = (chart: ReturnType<typeof testChart>, host: string) => new Harbor(chart, 'Staging', {
-      name: 'staging', namespace: 'staging', externalUrl: 'https://staging.example.com',
-      database: new Postgres(chart, 'StagingDb', { namespace: 'staging' }).addDatabase('registry', { user: 'harbor' }),
-      redis: new ExternalRedis(chart, 'StagingRedis', { host, tls: false, password: Secret.fromSecretName(chart, 'StagingPw', 'pw', { namespace: 'staging' }).key('password') }),
-      storage: HarborStorage.filesystem(),
-    });
     const withCache = (namespace: string) => {
       const chart = testChart('harbor');
       inClusterHarbor(chart, { redis: new Redis(chart, 'Cache', { name: 'cache', namespace }) });
@@ -922,6 +924,38 @@ describe('Harbor validation', () => {
     // the first Harbor's own cache, named from the second's namespace: one server
     expect(() => staging(withCache('staging'), 'cache')).toThrow('invalid redis "cache:6379": must not be the Redis of another Harbor (test/Harbor)');
     expect(() => staging(withCache('harbor'), 'cache.harbor.svc')).toThrow('invalid redis "cache.harbor.svc:6379": must not be the Redis of another Harbor');
+  });
+
+  // a pod's resolver completes a name of fewer than 5 dots with its search list, <namespace>.svc.<domain>,
+  // svc.<domain>, <domain>, before trying it as written (kubernetes/kubernetes pkg/kubelet/network/dns/dns.go
+  // generateSearchesForDNSClusterFirst, defaultDNSOptions ndots:5): "cache.other" is first the Service cache of
+  // namespace other, as "cache.other.svc" and "cache.other.svc.cluster.local" are
+  test('tells one Redis server apart under each name the Harbors\' pods resolve to it', () => {
+    const withCache = (host?: string) => {
+      const chart = testChart('harbor');
+      inClusterHarbor(chart, {
+        redis: host === undefined ? new Redis(chart, 'Cache', { name: 'cache', namespace: 'other' })
+          : new ExternalRedis(chart, 'Cache', { host, tls: false, password: Secret.fromSecretName(chart, 'CachePw', 'pw').key('password') }),
+      });
+      return chart;
+    };
+    for (const host of ['cache.other', 'cache.other.svc', 'cache.other.svc.cluster.local']) {
+      // against Redis's own host, cache.other.svc
+      expect(() => staging(withCache(), host)).toThrow(`invalid redis "${host}:6379": must not be the Redis of another Harbor (test/Harbor)`);
+      // and against each other spelling
+      for (const first of ['cache.other', 'cache.other.svc', 'cache.other.svc.cluster.local']) {
+        expect(() => staging(withCache(first), host)).toThrow(`invalid redis "${host}:6379": must not be the Redis of another Harbor (test/Harbor)`);
+      }
+    }
+    // another cluster domain, a name outside the cluster, an IP address: each only as written
+    staging(withCache(), 'cache.other.svc.k8s.example');
+    staging(withCache(), 'cache.other.example.com');
+    staging(withCache('10.96.0.7'), '10.96.0.8');
+    expect(() => staging(withCache('10.96.0.7'), '10.96.0.7')).toThrow('invalid redis "10.96.0.7:6379": must not be the Redis of another Harbor');
+    staging(withCache('10.96.0.7'), 'cache.other');
+    // a name in another case or with a trailing dot never reaches the comparison
+    expect(() => staging(withCache(), 'Cache.other.svc')).toThrow('invalid host "Cache.other.svc"');
+    expect(() => staging(withCache(), 'cache.other.svc.cluster.local.')).toThrow('invalid host "cache.other.svc.cluster.local."');
   });
 
   test('fails on a bad external URL, version or replica count', () => {

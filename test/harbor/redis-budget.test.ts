@@ -192,6 +192,21 @@ describe('Harbor Redis connection budget', () => {
     expect(apart.redisPools.registryCache).toBeUndefined();
   });
 
+  // a pod completes "valkey.cache" through its search list's svc.<domain> (kubernetes/kubernetes
+  // pkg/kubelet/network/dns/dns.go generateSearchesForDNSClusterFirst) to the Service valkey of namespace cache, the
+  // server "valkey.cache.svc" and "valkey.cache.svc.cluster.local" name: one server, one limit over both pools
+  test('a Service named as <service>.<namespace>, with .svc or with the cluster domain is one server: one budget', () => {
+    for (const [redisHost, cacheHost] of [['valkey.cache', 'valkey.cache.svc'], ['valkey.cache.svc', 'valkey.cache.svc.cluster.local'], ['valkey.cache', 'valkey.cache.svc.cluster.local']]) {
+      const chart = testChart('harbor');
+      const harbor = managedHarbor(chart, { redis: limitedRedis(chart, 'Short', 200, redisHost), registryCache: limitedRedis(chart, 'Long', undefined, cacheHost) });
+      expect(harbor.redisPools).toEqual({ redis: 11, registryCache: 11 });
+    }
+    // under another cluster domain, which Dockyard is not told, the name is compared as written
+    const other = testChart('harbor');
+    const apart = managedHarbor(other, { redis: limitedRedis(other, 'Short', 200, 'valkey.cache'), registryCache: limitedRedis(other, 'Long', undefined, 'valkey.cache.svc.k8s.example') });
+    expect(apart.redisPools.registryCache).toBeUndefined();
+  });
+
   test('refuses two different limits for the one server at redis\'s host and port', () => {
     const chart = testChart('harbor');
     expect(thrown(() => managedHarbor(chart, { redis: limitedRedis(chart, 'Limited', 1000), registryCache: limitedRedis(chart, 'Again', 500) })).message)
