@@ -198,7 +198,11 @@ function redisLocation(server: IRedis, db: number): string {
  * What Harbor keeps with a saved garbage collection schedule and reads from nowhere else, described without the
  * password (which the Job's name digests instead): core's URL, to which jobservice reports each run; jobservice's
  * Redis, which holds the periodic job (a new server starts without it); and the registry cache's URL, which every run
- * clears.
+ * clears. Without the URL's query, though the schedule keeps it and the run's client reads its pool options
+ * (goharbor/harbor v2.15.1 src/lib/cache/redis/redis.go:149-159, :188 `redis.ParseURL`): the run scans and deletes
+ * one key at a time (src/jobservice/job/impl/gc/util.go:26-39), so the pool size the budget sets (`coreRedisQuery`)
+ * sizes nothing it uses, and a change of replicas or `maxClients` need not save the schedule again; the idle timeout
+ * beside it is a constant (`REDIS_IDLE_QUERY`).
  */
 export function gcCaptureText(ctx: HarborContext): string {
   return `core ${componentUrl(ctx, 'core', 80)}, jobs ${redisLocation(ctx.redis, REDIS_DB.jobservice)}, ` +

@@ -1,4 +1,4 @@
-import { HarborGarbageCollection, IRedis, Redis, RedisMaxMemoryPolicy, Secret, SecretKey } from '../../lib';
+import { ExternalRedis, HarborGarbageCollection, IRedis, Redis, RedisMaxMemoryPolicy, Secret, SecretKey } from '../../lib';
 import { withDigests } from '../../lib/core/checksum';
 import { sha256 } from '../../lib/core/hash';
 import { container, envOf, find, refusal, synth, testChart } from '../util';
@@ -55,6 +55,26 @@ describe('the schedule the configure Job saves', () => {
     const customObjects = synth(custom);
     expect(described(customObjects)).toContain('registry cache redis://team%2Fci%3Arw%40x@cache.example.com:6380/2');
     expect(state(customObjects).gc.captures).toBe(`sha256:${sha256(described(customObjects)).slice(0, 16)}`);
+  });
+
+  // the schedule keeps _REDIS_URL_REG with its query (src/server/v2.0/handler/gc.go:87), and the run opens its client
+  // with the pool options there (src/jobservice/job/impl/gc/garbage_collection.go:499-506, src/lib/cache/redis/redis.go
+  // New :149-159, :188 redis.ParseURL), but scans and deletes one key at a time (src/jobservice/job/impl/gc/util.go:26-39):
+  // a pool size the budget changes later sizes nothing the run uses, so it does not run the first Job again
+  test('leaves out the URL\'s query: a pool size changed by the budget is not a change of what the schedule keeps', () => {
+    const build = (maxClients?: number) => {
+      const chart = testChart('harbor');
+      managedHarbor(chart, { redis: new ExternalRedis(chart, 'Limited', {
+        host: 'private-valkey.example.com', port: 25061, username: 'default', maxClients,
+        password: Secret.fromSecretName(chart, 'ValkeyPw', 'harbor-valkey').key('password'),
+      }) });
+      const objects = synth(chart);
+      return { url: envOf(container(find(objects, 'Deployment', 'harbor-core')))._REDIS_URL_REG.value, captures: state(objects).gc.captures };
+    };
+    const [unlimited, limited] = [build(), build(1000)];
+    expect(unlimited.url).toMatch(/\/2\?idle_timeout_seconds=30$/);
+    expect(limited.url).toMatch(/\/2\?idle_timeout_seconds=30&pool_size=\d+&max_active_conns=\d+$/);
+    expect(limited.captures).toBe(unlimited.captures);
   });
 
   test('daily, a cron (Custom unless a preset), and options; none removes, unmanaged sends nothing', () => {
