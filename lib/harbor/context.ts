@@ -26,7 +26,11 @@ export const REDIS_DB = { core: 0, jobservice: 1, registry: 2, trivy: 5 };
 /**
  * The query of every go-redis URL Harbor's pods read (core's two, the Trivy adapter's), as Harbor's chart writes it:
  * idle connections closed after 30 s, which Harbor's URL reader renames for go-redis (goharbor/harbor v2.15.1
- * src/lib/cache/redis/redis.go:149-188).
+ * src/lib/cache/redis/redis.go:149-188). The Trivy adapter renames it too but then sets the idle time from
+ * `SCANNER_REDIS_POOL_IDLE_TIMEOUT`, default 5m, over the URL's (goharbor/harbor-scanner-trivy v0.36.0
+ * pkg/redisx/pool.go:40-51, pkg/etc/config.go:76): its at most 5 connections (`TRIVY` in the Redis budget) stay open
+ * idle for 5 minutes, which the budget counts alike, and its go-redis (v9.6.1) drops one the server closed before
+ * handing it out (redis/go-redis v9.6.1 internal/pool/pool.go:282, :504-520 `isHealthyConn`, `connCheck`).
  */
 export const REDIS_IDLE_QUERY = 'idle_timeout_seconds=30';
 /** The UID and GID of every Harbor image's user (harbor, scanner, nginx). */

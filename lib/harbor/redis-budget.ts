@@ -53,7 +53,8 @@ const UNBOUNDED = {
 /**
  * The Trivy adapter's go-redis client: `MaxActiveConns` from `SCANNER_REDIS_POOL_MAX_ACTIVE`, default 5, a hard limit
  * (goharbor/harbor-scanner-trivy v0.36.0 pkg/etc/config.go:74, pkg/redisx/pool.go:50; one client,
- * cmd/scanner-trivy/main.go:61; redis/go-redis v9.17.2 internal/pool/pool.go:320).
+ * cmd/scanner-trivy/main.go:61; its go.mod pins redis/go-redis v9.6.1, whose internal/pool/pool.go:172, :186 refuse a
+ * connection past it, as v9.17.2's pool.go:320 does).
  */
 const TRIVY = 5;
 
