@@ -50,8 +50,9 @@ export interface ExternalRedisProps {
    * by side. Given, a `Harbor` sizes the Redis pools it can set (core's, the registry's) so that every pod's most,
    * rollouts counted, fits with 4 connections left free (Valkey keeps none for an admin: an operator's `valkey-cli`
    * and the provider's own clients count against `maxclients` too), and refuses at synth a limit too small for its
-   * replicas. A `Harbor` given two `ExternalRedis` of one host and port (`redis`, `registryCache`) takes the limit
-   * from whichever states it, and refuses two different ones.
+   * replicas. A `Harbor` given two `ExternalRedis` of one server (`redis`, `registryCache`: one port, and hosts its
+   * pods resolve alike, such as `valkey.cache` and `valkey.cache.svc`) takes the limit from whichever states it, and
+   * refuses two different ones.
    *
    * @default - not known: Harbor's pools keep their upstream sizes (the registry's 500, core's 10 per CPU)
    */

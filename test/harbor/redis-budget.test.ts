@@ -201,6 +201,11 @@ describe('Harbor Redis connection budget', () => {
       const harbor = managedHarbor(chart, { redis: limitedRedis(chart, 'Short', 200, redisHost), registryCache: limitedRedis(chart, 'Long', undefined, cacheHost) });
       expect(harbor.redisPools).toEqual({ redis: 11, registryCache: 11 });
     }
+    // and one server has one limit, however it is named
+    const two = testChart('harbor');
+    expect(thrown(() => managedHarbor(two, { redis: limitedRedis(two, 'Short', 1000, 'valkey.cache'), registryCache: limitedRedis(two, 'Long', 500, 'valkey.cache.svc') })).message)
+      .toBe('invalid registryCache.maxClients 500: must be redis\'s maxClients (1000) or unset: registryCache is the same server as redis ' +
+        '(valkey.cache:25061), which has one limit');
     // under another cluster domain, which Dockyard is not told, the name is compared as written
     const other = testChart('harbor');
     const apart = managedHarbor(other, { redis: limitedRedis(other, 'Short', 200, 'valkey.cache'), registryCache: limitedRedis(other, 'Long', undefined, 'valkey.cache.svc.k8s.example') });
