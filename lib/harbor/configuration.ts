@@ -282,6 +282,14 @@ export interface DesiredState {
    * @default - none: a chunk other than the first, or a Harbor whose schedule is unmanaged
    */
   readonly audit?: object;
+  /**
+   * Whether another chunk of this Harbor declares Harbor's "library" (`Harbor.declareLibrary`): set on a chunk with a
+   * robot that may push there, whose Job then leaves library's visibility to that chunk's Job and warns of no public
+   * library.
+   *
+   * @default - none: `config.json` then has no `libraryDeclared` key, and a public library a robot pushes to is warned of
+   */
+  readonly libraryDeclared?: boolean;
 }
 
 /**

@@ -73,6 +73,8 @@ interface Entry {
   readonly project?: object;
   /** Without its `secretEnv`, which each chunk names. */
   readonly robot?: object;
+  /** Whether the robot may push to Harbor's "library" (`LIBRARY`), which its Job warns of while library is public. */
+  readonly pushesToLibrary?: boolean;
   /** The registry's password or the robot's secret. */
   readonly secret?: SecretKey;
   /** A retired robot's name. */
@@ -241,7 +243,7 @@ class ChunkTrie {
 
 /**
  * The text of `config.json`: one item a line, so that a diff shows what changed. `retiredRobots`,
- * `retiredProjectGroups`, `oidc`, `settings` and `gc` (the first chunk's) are written only when there are any, so a
+ * `retiredProjectGroups`, `oidc`, `settings`, `gc` (the first chunk's) and `libraryDeclared` are written only when there are any, so a
  * chunk without them reads as it did before they existed.
  */
 export function configText(state: DesiredState): string {
@@ -253,7 +255,8 @@ export function configText(state: DesiredState): string {
   const settings = state.settings !== undefined ? `,\n  "settings": ${JSON.stringify(state.settings)}` : '';
   const gc = state.gc !== undefined ? `,\n  "gc": ${JSON.stringify(state.gc)}` : '';
   const audit = state.audit !== undefined ? `,\n  "audit": ${JSON.stringify(state.audit)}` : '';
-  return `{\n  "registries": ${list(state.registries)},\n  "projects": ${list(state.projects)},\n  "robots": ${list(state.robots)}${retired}${oidc}${settings}${gc}${audit}\n}\n`;
+  const library = state.libraryDeclared === true ? ',\n  "libraryDeclared": true' : '';
+  return `{\n  "registries": ${list(state.registries)},\n  "projects": ${list(state.projects)},\n  "robots": ${list(state.robots)}${retired}${oidc}${settings}${gc}${audit}${library}\n}\n`;
 }
 
 /**
@@ -294,6 +297,8 @@ export class ConfigureJobs extends Construct {
   private readonly slots: ConfigureJob[] = [];
   // "library" is Harbor's own project; robots that name it or a proxy cache first go with the first chunks
   private readonly firstUnits = new Set([LIBRARY]);
+  /** Whether `library` is declared (`Harbor.declareLibrary`): the chunks of robots that push there say so (`render`). */
+  private libraryDeclared = false;
   private readonly unitHashes = new Map<string, string>();
   private readonly scriptName: string;
   private layout?: ConfigureChunk[];
@@ -324,17 +329,23 @@ export class ConfigureJobs extends Construct {
     if (registry) {
       this.firstUnits.add(name);
     }
+    if (name === LIBRARY) {
+      this.libraryDeclared = true;
+    }
     password?.selectorFor(this.ctx.namespace);
     const entry = { registry, project, secret: password };
     const sized = registry ? { ...registry, accessSecretEnv: password ? 'UPSTREAM_999_PASSWORD' : null } : undefined;
     this.add({ ...entry, key: this.unitKey(name).padEnd(KEY_BITS, '0'), bytes: bytesOf(project) + (sized ? bytesOf(sized) : 0) });
   }
 
-  /** Declare a robot that goes with the project `unit` (its first permission's), and the secret the Job sets on it. */
-  public addRobot(name: string, robot: object, unit: string, secret: SecretKey): void {
+  /**
+   * Declare a robot that goes with the project `unit` (its first permission's), and the secret the Job sets on it.
+   * `pushesToLibrary`: whether it may push to Harbor's "library", which may then be declared in another chunk.
+   */
+  public addRobot(name: string, robot: object, unit: string, secret: SecretKey, pushesToLibrary = false): void {
     secret.selectorFor(this.ctx.namespace);
     const key = `${this.unitKey(unit)}1${bits(`robot:${name}`, HASH_BITS)}`;
-    this.add({ key, robot, secret, bytes: bytesOf({ ...robot, secretEnv: 'ROBOT_999_SECRET' }) });
+    this.add({ key, robot, secret, pushesToLibrary, bytes: bytesOf({ ...robot, secretEnv: 'ROBOT_999_SECRET' }) });
   }
 
   /**
@@ -425,7 +436,7 @@ export class ConfigureJobs extends Construct {
           invalid('name', this.ctx.name, `is too long for the configure Job of chunk ${name}: a Job's name labels its pods, so is at ` +
             `most ${MAX_JOB_NAME} characters; a project with this many robots needs a Harbor name of at most ${maxJobNamePrefix(suffix)}`);
         }
-        return render(name, entries, index === 1n ? left : []);
+        return render(name, entries, index === 1n ? left : [], this.libraryDeclared);
       });
     }
     return this.layout;
@@ -456,8 +467,13 @@ export class ConfigureJobs extends Construct {
   }
 }
 
-/** A chunk's state and secrets, with variables numbered within the chunk. */
-function render(name: string, entries: readonly Entry[], leftProjects: readonly string[]): ConfigureChunk {
+/**
+ * A chunk's state and secrets, with variables numbered within the chunk. A chunk with a robot that may push to
+ * Harbor's "library", declared (`libraryDeclared`) in another chunk, says so (`libraryDeclared: true`): its Job then
+ * knows that the other Job sets library's visibility, and warns of no public library (lib/harbor/configure.js,
+ * "Public library"). A robot goes with the project of its first permission, which need not be library's.
+ */
+function render(name: string, entries: readonly Entry[], leftProjects: readonly string[], libraryDeclared: boolean): ConfigureChunk {
   const state = { registries: [] as object[], projects: [] as object[], robots: [] as object[] };
   const retiredRobots: string[] = [];
   const retiredProjectGroups: string[] = [];
@@ -467,6 +483,7 @@ function render(name: string, entries: readonly Entry[], leftProjects: readonly 
   let gc: object | undefined;
   let audit: object | undefined;
   const captured: SecretKey[] = [];
+  let pushesToLibrary = false;
   // in key order, not the order declared: a team's project and robots sit where their names' hashes put them, so the
   // order of the addTeam calls changes no chunk (the trie already places entries by key); the project's key sorts
   // before its robots', and Harbor gets every project of a chunk before its robots anyway (configure.js)
@@ -505,14 +522,17 @@ function render(name: string, entries: readonly Entry[], leftProjects: readonly 
       const env = `ROBOT_${state.robots.length}_SECRET`;
       state.robots.push({ ...e.robot, secretEnv: env });
       secrets.push([env, e.secret!]);
+      pushesToLibrary ||= e.pushesToLibrary === true;
     }
   }
+  // no key in the chunk that declares library, nor in one no robot of which pushes there: their config.json stays as it was
+  const libraryElsewhere = libraryDeclared && pushesToLibrary && !state.projects.some((p) => (p as { name?: string }).name === LIBRARY);
   // no key for none: the chunk's config.json stays as it was before retirements and OIDC existed
   const rendered = {
     ...state, ...(retiredRobots.length > 0 ? { retiredRobots } : {}),
     ...(retiredProjectGroups.length > 0 ? { retiredProjectGroups } : {}), ...(leftProjects.length > 0 ? { leftProjects: [...leftProjects] } : {}),
     ...(oidc ? { oidc } : {}), ...(settings ? { settings } : {}),
-    ...(gc ? { gc } : {}), ...(audit ? { audit } : {}),
+    ...(gc ? { gc } : {}), ...(audit ? { audit } : {}), ...(libraryElsewhere ? { libraryDeclared: true } : {}),
   };
   const config = configText(rendered);
   return { name, state: rendered, config, configMap: `${name}-${shortHash(config)}`, secrets, captured };

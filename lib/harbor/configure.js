@@ -60,6 +60,8 @@
 //   gc:         { schedule, cron, deleteUntagged, workers, captures } (optional; PUT every run: see garbage-collection.ts)
 //   audit:      { schedule, cron, retentionHours, eventTypes: "pull_artifact,..." } (optional; the audit log purge,
 //               saved every run as gc is: see audit-log-retention.ts)
+//   libraryDeclared: false (optional: true when another configuration of this Harbor declares "library", which this
+//               one must not list under projects; see Public library)
 // Applied in the order OIDC, settings, registries, projects, robots, project members, retired robots, retired project
 // groups, left projects, gc, audit: projects may use the registries, robots and members the projects, group members need OIDC.
 //
@@ -155,7 +157,10 @@
 // hand stays). Like any declared project it is created only when Harbor lacks it (deleted by hand), and never deleted.
 // Otherwise nothing makes it private. A run that applies a robot which may push to it warns, once, while Harbor lists it
 // public: what the robot pushes (the DigitalOcean program's platform pipelines push there) anyone pulls without a
-// login (warnOfPublicLibrary).
+// login (warnOfPublicLibrary). A robot goes with the chunk of its first permission's project (lib/harbor/configure-job.ts),
+// which need not be library's: the chunk of one that pushes to library while another chunk declares it says so
+// (libraryDeclared), and its run warns of nothing, as the other chunk's Job sets library's visibility as declared (and
+// on a first run, with the Jobs running at the same time, may not have yet).
 //
 // Chunks: a large configuration is split over several Jobs that run at the same time, each with its own CONFIG_FILE
 // (lib/harbor/configure-job.ts). A robot may name a project this file does not declare (a shared proxy cache, or
@@ -779,7 +784,7 @@ function unique(items, keyOf, what) {
 }
 
 function validateConfig(raw) {
-  checkObject(raw, 'configuration', ['registries', 'projects', 'robots', 'retiredRobots', 'retiredProjectGroups', 'leftProjects', 'oidc', 'settings', 'gc', 'audit']);
+  checkObject(raw, 'configuration', ['registries', 'projects', 'robots', 'retiredRobots', 'retiredProjectGroups', 'leftProjects', 'oidc', 'settings', 'gc', 'audit', 'libraryDeclared']);
   const registries = field(raw, 'registries', 'configuration', 'array', []).map(validateRegistry);
   unique(registries, (r) => r.name, 'registry');
   const registryNames = new Set(registries.map((r) => r.name));
@@ -797,7 +802,11 @@ function validateConfig(raw) {
   const settings = raw.settings === undefined || raw.settings === null ? null : validateSettings(raw.settings);
   const gc = raw.gc === undefined || raw.gc === null ? null : validateGc(raw.gc);
   const audit = raw.audit === undefined || raw.audit === null ? null : validateAudit(raw.audit);
-  return { registries, projects, robots, retiredRobots, retiredProjectGroups, leftProjects, oidc, settings, gc, audit };
+  const libraryDeclared = field(raw, 'libraryDeclared', 'configuration', 'boolean', false);
+  if (libraryDeclared && projects.some((p) => p.name === LIBRARY)) {
+    throw new ConfigError(`configuration: libraryDeclared says another configuration declares project ${LIBRARY}, which this one declares under "projects"; it is one or the other`);
+  }
+  return { registries, projects, robots, retiredRobots, retiredProjectGroups, leftProjects, oidc, settings, gc, audit, libraryDeclared };
 }
 
 // Harbor checks the cron and the hours (handler/purge.go:93-107, :143-152); a purge without event types deletes nothing
@@ -1101,16 +1110,61 @@ function validateRobot(raw, index) {
   };
 }
 
+// The actions Harbor grants a robot on each resource, by permission kind: rbac.GetPermissionProvider() is the
+// NolimitProvider, PoliciesMap's "System" and "Project" lists and its own additions (goharbor/harbor v2.15.1
+// src/common/rbac/const.go:99-102, :113-161, :163-315). Harbor refuses a robot with any other access, on create and on
+// update, with a 400 "bad request permission: <resource>:<action>" (src/server/v2.0/handler/robot.go:345-365), so the
+// configuration refuses it first, before anything is written. Dockyard's own robots get repository pull and push only.
+const ROBOT_ACCESS = {
+  system: {
+    'audit-log': ['list'], 'preheat-instance': ['read', 'create', 'delete', 'list', 'update'], 'project': ['list', 'create'],
+    'replication-policy': ['read', 'create', 'delete', 'list', 'update'], 'replication': ['read', 'create', 'list'],
+    'replication-adapter': ['list'], 'registry': ['read', 'create', 'delete', 'list', 'update'],
+    'scan-all': ['read', 'update', 'stop', 'create'], 'system-volumes': ['read'],
+    'garbage-collection': ['read', 'create', 'list', 'update', 'stop'], 'purge-audit': ['read', 'create', 'list', 'update', 'stop'],
+    'jobservice-monitor': ['list', 'stop'], 'scanner': ['read', 'create', 'delete', 'list', 'update'],
+    'label': ['read', 'create', 'delete', 'update'], 'security-hub': ['read', 'list'], 'catalog': ['read'],
+    'quota': ['read', 'list', 'update'], 'robot': ['create', 'read', 'list', 'delete'],
+    'user': ['create', 'read', 'update', 'list', 'delete'], 'ldap-user': ['create', 'list'],
+    'user-group': ['create', 'read', 'update', 'list', 'delete'],
+  },
+  project: {
+    'log': ['list'], 'project': ['read', 'delete', 'update'], 'metadata': ['read', 'create', 'delete', 'list', 'update'],
+    'repository': ['read', 'update', 'delete', 'list', 'pull', 'push'], 'artifact': ['read', 'create', 'list', 'delete'],
+    'scan': ['create', 'read', 'stop'], 'sbom': ['create', 'stop', 'read'], 'tag': ['create', 'list', 'delete'],
+    'accessory': ['list'], 'artifact-addition': ['read'], 'artifact-label': ['create', 'delete'], 'scanner': ['create', 'read'],
+    'preheat-policy': ['read', 'create', 'delete', 'list', 'update'], 'immutable-tag': ['create', 'delete', 'list', 'update'],
+    'notification-policy': ['read', 'create', 'delete', 'list', 'update'], 'tag-retention': ['read', 'create', 'delete', 'list', 'update'],
+    'label': ['read', 'create', 'delete', 'list', 'update'], 'quota': ['read'], 'robot': ['create', 'read', 'list', 'delete'],
+    'export-cve': ['create', 'read'], 'member': ['create', 'read', 'update', 'list', 'delete'],
+  },
+};
+
 function validatePermission(raw, where) {
   checkObject(raw, where, ['kind', 'namespace', 'access']);
   const kind = field(raw, 'kind', where, 'string');
   if (kind !== 'system' && kind !== 'project') {
     throw new ConfigError(`${where}: kind must be "system" or "project", got ${JSON.stringify(kind)}`);
   }
+  const namespace = field(raw, 'namespace', where, 'string');
+  // Harbor's toScope: a system permission's namespace is "/", any other a 400 "unknown namespace"
+  // (goharbor/harbor v2.15.1 src/controller/robot/controller.go:361-367)
+  if (kind === 'system' && namespace !== '/') {
+    throw new ConfigError(`${where}: a permission of kind "system" takes namespace "/", got ${JSON.stringify(namespace)}`);
+  }
+  const granted = ROBOT_ACCESS[kind];
   const access = field(raw, 'access', where, 'array').map((a, i) => {
     const at = `${where}.access[${i}]`;
     checkObject(a, at, ['resource', 'action', 'effect']);
     const entry = { resource: field(a, 'resource', at, 'string'), action: field(a, 'action', at, 'string') };
+    if (!Object.hasOwn(granted, entry.resource)) {
+      throw new ConfigError(`${at}: resource ${JSON.stringify(entry.resource)} is not one Harbor grants a robot on a ${kind} permission ` +
+        `(one of ${Object.keys(granted).join(', ')})`);
+    }
+    if (!granted[entry.resource].includes(entry.action)) {
+      throw new ConfigError(`${at}: action ${JSON.stringify(entry.action)} on ${entry.resource} is not one Harbor grants a robot on a ${kind} permission ` +
+        `(one of ${granted[entry.resource].join(', ')})`);
+    }
     const effect = field(a, 'effect', at, 'string', null);
     if (effect !== null) {
       entry.effect = effect;
@@ -1120,7 +1174,7 @@ function validatePermission(raw, where) {
   if (access.length === 0) {
     throw new ConfigError(`${where}: access must not be empty`);
   }
-  return { kind, namespace: field(raw, 'namespace', where, 'string'), access };
+  return { kind, namespace, access };
 }
 
 // Harbor's rule for robot secrets (isValidSec), checked here so that a bad value fails before
@@ -2540,7 +2594,8 @@ async function main() {
         continue;
       }
       // a robot that failed is left unwarned: its line says why already
-      if ('value' in await attempt(label, () => ensureRobot(ctx, robot, projectIds))) {
+      // a library another configuration declares is that one's to make private, or public as declared
+      if ('value' in await attempt(label, () => ensureRobot(ctx, robot, projectIds)) && !config.libraryDeclared) {
         warnOfPublicLibrary(robot, foreignFound.get(LIBRARY), warnedLibrary);
       }
     }

@@ -936,7 +936,9 @@ export class Harbor extends Construct {
     PullAccess.grantPush(this, this.host, username, options.permissions.filter((p) => p.actions.includes('push')).map((p) => p.project));
     // the robot is applied with the project its first permission names, where it can
     // with the state key of its secret, which the Job names when Harbor has the robot disabled (DOCKYARD_ROTATE's name)
-    this.configuration.addRobot(name, { ...state, stateKey: this._robotRecord(name).stateKey }, options.permissions[0].project, secret);
+    // and whether it may push to library, whose public flag its Job warns of unless a chunk declares library (configure-job.ts render)
+    const pushesToLibrary = options.permissions.some((p) => p.project === LIBRARY && p.actions.includes('push'));
+    this.configuration.addRobot(name, { ...state, stateKey: this._robotRecord(name).stateKey }, options.permissions[0].project, secret, pushesToLibrary);
     const host = this.host;
     const namespace = this.namespace;
     let dockerConfig: SecretKey | undefined;

@@ -1247,6 +1247,69 @@ describe('a declared "library"', () => {
   });
 });
 
+// Harbor grants a robot only the accesses rbac.GetPermissionProvider() lists for the permission's kind
+// (goharbor/harbor v2.15.1 src/common/rbac/const.go:99-102, :113-161, :163-315), and answers any other with a 400
+// "bad request permission: <resource>:<action>" (src/server/v2.0/handler/robot.go:345-365); a system permission's
+// namespace must be "/" (src/controller/robot/controller.go:361-367). The fake answers as Harbor does.
+describe('configure.js and the robot permissions Harbor grants', () => {
+  const send = (method: string, path: string, body: unknown) => fetch(`${configure.harbor.url}/api/v2.0${path}`, {
+    method,
+    headers: { 'authorization': `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const robot = (permissions: unknown[], level = 'system') => ({ name: 'r', level, duration: -1, disable: false, permissions });
+  const access = (resource: string, action: string) => ({ resource, action });
+
+  test('the fake, as Harbor, takes a project robot\'s repository, artifact and member accesses and a system one\'s, and refuses others', async () => {
+    const ok = await send('POST', '/robots', robot([
+      { kind: 'project', namespace: 'library', access: [access('repository', 'pull'), access('repository', 'push'), access('artifact', 'delete'), access('member', 'list')] },
+      { kind: 'system', namespace: '/', access: [access('project', 'create'), access('registry', 'list')] },
+    ]));
+    expect(ok.status).toBe(201);
+    const refused = async (permissions: unknown[], level?: string) => {
+      const answer = await send('POST', '/robots', robot(permissions, level));
+      return `${answer.status} ${((await answer.json()) as any).errors[0].message}`;
+    };
+    // a system access on a project permission, and the reverse; an action Harbor grants on no resource
+    expect(await refused([{ kind: 'project', namespace: 'library', access: [access('registry', 'create')] }])).toBe('400 bad request permission: registry:create');
+    expect(await refused([{ kind: 'system', namespace: '/', access: [access('repository', 'pull')] }])).toBe('400 bad request permission: repository:pull');
+    expect(await refused([{ kind: 'project', namespace: 'library', access: [access('repository', '*')] }])).toBe('400 bad request permission: repository:*');
+    expect(await refused([{ kind: 'projects', namespace: 'library', access: [access('repository', 'pull')] }])).toBe('400 bad request permission level: projects');
+    expect(await refused([{ kind: 'system', namespace: 'library', access: [access('project', 'create')] }])).toBe('400 unknown namespace');
+    expect([...configure.harbor.robots.values()].map((r) => r.name)).toEqual(['r']);
+  });
+
+  test('a hand-written configuration with an access Harbor does not grant fails before any request, naming it and what is allowed', async () => {
+    const cases: Array<[unknown, string]> = [
+      [{ kind: 'project', namespace: 'apps', access: [access('repository', 'pull'), access('registry', 'create')] },
+        'permissions[0].access[1]: resource "registry" is not one Harbor grants a robot on a project permission (one of log, project, metadata, ' +
+        'repository, artifact, scan, sbom, tag, accessory, artifact-addition, artifact-label, scanner, preheat-policy, immutable-tag, ' +
+        'notification-policy, tag-retention, label, quota, robot, export-cve, member)'],
+      [{ kind: 'project', namespace: 'apps', access: [access('repository', 'write')] },
+        'permissions[0].access[0]: action "write" on repository is not one Harbor grants a robot on a project permission (one of read, update, delete, list, pull, push)'],
+      [{ kind: 'system', namespace: '/', access: [access('project', 'delete')] },
+        'permissions[0].access[0]: action "delete" on project is not one Harbor grants a robot on a system permission (one of list, create)'],
+      [{ kind: 'system', namespace: '*', access: [access('project', 'create')] },
+        'permissions[0]: a permission of kind "system" takes namespace "/", got "*"'],
+    ];
+    for (const [permission, message] of cases) {
+      const cfg = config();
+      cfg.robots[0].permissions = [permission];
+      const result = await run(cfg);
+      expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 1, stderr: `error: robot ci-push: ${message}\n` });
+    }
+    expect(configure.harbor.requests).toEqual([]);
+  });
+
+  test('what Dockyard\'s own robots are granted (RobotPermission pull and push), and a system permission, Harbor takes', async () => {
+    const cfg = config();
+    cfg.robots[0].permissions = [pushPull('apps'), { kind: 'system', namespace: '/', access: [access('project', 'list')] }];
+    const result = await run(cfg);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(configure.harbor.robot('ci-push')!.permissions).toHaveLength(2);
+  });
+});
+
 describe('configure.js failures', () => {
   test('an unreachable Harbor is retried, then reported', async () => {
     const closed = await FakeHarbor.start();

@@ -8,7 +8,7 @@ import { PROXY_CACHE_TYPES } from '../../lib/harbor/configuration';
  * fields are refused) so that a script sending the wrong shape fails loudly instead of being
  * silently ignored, and it mimics the Harbor behaviours the script must cope with: masked
  * registry secrets, "robot$" name prefixes, reordered robot permissions, Harbor's double
- * unescaping of q=, its robot secret rule, project storage limits kept as quotas apart from
+ * unescaping of q=, its robot secret rule, only the robot permissions Harbor grants, project storage limits kept as quotas apart from
  * the project (listed and changed only through /quotas), project metadata keys it does not know
  * dropped, slow answers (delayNext) and Docker Hub logins refused while a registry is written; its settings
  * (/configurations) with the OIDC client secret never returned, auth_mode locked once it has users besides admin and
@@ -270,6 +270,64 @@ function projectMetadata(metadata: Record<string, unknown>, proxyCache: boolean)
 }
 
 const NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+
+/**
+ * The accesses Harbor grants a robot permission of each kind, as "resource:action": rbac.GetPermissionProvider() is the
+ * NolimitProvider, PoliciesMap's "System" and "Project" lists plus its own (goharbor/harbor v2.15.1
+ * src/common/rbac/const.go:99-102, :113-161, :163-315). robotAPI.validate refuses any other with a 400 "bad request
+ * permission: <resource>:<action>" (src/server/v2.0/handler/robot.go:345-365, containsAccess :437-444).
+ */
+const ROBOT_ACCESS: Record<string, ReadonlySet<string>> = {
+  system: new Set([
+    'audit-log:list',
+    'preheat-instance:read', 'preheat-instance:create', 'preheat-instance:delete', 'preheat-instance:list', 'preheat-instance:update',
+    'project:list', 'project:create',
+    'replication-policy:read', 'replication-policy:create', 'replication-policy:delete', 'replication-policy:list', 'replication-policy:update',
+    'replication:read', 'replication:create', 'replication:list',
+    'replication-adapter:list',
+    'registry:read', 'registry:create', 'registry:delete', 'registry:list', 'registry:update',
+    'scan-all:read', 'scan-all:update', 'scan-all:stop', 'scan-all:create',
+    'system-volumes:read',
+    'garbage-collection:read', 'garbage-collection:create', 'garbage-collection:list', 'garbage-collection:update', 'garbage-collection:stop',
+    'purge-audit:read', 'purge-audit:create', 'purge-audit:list', 'purge-audit:update', 'purge-audit:stop',
+    'jobservice-monitor:list', 'jobservice-monitor:stop',
+    'scanner:read', 'scanner:create', 'scanner:delete', 'scanner:list', 'scanner:update',
+    'label:read', 'label:create', 'label:delete', 'label:update',
+    'security-hub:read', 'security-hub:list',
+    'catalog:read',
+    'quota:read', 'quota:list',
+    // NolimitProvider's
+    'robot:create', 'robot:read', 'robot:list', 'robot:delete',
+    'user:create', 'user:read', 'user:update', 'user:list', 'user:delete',
+    'ldap-user:create', 'ldap-user:list',
+    'quota:update',
+    'user-group:create', 'user-group:read', 'user-group:update', 'user-group:list', 'user-group:delete',
+  ]),
+  project: new Set([
+    'log:list',
+    'project:read', 'project:delete', 'project:update',
+    'metadata:read', 'metadata:create', 'metadata:delete', 'metadata:list', 'metadata:update',
+    'repository:read', 'repository:update', 'repository:delete', 'repository:list', 'repository:pull', 'repository:push',
+    'artifact:read', 'artifact:create', 'artifact:list', 'artifact:delete',
+    'scan:create', 'scan:read', 'scan:stop',
+    'sbom:create', 'sbom:stop', 'sbom:read',
+    'tag:create', 'tag:list', 'tag:delete',
+    'accessory:list',
+    'artifact-addition:read',
+    'artifact-label:create', 'artifact-label:delete',
+    'scanner:create', 'scanner:read',
+    'preheat-policy:read', 'preheat-policy:create', 'preheat-policy:delete', 'preheat-policy:list', 'preheat-policy:update',
+    'immutable-tag:create', 'immutable-tag:delete', 'immutable-tag:list', 'immutable-tag:update',
+    'notification-policy:read', 'notification-policy:create', 'notification-policy:delete', 'notification-policy:list', 'notification-policy:update',
+    'tag-retention:read', 'tag-retention:create', 'tag-retention:delete', 'tag-retention:list', 'tag-retention:update',
+    'label:read', 'label:create', 'label:delete', 'label:list', 'label:update',
+    'quota:read',
+    // NolimitProvider's
+    'robot:create', 'robot:read', 'robot:list', 'robot:delete',
+    'export-cve:create', 'export-cve:read',
+    'member:create', 'member:read', 'member:update', 'member:list', 'member:delete',
+  ]),
+};
 
 /** Harbor's isValidDuration (goharbor/harbor v2.15.1 src/server/v2.0/handler/robot.go:423). */
 function checkDuration(d: unknown): void {
@@ -1142,15 +1200,30 @@ export class FakeHarbor {
     return { status: 200, body: list.map((r) => this.toSwagger(r)) };
   }
 
+  /**
+   * robotAPI.validate (goharbor/harbor v2.15.1 src/server/v2.0/handler/robot.go:330-365) in its order: permissions and
+   * each access not empty, one permission for a project-level robot, every access one Harbor grants the permission's
+   * kind (ROBOT_ACCESS), a kind "system" or "project"; then the controller's toScope (src/controller/robot/controller.go:361-379):
+   * a system permission's namespace "/", a project one's "*" or an existing project.
+   */
   private checkPermissions(level: string, permissions: any): FakePermission[] {
     if (!Array.isArray(permissions) || permissions.length === 0) fail(400, 'bad request empty permission');
     for (const p of permissions) {
       onlyFields(p, ['kind', 'namespace', 'access'], 'permission');
       if (!Array.isArray(p.access) || p.access.length === 0) fail(400, 'bad request empty access');
       for (const a of p.access) onlyFields(a, ['resource', 'action', 'effect'], 'access');
-      if (p.kind === 'project' && p.namespace !== '*' && !this.project(p.namespace)) fail(404, `project ${p.namespace} not found`);
     }
     if (level === 'project' && permissions.length > 1) fail(400, 'bad request permission');
+    for (const p of permissions) {
+      const granted = Object.hasOwn(ROBOT_ACCESS, p.kind) ? ROBOT_ACCESS[p.kind] : fail(400, `bad request permission level: ${p.kind}`);
+      for (const a of p.access) {
+        if (!granted.has(`${a.resource}:${a.action}`)) fail(400, `bad request permission: ${a.resource}:${a.action}`);
+      }
+    }
+    for (const p of permissions) {
+      if (p.kind === 'system' && p.namespace !== '/') fail(400, 'unknown namespace');
+      if (p.kind === 'project' && p.namespace !== '*' && !this.project(p.namespace)) fail(404, `project ${p.namespace} not found`);
+    }
     return JSON.parse(JSON.stringify(permissions));
   }
 
