@@ -78,6 +78,16 @@ export class Image {
     if (!match || (match[1] !== undefined && !REGISTRY_DOMAIN.test(match[1]))) {
       invalid('image', reference, IMAGE_REFERENCE);
     }
+    // Docker Hub's names with capitals are another registry to the kubelet: distribution/reference keeps the domain's
+    // case (v0.6.0 regexp.go:61, normalize.go:143-151: only the exact "index.docker.io" is read as docker.io, and
+    // library/ is added only on docker.io, :162-167), and containerd sends only the exact "docker.io" to
+    // registry-1.docker.io and looks up the node's mirrors under the host as written (containerd v2.3.4
+    // core/remotes/docker/config/hosts.go:102-104, config_unix.go:25-37), so "Docker.io/..." would be pulled from
+    // https://Docker.io/v2, past the nodes' docker.io mirrors
+    if (match[1] !== undefined && match[1] !== match[1].toLowerCase() && [DOCKER_HUB, ...DOCKER_HUB_ALIASES].includes(match[1].toLowerCase())) {
+      invalid('image', reference, `must name Docker Hub's host in lower case, as in ${describeValue(match[1].toLowerCase() + reference.slice(match[1].length))}: the kubelet and containerd ` +
+        `read ${describeValue(match[1])} as a registry of its own, not Docker Hub`);
+    }
     const registry = match[1] === undefined ? DOCKER_HUB : canonicalRegistry(match[1]);
     const path = match[2];
     // an official image's one-segment name is under library/ on Docker Hub, whichever host name spelled it

@@ -40,6 +40,27 @@ describe('Image', () => {
     expect(Image.of(given).reference).toBe(reference);
   });
 
+  // distribution/reference v0.6.0 keeps a domain's case (regexp.go:61) and reads only the exact "index.docker.io" as
+  // docker.io (normalize.go:143-151), adding library/ only there (:162-167); containerd v2.3.4 sends only the exact
+  // "docker.io" to registry-1.docker.io (core/remotes/docker/config/hosts.go:102-104) and finds a node's mirrors in
+  // the directory of the host as written (config_unix.go:25-37): "Docker.io/..." is pulled from https://Docker.io/v2,
+  // not Docker Hub, past the docker.io mirrors. Before, Image.of kept it, and a Docker Hub proxy cache relocated it
+  test.each([
+    ['Docker.io/library/nginx:1', 'docker.io/library/nginx:1'],
+    ['DOCKER.IO/nginx:1', 'docker.io/nginx:1'],
+    ['Index.docker.io/library/nginx:1', 'index.docker.io/library/nginx:1'],
+    ['registry-1.Docker.io/bitnami/redis:7.4', 'registry-1.docker.io/bitnami/redis:7.4'],
+  ])('refuses Docker Hub\'s host names with capitals, naming the lower-case spelling: %s', (given, lower) => {
+    expect(() => Image.of(given)).toThrow(new ValidationError(`invalid image "${given}": must name Docker Hub's host in lower case, as in ` +
+      `"${lower}": the kubelet and containerd read "${given.slice(0, given.indexOf('/'))}" as a registry of its own, not Docker Hub`));
+    expect(Image.of(lower).registry).toBe('docker.io');
+  });
+
+  test('keeps the case of other hosts, and of Docker Hub\'s names with a port (registries of their own to containerd)', () => {
+    expect(Image.of('Quay.io/org/app:1').registry).toBe('Quay.io');
+    expect(Image.of('Docker.io:5000/org/app:1').registry).toBe('Docker.io:5000');
+  });
+
   test('a Docker Hub proxy cache relocates images named by any of Docker Hub\'s host names', () => {
     const hub = ImageRelocation.proxyCache('harbor.example.com', 'dockerhub');
     expect(['nginx:1', 'docker.io/nginx:1', 'index.docker.io/library/nginx:1', 'registry-1.docker.io/nginx:1']

@@ -127,8 +127,6 @@ describe('the logins a PullSecret renders, as the kubelet reads them', () => {
     // the host in lower case pulls with it; a host with capitals that no pull secret serves even in lower case is not refused
     expect(Images.pullSecretsFor(chart, 'apps', [Image.of('registry.example.com/apps/web:1')])).toEqual([pull.secret]);
     expect(Images.pullSecretsFor(chart, 'apps', [Image.of('Quay.io/apps/web:1')])).toEqual([]);
-    // nor Docker Hub, spelled with capitals, where the pull secret is not Docker Hub's
-    expect(Images.pullSecretsFor(chart, 'apps', [Image.of('Docker.io/library/nginx:1')])).toEqual([]);
   });
 
   test('the kubelet reads back the user name and any password from auth, which it splits at the first ":"', () => {
