@@ -5,6 +5,7 @@ import {
   checkBoolean, checkObject, checkRequiredObject, checkHostname, checkOneOf, checkUniqueList, describeValue, Image, IngressOptions, invalid, invalidSecret, invalidUserName, missing, NetworkPeer,
   Resources, Secret, SecretKey, SecretValue, ServiceExposure,
 } from '../core';
+import { warnOnce } from '../core/warn';
 import { checkMetrics, MetricsOptions, serviceMonitor } from '../core/metrics';
 import { recordCiAdmins } from '../core/ci-admins';
 import { deployment } from '../core/deployment';
@@ -67,7 +68,8 @@ export interface IDroneServer extends IConstruct {
 /** Props of a `DroneServer`. */
 export interface DroneServerProps {
   /**
-   * The public host name of the web UI and webhooks, e.g. `drone.example.com`.
+   * The public host name of the web UI and webhooks, e.g. `drone.example.com`. A single label (`drone`) is warned of:
+   * the forge's webhooks and OAuth callback go to it, and it resolves only through a resolver's search domains.
    *
    * Drone writes a repository's webhook URL once, on activation (harness v2.28.2 `service/hook/hook.go:37-66`): after
    * changing the host, repair every active repository (`drone repo repair <owner/name>`) and delete its old hook at
@@ -394,6 +396,15 @@ export class DroneServer extends Construct implements IDroneServer {
     // checked for JavaScript callers, as WoodpeckerServer does
     const protocol = checkOneOf('protocol', props.protocol ?? ServerProtocol.HTTPS, Object.values(ServerProtocol));
     this.url = `${protocol}://${host}`;
+    // Drone builds the forge's OAuth callback and webhook target from the host alone, unchecked (harness v2.28.2
+    // cmd/drone-server/config/config.go:536-537 `Server.Addr`, inject_login.go:73 `Addr + "/login"`,
+    // inject_service.go:88 and service/hook/hook.go:55 `Addr + "/hook"`): a single label resolves, if at all, only
+    // through a resolver's search domains, never from a public forge, which then delivers no push and starts no build
+    if (!host.replace(/:\d+$/, '').includes('.')) {
+      warnOnce(this, `DroneServer host ${describeValue(host)} is a single DNS label: the forge sends webhooks to ${this.url}/hook and users' ` +
+        'browsers back to /login there, a name that resolves only through a resolver\'s search domains and never from a public forge ' +
+        '(github.com, gitlab.com); give the fully qualified name, such as "drone.example.com"');
+    }
 
     const generated = new Secret(this, 'Secrets', {
       name: `${name}-credentials`,

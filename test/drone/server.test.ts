@@ -3,7 +3,7 @@ import {
   CHECKSUM_ANNOTATION, DroneServer, ExternalPostgres, GitProvider, Image, IngressTls, IPostgresDatabase, NetworkPeer, Secret, ServerProtocol,
   SslMode,
 } from '../../lib';
-import { container, envOf, find, repeatedSynths, synth, testChart } from '../util';
+import { container, envOf, find, repeatedSynths, stderrOf, synth, testChart } from '../util';
 import { mostDuringRollout } from '../core/rollout-model';
 import { ingressAdmits } from '../team/network-model';
 import { droneServer } from './fixtures';
@@ -261,6 +261,19 @@ describe('DroneServer', () => {
       .map((f: any) => f.podSelector?.matchLabels?.['app.kubernetes.io/instance']);
     expect(admitted).toContain('drone-main');
     expect(find(objects, 'NetworkPolicy', 'drone-main').spec.ingress).toHaveLength(1);
+  });
+
+  test('warns of a single-label host, which a forge cannot send webhooks or logins back to', () => {
+    // harness v2.28.2 cmd/drone-server/config/config.go:536-537 builds Server.Addr from the host alone, unchecked; the
+    // OAuth callback is Addr + "/login" (inject_login.go:73) and the webhook target Proxy.Addr + "/hook"
+    // (inject_service.go:88, service/hook/hook.go:55): "drone" resolves only through a resolver's search domains
+    const warned = (host: string) => stderrOf(() => droneServer(testChart('ci'), { host }));
+    expect(warned('drone')).toBe('dockyard: warning: DroneServer host "drone" is a single DNS label: the forge sends webhooks to ' +
+      'https://drone/hook and users\' browsers back to /login there, a name that resolves only through a resolver\'s search domains and never ' +
+      'from a public forge (github.com, gitlab.com); give the fully qualified name, such as "drone.example.com"\n');
+    expect(warned('localhost:8080')).toMatch(/^dockyard: warning: DroneServer host "localhost:8080" is a single DNS label: the forge sends webhooks to https:\/\/localhost:8080\/hook /);
+    expect(warned('drone.example.com')).toBe('');
+    expect(warned('drone.example.com:8443')).toBe('');
   });
 
   test('fails on bad props', () => {
