@@ -8,6 +8,12 @@ export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 /** The value of `MANAGED_BY_LABEL` on the platform's objects. */
 export const MANAGED_BY_VALUE = 'dockyard';
 
+/**
+ * The pod label that names a component's instance (`ComponentIdentity.instance`: the name `placement` gives a
+ * workload, a Woodpecker agent's StatefulSet say), which every component's selector carries.
+ */
+export const INSTANCE_LABEL = 'app.kubernetes.io/instance';
+
 /** The parts of the recommended `app.kubernetes.io/*` labels that identify one component. */
 export interface ComponentIdentity {
   /** The application, e.g. `drone`. */
@@ -22,7 +28,7 @@ export interface ComponentIdentity {
 export function selectorLabels(id: ComponentIdentity): Record<string, string> {
   return {
     'app.kubernetes.io/name': id.name,
-    'app.kubernetes.io/instance': id.instance,
+    [INSTANCE_LABEL]: id.instance,
     'app.kubernetes.io/component': id.component,
   };
 }

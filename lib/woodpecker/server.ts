@@ -2,8 +2,8 @@ import { ciServerDowngrade } from '../ci/server-downgrade';
 import { checkVersionChange } from '../core/version-changes';
 import { Construct, IConstruct } from 'constructs';
 import {
-  checkRequiredObject, checkBoolean, checkGitAccount, checkHostname, checkOneOf, checkUniqueList, Image, Images, IngressOptions, invalid, NetworkPeer, Resources, Secret,
-  SecretKey, SecretValue, ServiceExposure,
+  checkRequiredObject, checkBoolean, checkGitAccount, checkHostname, checkOneOf, checkUniqueList, Image, Images, IngressOptions, INSTANCE_LABEL, invalid, NetworkPeer,
+  Resources, Secret, SecretKey, SecretValue, ServiceExposure,
 } from '../core';
 import { recordCiAdmins } from '../core/ci-admins';
 import { deployment } from '../core/deployment';
@@ -271,8 +271,6 @@ export interface WoodpeckerServerProps extends WoodpeckerServerOptions, Woodpeck
 
 const HTTP_PORT = 8000;
 const GRPC_PORT = 9000;
-/** The pod label that names a Dockyard workload's instance: an agent's StatefulSet name (`placement`). */
-const INSTANCE_LABEL = 'app.kubernetes.io/instance';
 /** The metrics port, Woodpecker's Helm chart's (docs/docs/30-administration/05-installation/20-helm-chart.md: 9001, no authentication). */
 const METRICS_PORT = 9001;
 

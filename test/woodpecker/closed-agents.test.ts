@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
-import { LocalSecretStore, PipelineEvent, synthesize, WoodpeckerCi } from '../../lib';
+import { INSTANCE_LABEL, LocalSecretStore, PipelineEvent, synthesize, WoodpeckerCi } from '../../lib';
 import { leftNameList, leftNameWarnings } from '../../lib/core/left-names';
 import { namesByOwner, withPreviousOutput } from '../../lib/core/previous-output';
 import { closedAgentsOwner, recordedRouteAgents, recordRouteAgents, routeAgentsOwner } from '../../lib/woodpecker/closed-agents';
@@ -43,7 +43,11 @@ function stack() {
       .find((r: any) => r.ports?.some((p: any) => p.port === 9000));
     const refused: string[] = rule.from.flatMap((f: any) => f.podSelector?.matchExpressions ?? []).flatMap((e: any) => e.values);
     const agents: string[] = objects.filter((o) => o.kind === 'StatefulSet' && o.metadata.name.startsWith('woodpecker-web-')).map((o) => o.metadata.name).sort();
-    return { stderr, refused, agents };
+    // the label each refusal excludes by, and each agent's pods' value of a label
+    const keys = rule.from.flatMap((f: any) => f.podSelector?.matchExpressions ?? []).map((e: any) => `${e.key} ${e.operator}`);
+    const podLabels = (key: string) => objects.filter((o) => o.kind === 'StatefulSet' && agents.includes(o.metadata.name))
+      .map((o) => `${o.metadata.name}=${o.spec.template.metadata.labels[key]}`).sort();
+    return { stderr, refused, agents, keys, podLabels };
   };
   return { dir, run };
 }
@@ -59,11 +63,16 @@ const count = (text: string, re: RegExp) => (text.match(re) ?? []).length;
 
 test('retireTeam with the team\'s own props closes its agents, and says nothing', () => {
   const s = stack();
-  const { agents } = s.run((p) => p.teams.addTeam(WEB));
+  const { agents, podLabels } = s.run((p) => p.teams.addTeam(WEB));
   expect(agents).toHaveLength(4);
   for (let i = 0; i < 2; i++) {
     const retired = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos, events: WEB.events, branches: WEB.branches }));
     expect(retired.refused).toEqual(agents);
+    // excluded by the instance label core writes on every component's pods (INSTANCE_LABEL, lib/core/labels.ts), which
+    // names each agent's pods by its StatefulSet, as rendered before it closed (a NetworkPolicy's podSelector matches pod labels, kubernetes/api
+    // v0.36.3 networking/v1/types.go NetworkPolicyPeer): one label, written and excluded by one constant
+    expect([...new Set(retired.keys)]).toEqual([`${INSTANCE_LABEL} NotIn`]);
+    expect(podLabels(INSTANCE_LABEL)).toEqual(agents.map((a) => `${a}=${a}`));
     expect(count(retired.stderr, MISSED) + count(retired.stderr, UNNAMED)).toBe(0);
   }
 });
