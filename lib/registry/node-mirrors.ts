@@ -313,7 +313,10 @@ export function rke2Registries(mirrors: readonly MirrorSpec[], auth?: Record<str
       : ['Install on every node as /etc/rancher/rke2/registries.yaml (RKE2) or /etc/rancher/k3s/registries.yaml (k3s)',
         'before starting rke2/k3s, or restart the service after changing it: it is read only at startup.']),
     'Mirrors: ' + checked.map((m) => `${m.upstream} -> ${m.endpoint}${m.project === undefined ? '' : `/${m.project}`}`).join(', ') + '.',
-    "Each registry's default endpoint (for docker.io: https://index.docker.io/v2) is still tried last, without",
+    // the endpoint k3s and RKE2 write for a mirrored registry itself, containerd's DefaultHost (k3s-io/k3s
+    // pkg/agent/containerd/config.go `defaultHostConfig`, `normalizeEndpointAddress`; containerd v2.3.4
+    // core/remotes/docker/resolver.go:134-139): Docker Hub's is registry-1.docker.io, as the hosts.toml's server below
+    `Each registry's default endpoint (for docker.io: ${DOCKER_HUB_SERVER}/v2) is still tried last, without`,
     'rewrites, unless disabled: set disable-default-registry-endpoint: true in /etc/rancher/rke2/config.yaml (RKE2)',
     'or pass --disable-default-registry-endpoint (k3s).',
     ...[...caFiles.keys()].flatMap((host) => caFileNote(host, `configs.${host}.tls.ca_file`, checked.filter((m) => m.host === host).map((m) => m.upstream))),

@@ -87,7 +87,13 @@ describe('rke2Registries', () => {
     expect(lines).toContain('/etc/rancher/k3s/registries.yaml (k3s)');
     expect(lines).toContain('read only at startup');
     expect(lines).toContain('Mirrors: docker.io -> https://harbor.example.com/dockerhub.');
-    expect(lines).toContain("default endpoint (for docker.io: https://index.docker.io/v2) is still tried last");
+    // k3s writes docker.io's own endpoint as containerd's DefaultHost gives it (k3s-io/k3s pkg/agent/containerd/config.go
+    // `defaultHostConfig` -> `normalizeEndpointAddress` -> `docker.DefaultHost`; containerd v2.3.4
+    // core/remotes/docker/resolver.go:134-139: "docker.io" is "registry-1.docker.io"), the server containerdHosts
+    // writes for the same mirror; the header said https://index.docker.io/v2, the go-containerregistry name
+    expect(lines).toContain("default endpoint (for docker.io: https://registry-1.docker.io/v2) is still tried last");
+    expect(lines).not.toContain('index.docker.io');
+    expect(`${parseToml(containerdHosts(HUB).content).server}/v2`).toBe('https://registry-1.docker.io/v2');
     expect(lines).toContain('disable-default-registry-endpoint: true');
     expect(lines).toContain('--disable-default-registry-endpoint');
     // the header is all comments, before any YAML
