@@ -68,7 +68,8 @@ export class Image {
   /**
    * Parse a reference such as `docker.io/drone/drone:2.26.0`, `postgres:17.6` or `ghcr.io/org/app@sha256:...`.
    *
-   * @param reference the image reference; it must carry a tag other than `latest`, or a digest
+   * @param reference the image reference; it must carry a tag other than `latest`, or a digest. Docker Hub's host
+   *   names are taken in lower case only: `Docker.io` is a registry of its own to the kubelet and containerd
    */
   public static of(reference: string): Image {
     const match = REFERENCE.exec(reference ?? '');
