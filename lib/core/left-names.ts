@@ -56,6 +56,11 @@ export function namesRecorded(scope: IConstruct, owner: string): boolean {
   return owners.get(scope.node.root)?.has(owner) ?? false;
 }
 
+/** The owners (`NameOwner.owner`) recorded in `scope`'s app whose text starts with `prefix`: a kind of owner, and where. */
+export function ownersRecordedUnder(scope: IConstruct, prefix: string): string[] {
+  return [...(owners.get(scope.node.root)?.keys() ?? [])].filter((owner) => owner.startsWith(prefix));
+}
+
 /**
  * The names of `owner` that the previous output's mark lists (declared then, or left before) and that it neither
  * declares nor retires now, sorted; none outside `withPreviousOutput` (a synth's, or the DigitalOcean Pulumi

@@ -28,13 +28,18 @@ export interface PreviousOutput {
    */
   readonly namesOf: (owner: string) => readonly string[];
   /**
+   * The owners among `names` whose text starts with `prefix` (a kind of owner, and where: `harbor-team <namespace>/`),
+   * in the mark's order, from the same split as `namesOf`.
+   */
+  readonly ownersUnder: (prefix: string) => readonly string[];
+  /**
    * The output directory this synth writes, as an absolute path, which the store records in its state
    * (`SecretState.outputs`); undefined outside `synthesize`.
    */
   readonly directory?: string;
 }
 
-const NONE: PreviousOutput = { secrets: new Set(), objects: () => new Set(), charts: new Set(), names: [], namesOf: () => [] };
+const NONE: PreviousOutput = { secrets: new Set(), objects: () => new Set(), charts: new Set(), names: [], ...namesByOwner([]) };
 
 /** The line that opens the mark's list of the app's charts (their IDs), and the line after it. */
 const CHARTS_HEADER = 'The charts it wrote, one a line (JSON strings of the IDs of the app\'s own charts):\n';
@@ -55,12 +60,12 @@ export function chartList(app: IConstruct): string {
 }
 
 /**
- * `PreviousOutput.namesOf` over `names` (`<owner>\t<name>` lines): the lines are split once, when an owner is first
- * asked for, however many owners ask.
+ * `PreviousOutput.namesOf` and `ownersUnder` over `names` (`<owner>\t<name>` lines): the lines are split once, when
+ * an owner is first asked for, however many owners ask.
  */
-export function namesByOwner(names: readonly string[]): (owner: string) => readonly string[] {
+export function namesByOwner(names: readonly string[]): Pick<PreviousOutput, 'namesOf' | 'ownersUnder'> {
   let byOwner: Map<string, string[]> | undefined;
-  return (owner) => {
+  const split = () => {
     if (byOwner === undefined) {
       byOwner = new Map();
       for (const item of names) {
@@ -71,7 +76,11 @@ export function namesByOwner(names: readonly string[]): (owner: string) => reado
         else list.push(name);
       }
     }
-    return byOwner.get(owner) ?? [];
+    return byOwner;
+  };
+  return {
+    namesOf: (owner) => split().get(owner) ?? [],
+    ownersUnder: (prefix) => [...split().keys()].filter((owner) => owner.startsWith(prefix)),
   };
 }
 
@@ -88,7 +97,7 @@ export function previousOutputOf(mark: string | undefined): PreviousOutput {
   const names = readMarkList(mark, LEFT_NAMES_HEADER, LEFT_NAMES_END) ?? [];
   return {
     secrets: secretsOfMark(mark), objects, charts: new Set(readMarkList(mark, CHARTS_HEADER, CHARTS_END) ?? []),
-    names, namesOf: namesByOwner(names),
+    names, ...namesByOwner(names),
   };
 }
 

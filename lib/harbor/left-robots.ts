@@ -1,3 +1,4 @@
+import { IConstruct } from 'constructs';
 import { isDnsLabel } from '../core';
 import { NameOwner, namesRecorded, recordNames } from '../core/left-names';
 import { previousOutput, underStackMark } from '../core/previous-output';
@@ -19,6 +20,28 @@ import type { Harbor } from './harbor';
 // without TeamPlatform that drops a pair of its own must be warned. A key that no synth of this release declared has
 // no record (a state of an earlier release, or another stack's robot not synthesized since): it is read as perhaps a
 // team's, as before, for a warning of another stack's robots would ask for a retireRobot that deletes them.
+
+/**
+ * What a TeamPlatform of `harbor` lists its teams under in the mark (lib/team/left-teams.ts), without the platform's
+ * path: `harbor-team <namespace>/`. Written and read here alone.
+ */
+function teamsOwnerPrefix(harbor: Harbor): string {
+  return `harbor-team ${harbor.namespace}/`;
+}
+
+/** The owner (`NameOwner.owner`) TeamPlatform `platform` of `harbor` lists its teams under in the mark: `harbor-team <namespace>/<platform's path>`. */
+export function teamsOwner(harbor: Harbor, platform: IConstruct): string {
+  return `${teamsOwnerPrefix(harbor)}${platform.node.path}`;
+}
+
+/**
+ * The teams the previous output's mark lists under a TeamPlatform of `harbor` (`teamsOwner`) that lists its teams
+ * now (`namesRecorded`), which warns of those it neither onboards nor retires.
+ */
+function teamsListedBefore(harbor: Harbor): Set<string> {
+  const previous = previousOutput(harbor);
+  return new Set(previous.ownersUnder(teamsOwnerPrefix(harbor)).filter((owner) => namesRecorded(harbor, owner)).flatMap((owner) => previous.namesOf(owner)));
+}
 
 /** `SecretRecordView.declaredFor` of a robot a TeamPlatform's team declared. */
 const ROBOT_FOR_TEAM = 'team';
@@ -104,14 +127,7 @@ export function watchLeftRobotsOfStack(harbor: Harbor, name: string, declared: R
       const listed = new Set(previousOutput(harbor).namesOf(owner));
       const gone = (robot: string) => listed.has(robot) && !declared.has(robot) && !retired.has(robot);
       // a team the earlier update's mark lists under a TeamPlatform that lists its teams now, which warns of it
-      const teams = `harbor-team ${harbor.namespace}/`;
-      const listedTeams = new Set<string>();
-      for (const line of previousOutput(harbor).names) {
-        const [teamOwner, team, ...rest] = line.split('\t');
-        if (teamOwner.startsWith(teams) && team !== undefined && rest.length === 0 && namesRecorded(harbor, teamOwner)) {
-          listedTeams.add(team);
-        }
-      }
+      const listedTeams = teamsListedBefore(harbor);
       const pairs = [...listed].map((robot) => /^(.+)-push$/.exec(robot)?.[1]).filter((team): team is string =>
         team !== undefined && isDnsLabel(team) && listedTeams.has(team) && gone(`${team}-push`) && gone(`${team}-pull`));
       return new Set([...retired, ...pairs.flatMap((team) => [`${team}-push`, `${team}-pull`])]);

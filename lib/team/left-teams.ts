@@ -3,6 +3,7 @@ import { describeValue, isDnsLabel } from '../core';
 import { recordNames } from '../core/left-names';
 import { underStackMark } from '../core/previous-output';
 import type { Harbor } from '../harbor';
+import { teamsOwner } from '../harbor/left-robots';
 import { MAX_TEAM_NAME } from './team';
 
 // A team dropped from the code without retireTeam leaves its Harbor robots in Harbor, with their permissions and
@@ -31,7 +32,7 @@ export function leftTeamWarning(platform: IConstruct, harbor: Harbor, team: stri
  */
 export function watchLeftTeamsOfStack(platform: IConstruct, harbor: Harbor, teams: () => Iterable<string>, retired: ReadonlySet<string>): void {
   recordNames(platform, {
-    owner: `harbor-team ${harbor.namespace}/${platform.node.path}`,
+    owner: teamsOwner(harbor, platform),
     declared: () => new Set(underStackMark(platform) ? teams() : []),
     retired: () => retired,
     accepts: (name) => isDnsLabel(name) && name.length <= MAX_TEAM_NAME,

@@ -224,7 +224,7 @@ test('the left projects follow the previous output and the declared and retired 
   watchLeftProjects(harbor, 'harbor', jobs as any, declared, retired, released);
   expect(ask()).toEqual([]);
   const owner = 'harbor-project harbor/harbor';
-  const previous = (names: string[]) => ({ secrets: new Set<string>(), objects: () => new Set<string>(), charts: new Set<string>(), names: names.map((n) => `${owner}\t${n}`), namesOf: namesByOwner(names.map((n) => `${owner}\t${n}`)) });
+  const previous = (names: string[]) => ({ secrets: new Set<string>(), objects: () => new Set<string>(), charts: new Set<string>(), names: names.map((n) => `${owner}\t${n}`), ...namesByOwner(names.map((n) => `${owner}\t${n}`)) });
   withPreviousOutput(app, previous(['kept', 'tools', 'web']), () => {
     expect(ask()).toEqual(['tools', 'web']);
     declared.add('tools');

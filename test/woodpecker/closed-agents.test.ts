@@ -436,7 +436,7 @@ test('the agents on record are told apart by route, whatever its name starts wit
       // the list of the agents the routes ran is read alike
       `${ROUTE_OWNER}\tweb/woodpecker-web-deploy-22222222`, `${ROUTE_OWNER}\tweb/woodpecker-agent`, `${ROUTE_OWNER}\tweb/woodpecker-web-api-tag-0123abcd`],
   };
-  withPreviousOutput(app, { ...previous, namesOf: namesByOwner(previous.names) }, () => {
+  withPreviousOutput(app, { ...previous, ...namesByOwner(previous.names) }, () => {
     const found = recordedRouteAgents(app, [owner, ROUTE_OWNER], 'ci', 'woodpecker');
     expect([...found.keys()].sort()).toEqual(['web', 'web-tag']);
     expect([...found.get('web')!].sort()).toEqual(['woodpecker-web-cron-00000000', 'woodpecker-web-deploy-22222222', 'woodpecker-web-push-0123abcd']);
@@ -454,7 +454,7 @@ test('a line of the routes\' agents naming no agent of its route is neither warn
     names: [`${ROUTE_OWNER}\tweb/woodpecker-web-push-0123abcd`, `${ROUTE_OWNER}\tweb/woodpecker-agent`,
       `${ROUTE_OWNER}\tweb/woodpecker-web-api-push-0123abcd`, `${ROUTE_OWNER}\tweb/drone-web-push-0123abcd`],
   };
-  withPreviousOutput(app, { ...previous, namesOf: namesByOwner(previous.names) }, () => {
+  withPreviousOutput(app, { ...previous, ...namesByOwner(previous.names) }, () => {
     const warnings = leftNameWarnings(app);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('Woodpecker route "web" left the code without retireTeam or closeRoute, and its agent woodpecker-web-push-0123abcd, ' +
