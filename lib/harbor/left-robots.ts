@@ -1,8 +1,8 @@
 import { IConstruct } from 'constructs';
-import { isDnsLabel } from '../core';
-import { NameOwner, namesRecorded, recordNames } from '../core/left-names';
+import { describeValue, isDnsLabel } from '../core';
+import { NameOwner, namesRecorded, ownersRecordedUnder, recordNames } from '../core/left-names';
 import { previousOutput, underStackMark } from '../core/previous-output';
-import { onDeclaredFor, SecretRecordView } from '../core/secret-record-review';
+import { onDeclaredFor, secretOfStateKey, SecretRecordView } from '../core/secret-record-review';
 import { warnOnce } from '../core/warn';
 import { isHarborName } from '../core/validation';
 import type { Harbor } from './harbor';
@@ -19,7 +19,10 @@ import type { Harbor } from './harbor';
 // example share one state on purpose, and the default stack must not warn of the example's teams, while a stack
 // without TeamPlatform that drops a pair of its own must be warned. A key that no synth of this release declared has
 // no record (a state of an earlier release, or another stack's robot not synthesized since): it is read as perhaps a
-// team's, as before, for a warning of another stack's robots would ask for a retireRobot that deletes them.
+// team's, as before, for a warning of another stack's robots would ask for a retireRobot that deletes them. A stack
+// whose whole TeamPlatform left the code has no platform to warn: Harbor warns of a team's pair itself when no
+// TeamPlatform of it lists its teams in the app and this stack's own previous output held both robots' Secrets (only
+// the first synth without the platform can tell); the state's declaredFor is left as it is.
 
 /**
  * What a TeamPlatform of `harbor` lists its teams under in the mark (lib/team/left-teams.ts), without the platform's
@@ -63,6 +66,18 @@ export function recordedAsHarbors(harbor: Harbor, view: SecretRecordView, name: 
 }
 
 /**
+ * The warning of team `team`'s robots, declared by `harbor`, that no TeamPlatform onboards or retires: `known` says
+ * how they are known, `but` who has the team no more, `after` is what the warning adds to the robots' secrets (what
+ * else stays open), `retire` how to retire the team where the warning is read.
+ */
+export function leftTeamWarning(harbor: Harbor, team: string, but: string, known: string, after: string,
+  retire: string = `call retireTeam(${describeValue(team)})`): string {
+  return `team ${describeValue(team)}'s Harbor robots robot$${team}-push and robot$${team}-pull ${known}, ` +
+    `declared by ${harbor.node.path}, but ${but}: the robots keep ` +
+    `their permissions and secrets, which never expire${after}; if the team left, ${retire}`;
+}
+
+/**
  * Warn, once per robot, of each robot on record in the secret state as declared by `harbor` (its secret's key,
  * declared by the path `addRobot` gives it below `harbor`) that `harbor` now neither declares nor retires.
  *
@@ -73,6 +88,12 @@ export function recordedAsHarbors(harbor: Harbor, view: SecretRecordView, name: 
  */
 export function reviewLeftRobots(harbor: Harbor, view: SecretRecordView): void {
   const left: string[] = [];
+  // a team's pair whose TeamPlatform left the code, teams and all: no TeamPlatform of this Harbor reviews the state
+  // (none lists its teams in this app), and this stack's own previous output held both robots' Secrets (another stack
+  // on the state, the default stack beside the teams example, writes an output of its own, which never held them)
+  const platformless = ownersRecordedUnder(harbor, teamsOwnerPrefix(harbor)).length === 0;
+  const held = previousOutput(harbor).secrets;
+  const leftTeams: string[] = [];
   for (const [key, path] of Object.entries(view.declaredBy)) {
     const name = harbor._robotDeclaredAt(path);
     // the key must be where this Harbor keeps that robot's secret: a Harbor at the same path in another namespace
@@ -82,8 +103,13 @@ export function reviewLeftRobots(harbor: Harbor, view: SecretRecordView): void {
       continue;
     }
     // retired by an earlier synth, whose secret the state dropped then: the call may go once no Harbor has the robot
-    if (!record.declared && !record.retired && !view.retiredBefore.has(key) && !teamPairLeft(harbor, view, name)) {
+    if (record.declared || record.retired || view.retiredBefore.has(key)) {
+      continue;
+    }
+    if (!teamPairLeft(harbor, view, name)) {
       left.push(name);
+    } else if (platformless && name.endsWith('-push') && teamPairOf(harbor, name)!.every((r) => held.has(secretOfStateKey(r.stateKey)))) {
+      leftTeams.push(name.slice(0, -'-push'.length));
     }
   }
   // a retired name of which the state holds no secret: misspelt, it retires nothing (a team's pair is TeamPlatform's
@@ -94,6 +120,13 @@ export function reviewLeftRobots(harbor: Harbor, view: SecretRecordView): void {
         'name is misspelt, it retires nothing and the real robot keeps its permissions and secret in Harbor; check it against addRobot\'s (if ' +
         'this state never held the robot, a new environment\'s or one made by hand in Harbor, or you deleted its entries, ignore this)');
     }
+  }
+  for (const team of leftTeams.sort()) {
+    warnOnce(harbor, leftTeamWarning(harbor, team, `this synth has no TeamPlatform on that Harbor to onboard the team (addTeam) or retire it ` +
+      '(retireTeam), and the previous output held the robots\' Secrets (its TeamPlatform left the code without retiring its teams)', 'are on record in the ' +
+      'secret state', ' (only this synth tells: the next one\'s previous output no longer holds the Secrets)', `call ${pairOf(team)
+      .map((robot) => `harbor.retireRobot(${JSON.stringify(robot)})`).join(' and ')}, and the configuration Jobs delete them once applied (as a ` +
+      `TeamPlatform's retireTeam(${describeValue(team)}) would)`));
   }
   // in name order, whatever order the state lists its keys in
   for (const name of left.sort()) {
@@ -159,5 +192,10 @@ function teamPairRetiredUnknown(harbor: Harbor, view: SecretRecordView, name: st
 /** The records of the pair `<x>-push` and `<x>-pull` that robot `name` is half of, if it is one; `<x>` is any DNS label, as a team's name is. */
 function teamPairOf(harbor: Harbor, name: string): ReturnType<Harbor['_robotRecord']>[] | undefined {
   const team = /^(.+)-(?:push|pull)$/.exec(name)?.[1];
-  return team === undefined || !isDnsLabel(team) ? undefined : [`${team}-push`, `${team}-pull`].map((robot) => harbor._robotRecord(robot));
+  return team === undefined || !isDnsLabel(team) ? undefined : pairOf(team).map((robot) => harbor._robotRecord(robot));
+}
+
+/** The pair of robots named as team `team`'s are (lib/team/team.ts, `teamRobotNames`): `<team>-push` and `<team>-pull`. */
+function pairOf(team: string): string[] {
+  return [`${team}-push`, `${team}-pull`];
 }

@@ -3,7 +3,7 @@ import { describeValue, isDnsLabel } from '../core';
 import { recordNames } from '../core/left-names';
 import { underStackMark } from '../core/previous-output';
 import type { Harbor } from '../harbor';
-import { teamsOwner } from '../harbor/left-robots';
+import { leftTeamWarning, teamsOwner } from '../harbor/left-robots';
 import { MAX_TEAM_NAME } from './team';
 
 // A team dropped from the code without retireTeam leaves its Harbor robots in Harbor, with their permissions and
@@ -11,18 +11,6 @@ import { MAX_TEAM_NAME } from './team';
 // "Retired robots"). A synth tells from the secret state (TeamPlatform.reviewRetirements); under the DigitalOcean
 // Pulumi program, which keeps no secret state of Dockyard's, the platform lists its teams in the stack's mark
 // (lib/pulumi/previous-mark.ts), and the next update warns of one that left, in the synth's words.
-
-/**
- * The warning of team `team`'s robots, declared by `harbor`, that `platform` neither onboards nor retires; `known`
- * says how they are known, `after` is what the warning adds to the robots' secrets (what else stays open), `retire`
- * how to retire the team where the warning is read.
- */
-export function leftTeamWarning(platform: IConstruct, harbor: Harbor, team: string, known: string, after: string,
-  retire: string = `call retireTeam(${describeValue(team)})`): string {
-  return `team ${describeValue(team)}'s Harbor robots robot$${team}-push and robot$${team}-pull ${known}, ` +
-    `declared by ${harbor.node.path}, but ${platform.node.path} neither onboards the team (addTeam) nor retires it (retireTeam): the robots keep ` +
-    `their permissions and secrets, which never expire${after}; if the team left, ${retire}`;
-}
 
 /**
  * Under a Pulumi stack's mark (`underStackMark`): list the teams `platform` onboards (`teams()`) in the mark, and warn
@@ -37,7 +25,12 @@ export function watchLeftTeamsOfStack(platform: IConstruct, harbor: Harbor, team
     retired: () => retired,
     accepts: (name) => isDnsLabel(name) && name.length <= MAX_TEAM_NAME,
     // the DigitalOcean program's users retire a team in its settings, not in code
-    warning: (team) => leftTeamWarning(platform, harbor, team, 'were made for it by an earlier update (the stack output dockyardMark lists the team)',
+    warning: (team) => leftTeamWarning(harbor, team, neitherOnboardsNorRetires(platform), 'were made for it by an earlier update (the stack output dockyardMark lists the team)',
       '', `move it from the teams setting to retiredTeams (the DigitalOcean program), or call retireTeam(${describeValue(team)}) in a program of your own`),
   });
+}
+
+/** What a warning of a team's robots (`leftTeamWarning`) says of `platform`, which has them no more. */
+export function neitherOnboardsNorRetires(platform: IConstruct): string {
+  return `${platform.node.path} neither onboards the team (addTeam) nor retires it (retireTeam)`;
 }

@@ -22,8 +22,8 @@ import { ADMISSION_POLICY_PROPS_SHAPE, TeamAdmissionPolicy, TeamAdmissionPolicyP
 import { reposOverlap } from '../ci/repo-overlap';
 import { checkSubjectPrefix, SubjectPrefixes } from './team-member';
 import { checkTeamRoute } from './team-route';
-import { leftTeamWarning, watchLeftTeamsOfStack } from './left-teams';
-import { recordedAsHarbors } from '../harbor/left-robots';
+import { neitherOnboardsNorRetires, watchLeftTeamsOfStack } from './left-teams';
+import { leftTeamWarning, recordedAsHarbors } from '../harbor/left-robots';
 import { retireTeamExample } from '../woodpecker/closed-agents';
 import {
   checkTeamName, checkTeamPropsObject, defaultedNamespace, inTeam, MAX_TEAM_NAME, Team, teamNamespaceList, teamNamespaces, TeamProps, teamRobotNames,
@@ -643,7 +643,7 @@ export class TeamPlatform extends Construct {
       const left = robots.every((r) => view.declaredBy[r.stateKey] === r.declaredBy && !view.declared.has(r.stateKey) && !r.retired
         && !view.retiredBefore.has(r.stateKey)) && !teamRobotNames(team).some((robot) => recordedAsHarbors(harbor, view, robot));
       if (robots[0].stateKey === key && left) {
-        warnOnce(this, `${leftTeamWarning(this, harbor, team, 'are on record in the secret state', leftEngineAccess(this.props.ci.kind, team))}; ` +
+        warnOnce(this, `${leftTeamWarning(harbor, team, neitherOnboardsNorRetires(this), 'are on record in the secret state', leftEngineAccess(this.props.ci.kind, team))}; ` +
           'if they are robots of another stack on this state, named like a team\'s, ignore this (and retire them there with retireRobot when they go)');
       }
     }

@@ -440,6 +440,62 @@ describe('offboarding mistakes, against the secret state', () => {
     expect(after.filter((s) => before.includes(s))).toEqual([]);
   });
 
+  // A stack whose whole TeamPlatform left the code: no platform reviews the state, and Harbor lets a pair recorded as a
+  // team's go (the default stack beside the teams example must not warn of the example's teams). What tells the stack's
+  // own is its previous output, which held the robots' Secrets; the other stack writes an output of its own
+  test('a stack whose TeamPlatform left the code warns of its teams\' robots, once; another stack on the state never does', () => {
+    const dir = stateDir();
+    const store = () => new LocalSecretStore({ statePath: path.join(dir, 'secrets.json') });
+    const warningsOf = (app: App) => stderrOf(() => synthesize(app, store())).split('\n')
+      .filter((l) => l.startsWith('dockyard: warning:') && l.includes('robot$'));
+    const teamsOut = path.join(dir, 'dist-teams');
+    const teams = platform({}, { outdir: teamsOut });
+    ['web', 'data'].forEach((name) => teams.teams.addTeam({ name, repos: [`acme/${name}`] }));
+    expect(warningsOf(teams.app)).toEqual([]);
+    /** The default stack's shape, into `outdir`: the same Harbor at the same path, a robot of its own, no TeamPlatform; `retired` retired. */
+    const platformless = (outdir: string, retired: string[] = []) => {
+      const app = new App({ outdir });
+      const chart = new DockyardChart(app, 'platform', { namespace: 'ci' });
+      const harbor = stateReviewHarbor(chart);
+      harbor.addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub() });
+      harbor.addRobot('puller', { permissions: [RobotPermission.pull('dockerhub')] });
+      retired.forEach((robot) => harbor.retireRobot(robot));
+      return app;
+    };
+    // the other stack, whose output never held the teams' Secrets, says nothing of them, before and after
+    expect(warningsOf(platformless(path.join(dir, 'dist')))).toEqual([]);
+    // the teams' stack without its TeamPlatform, a team's pair retired by hand: the other team is named, with the calls
+    const left = (team: string) => `dockyard: warning: team "${team}"'s Harbor robots robot$${team}-push and robot$${team}-pull are on record in the ` +
+      'secret state, declared by platform/Harbor, but this synth has no TeamPlatform on that Harbor to onboard the team (addTeam) or retire it ' +
+      '(retireTeam), and the previous output held the robots\' Secrets (its TeamPlatform left the code without retiring its teams): the robots keep ' +
+      'their permissions and secrets, which never expire (only this synth tells: the next one\'s previous output no longer holds the Secrets); if ' +
+      `the team left, call harbor.retireRobot("${team}-push") and harbor.retireRobot("${team}-pull"), and the configuration Jobs delete them once ` +
+      `applied (as a TeamPlatform's retireTeam("${team}") would)`;
+    expect(warningsOf(platformless(teamsOut, ['web-push', 'web-pull']))).toEqual([left('data')]);
+    expect(warningsOf(platformless(path.join(dir, 'dist')))).toEqual([]);
+    // as the warning says, the next synth of the stack cannot tell: its previous output no longer holds the Secrets
+    expect(warningsOf(platformless(teamsOut, ['web-push', 'web-pull']))).toEqual([]);
+  });
+
+  test('a stack whose TeamPlatform left the code warns of each team it had, in name order; while it has one, the platform alone warns', () => {
+    const dir = stateDir();
+    const store = () => new LocalSecretStore({ statePath: path.join(dir, 'secrets.json') });
+    const out = path.join(dir, 'dist');
+    const robotWarnings = (app: App) => stderrOf(() => synthesize(app, store())).split('\n').filter((l) => l.includes('robot$'));
+    const withTeams = (names: string[]) => {
+      const teams = platform({}, { outdir: out });
+      names.forEach((name) => teams.teams.addTeam({ name, repos: [`acme/${name}`] }));
+      return teams.app;
+    };
+    expect(robotWarnings(withTeams(['web', 'data', 'ops']))).toEqual([]);
+    expect(robotWarnings(withTeams(['web', 'data']))).toEqual([expect.stringMatching(/^dockyard: warning: team "ops"'s Harbor robots .* but platform\/Teams neither onboards/)]);
+    const app = new App({ outdir: out });
+    const harbor = stateReviewHarbor(new DockyardChart(app, 'platform', { namespace: 'ci' }));
+    harbor.addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub() });
+    // ops, whose Secrets the previous output no longer held, is not among them
+    expect(robotWarnings(app).map((l) => /^dockyard: warning: team "([a-z]+)"/.exec(l)?.[1])).toEqual(['data', 'web']);
+  });
+
   test('a team\'s robots retired through Harbor (retireRobot) are not warned of', () => {
     const dir = stateDir();
     synthWarnings(dir, ['web', 'data']);
