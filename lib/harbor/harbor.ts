@@ -441,6 +441,8 @@ export class Harbor extends Construct {
   private readonly robotNames = new Set<string>();
   /** The robots a TeamPlatform's team declared (`_declaredForTeam`): the state records them as a team's. */
   private readonly teamRobotNames = new Set<string>();
+  /** The robots a TeamPlatform's `retireTeam` retired (`_retiredForTeam`): the platform warns of a misspelt team's. */
+  private readonly teamRetiredRobotNames = new Set<string>();
   /** Each robot's name by the part of its Secret's name it gives (`robotObjectKey`), which two robots must not share. */
   private readonly robotObjectKeys = new Map<string, string>();
   /** The retired robots, in the order retired, each with whether it may never have existed (`RetireRobotOptions.mayBeAbsent`). */
@@ -845,17 +847,35 @@ export class Harbor extends Construct {
   /**
    * Where the secret state keeps robot `name`'s secret, whether the robot is declared now or not: its state key, and
    * the path of the construct that declares it (`addRobot`), as the state records it (`declaredBy`); and whether this
-   * Harbor declares the robot now (`addRobot`) or retires it (`retireRobot`).
+   * Harbor declares the robot now (`addRobot`) or retires it (`retireRobot`), and whether a TeamPlatform's
+   * `retireTeam` retired it (`_retiredForTeam`).
    *
    * @internal
    */
-  public _robotRecord(name: string): { readonly stateKey: string; readonly declaredBy: string; readonly declared: boolean; readonly retired: boolean } {
+  public _robotRecord(name: string): {
+    readonly stateKey: string; readonly declaredBy: string; readonly declared: boolean; readonly retired: boolean; readonly retiredForTeam: boolean;
+  } {
     return {
       stateKey: secretStateKey(this.namespace, this.robotSecretName(name), ROBOT_SECRET_KEY),
       declaredBy: `${this.node.path}/${robotScopeId(name)}/${ROBOT_SECRET_ID}`,
       declared: this.robotNames.has(name),
       retired: this.retiredRobotNames.has(name),
+      retiredForTeam: this.teamRetiredRobotNames.has(name),
     };
+  }
+
+  /**
+   * Mark robot `name`, retired with `retireRobot`, as retired by a TeamPlatform's `retireTeam`: the platform warns of
+   * such a pair that the secret state never held (a misspelt team), Harbor of any other robot retired so
+   * (lib/harbor/left-robots.ts).
+   *
+   * @internal
+   */
+  public _retiredForTeam(name: string): void {
+    if (!this.retiredRobotNames.has(name)) {
+      throw new Error(`robot ${name} of ${this.node.path} must be retired (retireRobot) before it is marked retired for a team`);
+    }
+    this.teamRetiredRobotNames.add(name);
   }
 
   /**

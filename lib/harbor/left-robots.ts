@@ -182,11 +182,12 @@ function teamPairLeft(harbor: Harbor, view: SecretRecordView, name: string): boo
 }
 
 /**
- * Whether robot `name` is half of a pair `<x>-push` and `<x>-pull` that are both retired and both unknown to the
- * state, as `TeamPlatform.retireTeam` retires a team's robots: TeamPlatform warns of a misspelt team itself.
+ * Whether robot `name` is half of a pair `<x>-push` and `<x>-pull` that `TeamPlatform.retireTeam` retired
+ * (`retiredForTeam`), both unknown to the state: TeamPlatform warns of a misspelt team itself. A pair retired with
+ * `retireRobot` alone (a stack without TeamPlatform retiring a team's robots by hand) has no platform to warn of it.
  */
 function teamPairRetiredUnknown(harbor: Harbor, view: SecretRecordView, name: string): boolean {
-  return teamPairOf(harbor, name)?.every((r) => r.retired && !view.onRecord.has(r.stateKey)) ?? false;
+  return teamPairOf(harbor, name)?.every((r) => r.retired && r.retiredForTeam && !view.onRecord.has(r.stateKey)) ?? false;
 }
 
 /** The records of the pair `<x>-push` and `<x>-pull` that robot `name` is half of, if it is one; `<x>` is any DNS label, as a team's name is. */

@@ -598,7 +598,7 @@ export class TeamPlatform extends Construct {
       `retireTeam(${describeValue(name)}) on Woodpecker names no repos: the team's agents, which an apply without pruning ` +
       'leaves running, keep taking its repositories\' pipelines with its deploy identity and Secrets until deleted; pass the repos ' +
       `its addTeam had, and its events and branches if it had them (its agents are named after them), ${retireTeamExample(name, [`acme/${name}-app`])}`);
-    robots.forEach((robot) => harbor.retireRobot(robot));
+    robots.forEach((robot) => { harbor.retireRobot(robot); harbor._retiredForTeam(robot); });
     if (groups) harbor.retireProjectGroups(name);
     // elsewhere its groups are not the team's to remove, but the project left the code on purpose: no left-project warning
     else harbor._releaseProject(name);
