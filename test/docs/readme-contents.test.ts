@@ -95,3 +95,16 @@ test('the README names only files of the repository that exist', () => {
   const missing = named.filter((p) => !generated.includes(p) && !fs.existsSync(path.join(root, p.replace(/:[\d,-]+$/, ''))));
   expect([...new Set(missing)]).toEqual([]);
 });
+
+/**
+ * Each Upgrade note is a paragraph of its own, its bold title after a blank line: notes merged one after another
+ * without it run together into one paragraph, where a reader skimming the titles misses all but the first.
+ */
+test('each Upgrade note starts a paragraph', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const start = readme.indexOf('\n## Upgrade notes\n');
+  const lines = readme.slice(start, readme.indexOf('\n## ', start + 1)).split('\n');
+  const titles = lines.map((l, i) => [l, lines[i - 1]] as const).filter(([l]) => l.startsWith('**'));
+  expect(titles.length).toBeGreaterThan(10);
+  expect(titles.filter(([, before]) => before !== '').map(([l]) => l.slice(0, 60))).toEqual([]);
+});
