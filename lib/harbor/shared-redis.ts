@@ -16,7 +16,9 @@ import { REDIS_DB } from './context';
  * blobs only the other stores, lets a push skip them, and serves manifests whose layers it cannot. Nothing fails
  * at start; two Harbors need two servers. Servers are told apart by host and port, the host as the Harbors'
  * pods resolve it (`serverKey`: `redis.other`, `redis.other.svc` and `redis.other.svc.cluster.local` are one server);
- * an IP address and a name of one server are not recognised as one.
+ * an IP address and a name of one server are not recognised as one. The refusal names the other Harbor's spelling when
+ * it is another, and the name both are to the pods, so that a host taken for a server outside the cluster
+ * (`valkey.prod`) is seen to be a Service's (`valkey.prod.svc`).
  *
  * @param kind `Harbor`, whose instances are recorded (`recordInstance`)
  * @param namespace the Harbor's namespace, where its pods resolve a one-label host
@@ -28,13 +30,21 @@ export function checkRedisOfOneHarbor(kind: abstract new (...args: any[]) => Con
   const key = serverKey(redis, namespace);
   // recorded by server, so that the check looks at the Harbors of this server only, however many the app holds
   recordInstance(kind, harbor, key);
+  const spellings = SPELLINGS.get(harbor) ?? new Map<string, string>();
+  SPELLINGS.set(harbor, spellings);
+  if (!spellings.has(key)) spellings.set(key, server);
   const other = firstInstance(harbor, kind, key, (c) => c !== harbor);
   if (other) {
     const databases = Object.values(REDIS_DB).join(', ');
-    invalid(prop, server, `must not be the Redis of another Harbor (${other.node.path}): Harbor keeps its job queue and ` +
+    const spelt = SPELLINGS.get(other)?.get(key);
+    const otherName = spelt !== undefined && spelt !== server ? ` names it "${spelt}", and the pods resolve both names to ${serverHost(redis.host, namespace)}` : '';
+    invalid(prop, server, `must not be the Redis of another Harbor (${other.node.path}${otherName}): Harbor keeps its job queue and ` +
       `registry cache under fixed keys in databases ${databases}, so each would run the other's jobs and find the other's blobs; give each Harbor its own Redis`);
   }
 }
+
+/** The host and port each Harbor wrote for a server (`serverKey`), to name in a refusal when a second Harbor spells it another way. */
+const SPELLINGS = new WeakMap<Construct, Map<string, string>>();
 
 /**
  * The server `redis` names, as Harbor's pods in `namespace` reach it, so that its spellings compare equal. A pod's

@@ -922,7 +922,9 @@ describe('Harbor validation', () => {
     // two namespaces, two Services named cache: two servers
     staging(withCache('harbor'), 'cache');
     // the first Harbor's own cache, named from the second's namespace: one server
-    expect(() => staging(withCache('staging'), 'cache')).toThrow('invalid redis "cache:6379": must not be the Redis of another Harbor (test/Harbor)');
+    // named as the first Harbor names it, and how its pods resolve it: the one name both are to them
+    expect(() => staging(withCache('staging'), 'cache')).toThrow('invalid redis "cache:6379": must not be the Redis of another Harbor (test/Harbor names it ' +
+      '"cache.staging.svc:6379", and the pods resolve both names to cache.staging.svc): Harbor keeps its job queue');
     expect(() => staging(withCache('harbor'), 'cache.harbor.svc')).toThrow('invalid redis "cache.harbor.svc:6379": must not be the Redis of another Harbor');
   });
 
@@ -939,12 +941,16 @@ describe('Harbor validation', () => {
       });
       return chart;
     };
+    // the refusal names the first Harbor's spelling when it is another, and the name both are to the pods: a host
+    // taken for one outside the cluster (say "cache.other") is seen to be the Service's
+    const refused = (host: string, first: string) => `invalid redis "${host}:6379": must not be the Redis of another Harbor (test/Harbor` +
+      `${first === host ? '' : ` names it "${first}:6379", and the pods resolve both names to cache.other.svc`}): Harbor keeps its job queue`;
     for (const host of ['cache.other', 'cache.other.svc', 'cache.other.svc.cluster.local']) {
       // against Redis's own host, cache.other.svc
-      expect(() => staging(withCache(), host)).toThrow(`invalid redis "${host}:6379": must not be the Redis of another Harbor (test/Harbor)`);
+      expect(() => staging(withCache(), host)).toThrow(refused(host, 'cache.other.svc'));
       // and against each other spelling
       for (const first of ['cache.other', 'cache.other.svc', 'cache.other.svc.cluster.local']) {
-        expect(() => staging(withCache(first), host)).toThrow(`invalid redis "${host}:6379": must not be the Redis of another Harbor (test/Harbor)`);
+        expect(() => staging(withCache(first), host)).toThrow(refused(host, first));
       }
     }
     // another cluster domain, a name outside the cluster, an IP address: each only as written
