@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { DIGEST, Image } from './image';
+import { DIGEST, dockerHubHostCase, Image } from './image';
 import { describePath, describeValue, invalid, invalidPath } from './validation';
 
 /** A digest alone, as `Image.of` takes one in a reference. */
@@ -105,7 +105,8 @@ function keyImage(reference: string, fail: (allowed: string) => never): Image {
     image = undefined;
   }
   if (image === undefined || image.digest !== undefined || image.tag === undefined) {
-    return fail(KEY_RULE);
+    // Docker Hub's host with capitals, which Image.of refuses, said as Image.of says it
+    return fail(dockerHubHostCase(reference) ?? KEY_RULE);
   }
   return image;
 }

@@ -44,6 +44,25 @@ export function imageOrUndefined(reference: string): Image | undefined {
   }
 }
 
+/**
+ * What `reference` must be instead where it names one of Docker Hub's host names with capitals (`Docker.io/...`),
+ * which `Image.of` refuses, as its refusal says it; undefined for any other reference. A check of a string the user
+ * wrote that `Image.of` must parse (a workload of the user's own, a digests file's key) says it too, rather than
+ * skip the reference or give its general rule.
+ *
+ * @internal
+ */
+export function dockerHubHostCase(reference: string): string | undefined {
+  // the registry part is the first segment when it holds a "." (REFERENCE), as each of Docker Hub's names does
+  const host = typeof reference === 'string' && reference.includes('/') ? reference.slice(0, reference.indexOf('/')) : '';
+  const lower = host.toLowerCase();
+  if (host === lower || !(lower === DOCKER_HUB || DOCKER_HUB_ALIASES.includes(lower))) {
+    return undefined;
+  }
+  return `must name Docker Hub's host in lower case, as in ${describeValue(lower + reference.slice(host.length))}: the kubelet and containerd ` +
+    `read ${describeValue(host)} as a registry of its own, not Docker Hub`;
+}
+
 /** What an image reference must be, as a refusal says it. */
 const IMAGE_REFERENCE = 'must be an image reference such as "registry.example.com/team/app:1.2.3": a registry host of letters, digits, "-" ' +
   'and "." (or a bracketed IPv6 address) with an optional :port, and a name of at most 255 characters';
@@ -85,9 +104,9 @@ export class Image {
     // registry-1.docker.io and looks up the node's mirrors under the host as written (containerd v2.3.4
     // core/remotes/docker/config/hosts.go:102-104, config_unix.go:25-37), so "Docker.io/..." would be pulled from
     // https://Docker.io/v2, past the nodes' docker.io mirrors
-    if (match[1] !== undefined && match[1] !== match[1].toLowerCase() && [DOCKER_HUB, ...DOCKER_HUB_ALIASES].includes(match[1].toLowerCase())) {
-      invalid('image', reference, `must name Docker Hub's host in lower case, as in ${describeValue(match[1].toLowerCase() + reference.slice(match[1].length))}: the kubelet and containerd ` +
-        `read ${describeValue(match[1])} as a registry of its own, not Docker Hub`);
+    const hostCase = dockerHubHostCase(reference);
+    if (hostCase !== undefined) {
+      invalid('image', reference, hostCase);
     }
     const registry = match[1] === undefined ? DOCKER_HUB : canonicalRegistry(match[1]);
     const path = match[2];

@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { Image, imageOrUndefined, Images } from './image';
+import { dockerHubHostCase, Image, imageOrUndefined, Images } from './image';
 import { describeObject } from './object-names';
 import { isUserError } from './validation';
 import { podContainers, podTemplateOf } from './pod-template-of';
@@ -21,20 +21,34 @@ export interface UserWorkload {
 /**
  * Warn, once per workload, of each of `workloads` that pulls an image a relocation above it would move to a mirror
  * (`ImageRelocation.registry`) if a Dockyard construct pulled it there. Only where the app relocates to a mirror at
- * all; an image already relocated (named through `Images.resolve`) is not warned of.
+ * all; an image already relocated (named through `Images.resolve`) is not warned of. And, mirror or not, of each
+ * image a workload names on one of Docker Hub's host names with capitals (`Docker.io/...`), which `Image.of` refuses
+ * (`dockerHubHostCase`) and which the relocations and the nodes' Docker Hub mirrors would otherwise pass over unsaid.
  *
  * @internal
  */
 export function warnUnrelocatedImages(scope: IConstruct, workloads: readonly UserWorkload[]): void {
-  if (workloads.length === 0 || !Images.mirrored(scope)) {
+  if (workloads.length === 0) {
     return;
   }
-  const relocated = new Set(Images.relocatedPairs(scope).map((pair) => pair.slice(pair.indexOf(' ') + 1)));
+  const mirrored = Images.mirrored(scope);
+  const relocated = mirrored ? new Set(Images.relocatedPairs(scope).map((pair) => pair.slice(pair.indexOf(' ') + 1))) : new Set<string>();
   for (const { owner, object } of workloads) {
     const images = podContainers(podTemplateOf(object)?.spec).map((c: any) => c?.image).filter((i: unknown) => typeof i === 'string');
     for (const reference of images as string[]) {
       const image = imageOrUndefined(reference);
       if (image === undefined) {
+        // a Docker Hub name with capitals is pulled from a registry of that name, past the nodes' docker.io mirrors
+        // and any relocation (containerd v2.3.4 core/remotes/docker/config/hosts.go:102-104, config_unix.go:25-37):
+        // Image.of refuses it in Dockyard's constructs, and a workload of the user's own is warned of
+        const hostCase = dockerHubHostCase(reference);
+        if (hostCase !== undefined) {
+          warnOnce(scope, `${describeObject(object)} (${owner.node.path}) pulls ${reference}: an image ${hostCase}; Dockyard's ` +
+            'constructs refuse it, and this workload\'s pods pull it past any docker.io mirror of the nodes');
+        }
+        continue;
+      }
+      if (!mirrored) {
         continue;
       }
       // where a construct of Dockyard's would pull it; a name the mirror would refuse (past 255 characters) is

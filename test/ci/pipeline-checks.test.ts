@@ -249,6 +249,13 @@ const INPUT_MISTAKES: [string, () => unknown, string][] = [
     repository: 'Harbor.Example.com/apps/demo', dockerConfig: SecretRef.of('harbor-push', 'docker_config'),
   }), 'invalid repository "Harbor.Example.com/apps/demo": must name its registry host in lower case (harbor.example.com), as the Docker ' +
     'config\'s logins are keyed: the image builder matches a login\'s host case-sensitively, so the push would go without it'],
+  // Image.of refuses Docker Hub's host names with capitals (8cef6ef): the repository check, which reads the reference
+  // through it, gave its general rule for one (a repository with its registry host and without tag, as it has), where
+  // it said the host must be in lower case; it now says Image.of's reason
+  ['a repository on Docker Hub\'s host with capitals', () => Step.buildImage('publish', {
+    repository: 'Docker.io/acme/demo', dockerConfig: SecretRef.of('harbor-push', 'docker_config'),
+  }), 'invalid repository "Docker.io/acme/demo": must name Docker Hub\'s host in lower case, as in "docker.io/acme/demo": the kubelet and ' +
+    'containerd read "Docker.io" as a registry of its own, not Docker Hub'],
   ['a repeated tag', () => Step.buildImage('publish', {
     repository: 'harbor.example.com/apps/demo', dockerConfig: SecretRef.of('harbor-push', 'docker_config'), tags: [ImageTag.commitSha(), ImageTag.commitSha(8)],
   }), 'invalid tags ["${CI_COMMIT_SHA:0:8}","${CI_COMMIT_SHA:0:8}"]: must not repeat "${CI_COMMIT_SHA:0:8}"'],

@@ -34,6 +34,9 @@ describe('ImageDigests', () => {
     test.each([
       ['a reference without a tag', { [`docker.io/drone/drone@sha256:${'c'.repeat(64)}`]: D1 }, 'invalid digests "docker.io/drone/drone@sha256:ccccc'],
       ['a reference that is none', { 'Not An Image': D1 }, 'invalid digests "Not An Image": must be an image reference with a tag and without a digest'],
+      // a key on Docker Hub's host with capitals, which Image.of refuses (8cef6ef), with Image.of's reason, not the general rule
+      ['a reference on Docker Hub\'s host with capitals', { 'Docker.io/drone/drone:2.28.2': D1 }, 'invalid digests "Docker.io/drone/drone:2.28.2": must ' +
+        'name Docker Hub\'s host in lower case, as in "docker.io/drone/drone:2.28.2": the kubelet and containerd read "Docker.io" as a registry of its own, not Docker Hub'],
       ['a digest that is not sha256 hex', { 'postgres:17': 'sha256:ABC' }, 'invalid digests {"postgres:17":"sha256:ABC"}: "sha256:ABC" must be a digest "sha256:" and 64 lower-case hex digits'],
       ['one image with two digests, spelled two ways', { 'postgres:17': D1, 'docker.io/library/postgres:17': D2 },
         `invalid digests "postgres:17": names "docker.io/library/postgres:17" twice, with two digests (${D2} and ${D1}): an image has one`],

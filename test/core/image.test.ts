@@ -302,6 +302,39 @@ describe('Images.relocate', () => {
     expect(stderrOf(() => synth(chart))).toMatch(/^dockyard: warning: Deployment test\/plain \(test\/Plain\) pulls docker\.io\/my--org\/app:1\.0 as it names it/);
   });
 
+  // Image.of refuses Docker Hub's host names with capitals (8cef6ef), so the warning of unrelocated images, which skips
+  // what Image.of cannot read, went silent of a user's own workload naming one, where before it warned; such a pod
+  // pulls from a registry of that name, past the nodes' docker.io mirrors (containerd v2.3.4
+  // core/remotes/docker/config/hosts.go:102-104 sends only the exact "docker.io" to registry-1.docker.io;
+  // config_unix.go:25-37 looks a host's mirrors up as written), whether or not the app relocates to a mirror
+  test.each([
+    ['under a mirror relocation', true],
+    ['without any relocation', false],
+  ])('a workload of the user\'s own naming Docker Hub\'s host with capitals is warned of, naming it and the lower-case spelling (%s)', (_, mirror) => {
+    const chart = testChart();
+    const pod = (image: string) => ({ selector: {}, template: { spec: { containers: [{ name: 'web', image }] } } });
+    new ApiObject(chart, 'Plain', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'plain' }, spec: pod('Docker.io/library/nginx:1.27.3') });
+    new ApiObject(chart, 'Legacy', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'legacy' }, spec: pod('Index.docker.io/nginx:1.27.3') });
+    // in lower case, or another host with capitals (its own registry to containerd too, but no Docker Hub name): not this warning
+    new ApiObject(chart, 'Lower', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'lower' }, spec: pod('mirror.example.com/hub/library/nginx:1.27.3') });
+    new ApiObject(chart, 'Quay', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'quay' }, spec: pod('Quay.io/org/app:1') });
+    if (mirror) Images.relocateAll(chart, ImageRelocation.registry('mirror.example.com/hub'));
+    const stderr = stderrOf(() => synth(chart));
+    const lines = stderr.split('\n').filter((l) => l !== '' && !l.includes('test/quay'));
+    expect(lines).toEqual([
+      'dockyard: warning: Deployment test/plain (test/Plain) pulls Docker.io/library/nginx:1.27.3: an image must name Docker Hub\'s host in lower case, ' +
+      'as in "docker.io/library/nginx:1.27.3": the kubelet and containerd read "Docker.io" as a registry of its own, not Docker Hub; Dockyard\'s ' +
+      'constructs refuse it, and this workload\'s pods pull it past any docker.io mirror of the nodes',
+      'dockyard: warning: Deployment test/legacy (test/Legacy) pulls Index.docker.io/nginx:1.27.3: an image must name Docker Hub\'s host in lower case, ' +
+      'as in "index.docker.io/nginx:1.27.3": the kubelet and containerd read "Index.docker.io" as a registry of its own, not Docker Hub; Dockyard\'s ' +
+      'constructs refuse it, and this workload\'s pods pull it past any docker.io mirror of the nodes',
+    ]);
+    // the other workloads: under the mirror, Quay.io's is warned of as unrelocated (a registry Image.of reads), the
+    // one on the mirror not at all
+    expect(stderr).not.toMatch(/test\/lower/);
+    expect(stderr.includes('test/quay')).toBe(mirror);
+  });
+
   test('a guarded host is guarded however its https port is spelled, and the refusal reaches the caller as the ValidationError it is', () => {
     for (const mirror of ['harbor.example.com/library', 'harbor.example.com:443/library']) {
       const chart = testChart();

@@ -1,4 +1,5 @@
 import { checkDnsLabel, checkList, checkUniqueList, describeValue, Image, invalid } from '../../core';
+import { dockerHubHostCase } from '../../core/image';
 import { isEnvVarName } from '../../core/env';
 import { compare } from '../../core/text';
 import { checkEvents, PipelineEvent } from '../events';
@@ -262,7 +263,9 @@ function checkRepository(repository: string): string {
     image = undefined;
   }
   if (typeof repository !== 'string' || !image || image.reference !== `${repository}:tag`) {
-    invalid('repository', repository, 'must be an image repository with its registry host and without tag, such as "harbor.example.com/apps/demo"');
+    // Docker Hub's host with capitals, which Image.of refuses, said as Image.of says it
+    const hostCase = typeof repository === 'string' ? dockerHubHostCase(repository) : undefined;
+    invalid('repository', repository, hostCase ?? 'must be an image repository with its registry host and without tag, such as "harbor.example.com/apps/demo"');
   }
   // the builder looks its login up by the host exactly as written: go-containerregistry keeps a registry's case
   // (pkg/name/registry.go NewRegistry) and asks the Docker config for that key (pkg/authn/keychain.go), which docker/cli
