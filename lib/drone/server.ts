@@ -5,7 +5,7 @@ import {
   checkBoolean, checkObject, checkRequiredObject, checkHostname, checkOneOf, checkUniqueList, describeValue, Image, IngressOptions, invalid, invalidSecret, invalidUserName, missing, NetworkPeer,
   Resources, Secret, SecretKey, SecretValue, ServiceExposure,
 } from '../core';
-import { warnOnce } from '../core/warn';
+import { warnSingleLabelHost } from '../ci/server-host';
 import { checkMetrics, MetricsOptions, serviceMonitor } from '../core/metrics';
 import { recordCiAdmins } from '../core/ci-admins';
 import { deployment } from '../core/deployment';
@@ -400,11 +400,7 @@ export class DroneServer extends Construct implements IDroneServer {
     // cmd/drone-server/config/config.go:536-537 `Server.Addr`, inject_login.go:73 `Addr + "/login"`,
     // inject_service.go:88 and service/hook/hook.go:55 `Addr + "/hook"`): a single label resolves, if at all, only
     // through a resolver's search domains, never from a public forge, which then delivers no push and starts no build
-    if (!host.replace(/:\d+$/, '').includes('.')) {
-      warnOnce(this, `DroneServer host ${describeValue(host)} is a single DNS label: the forge sends webhooks to ${this.url}/hook and users' ` +
-        'browsers back to /login there, a name that resolves only through a resolver\'s search domains and never from a public forge ' +
-        '(github.com, gitlab.com); give the fully qualified name, such as "drone.example.com"');
-    }
+    warnSingleLabelHost(this, 'DroneServer', host, this.url, { hook: '/hook', login: '/login', example: 'drone.example.com' });
 
     const generated = new Secret(this, 'Secrets', {
       name: `${name}-credentials`,

@@ -18,6 +18,7 @@ import { serviceHost } from '../core/service';
 import { mountTrustBundle, TrustBundle } from '../core/trust-bundle';
 import { GIT_PROVIDER_RULE, GitProvider } from '../ci/git-provider';
 import { ServerProtocol } from '../ci/server-protocol';
+import { warnSingleLabelHost } from '../ci/server-host';
 import { sessionDuration } from '../ci/session-hours';
 import { CI_SERVER_INGRESS_ANNOTATIONS } from '../ci/server-ingress';
 import { IPostgresDatabase, POSTGRES_DATABASE_RULE } from '../postgres';
@@ -150,7 +151,9 @@ export interface WoodpeckerMetricsOptions extends MetricsOptions {
 /** What a `WoodpeckerServer` and a `WoodpeckerCi` are both given: who reaches the server, and who may use it. */
 export interface WoodpeckerServerSettings {
   /**
-   * The public host name of the web UI and webhooks, e.g. `ci.example.com`, optionally with `:port`.
+   * The public host name of the web UI and webhooks, e.g. `ci.example.com`, optionally with `:port`. A single label
+   * (`woodpecker`) is warned of: the forge's webhooks and OAuth callback go to it, and it resolves only through a
+   * resolver's search domains.
    *
    * Woodpecker writes a repository's webhook URL once, on activation (v3.17.0 `server/api/repo.go:173-180`): after
    * changing the host, repair the repositories (Settings → Repositories, "Repair all") and delete their old hooks at
@@ -365,6 +368,12 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
     // checked for JavaScript callers
     const protocol = checkOneOf('protocol', props.protocol ?? ServerProtocol.HTTPS, Object.values(ServerProtocol));
     this.url = `${protocol}://${host}`;
+    // Woodpecker builds the forge's webhook target and OAuth callback from WOODPECKER_HOST alone (v3.17.0
+    // cmd/server/setup.go:246-253: WebhookHost, no WOODPECKER_EXPERT_WEBHOOK_HOST being set, and OAuthHost are the
+    // host; server/api/repo.go:173-177 `WebhookHost + "/api/hook?access_token=..."`; server/forge/github/github.go:501,
+    // gitlab/gitlab.go:107, gitea/gitea.go:104, forgejo/forgejo.go:102, bitbucket/bitbucket.go:538
+    // `OAuthHost + "/authorize"`): a single label is warned of as DroneServer's is
+    warnSingleLabelHost(this, 'WoodpeckerServer', host, this.url, { hook: '/api/hook', login: '/authorize', example: 'woodpecker.example.com' });
 
     // only the keys not given: a generated value nobody reads would still sit in the secret state
     const missing: Record<string, SecretValue> = {

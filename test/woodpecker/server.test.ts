@@ -5,7 +5,7 @@ import {
 } from '../../lib';
 import { ServerProtocol } from '../../lib/ci';
 import { WoodpeckerProtocol, WoodpeckerServer } from '../../lib/woodpecker';
-import { container, envOf, find, repeatedSynths, synth, testChart } from '../util';
+import { container, envOf, find, repeatedSynths, stderrOf, synth, testChart } from '../util';
 import { ingressAdmits } from '../team/network-model';
 import { github, woodpeckerCi, woodpeckerServer } from './fixtures';
 import { literalEnv } from './upstream';
@@ -381,6 +381,20 @@ describe('WoodpeckerServer', () => {
     expect(container(deploy).image).toBe('registry.example.com/ci/server:v3.17.0');
     expect(literalEnv(container(deploy)).WOODPECKER_DEFAULT_CLONE_PLUGIN).toBe('registry.example.com/ci/plugin-git:2.9.2');
     expect(deploy.metadata.annotations['dockyard.dev/images']).toBe('registry.example.com/ci/plugin-git:2.9.2');
+  });
+
+  test('warns of a single-label host, which a forge cannot send webhooks or logins back to, in DroneServer\'s words', () => {
+    // woodpecker v3.17.0 cmd/server/setup.go:246-253: WebhookHost (WOODPECKER_EXPERT_WEBHOOK_HOST unset, as Dockyard
+    // leaves it) and OAuthHost are WOODPECKER_HOST; the webhook target is WebhookHost + "/api/hook?access_token=..."
+    // (server/api/repo.go:173-177) and the OAuth callback OAuthHost + "/authorize" (server/forge/github/github.go:501,
+    // gitlab/gitlab.go:107): "woodpecker" resolves only through a resolver's search domains
+    const warned = (host: string) => stderrOf(() => woodpeckerServer(testChart('ci'), { host }));
+    expect(warned('woodpecker')).toBe('dockyard: warning: WoodpeckerServer host "woodpecker" is a single DNS label: the forge sends webhooks to ' +
+      'https://woodpecker/api/hook and users\' browsers back to /authorize there, a name that resolves only through a resolver\'s search domains and ' +
+      'never from a public forge (github.com, gitlab.com); give the fully qualified name, such as "woodpecker.example.com"\n');
+    expect(warned('localhost:8000')).toMatch(/^dockyard: warning: WoodpeckerServer host "localhost:8000" is a single DNS label: the forge sends webhooks to https:\/\/localhost:8000\/api\/hook /);
+    expect(warned('ci.example.com')).toBe('');
+    expect(warned('ci.example.com:8443')).toBe('');
   });
 
   test('uses the http scheme only when asked', () => {
