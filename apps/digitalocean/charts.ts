@@ -256,8 +256,8 @@ export interface DigitalOceanChartsConfig {
    * `library`) and `harbor-pull`. Empty, neither is made, and the platform's push robot `drone` is retired from
    * Harbor. Drone only: Woodpecker grants secrets to routes of exact repositories, which the program has none of.
    *
-   * @default - every repository of the organisation (`<organization>/*`) without `teams` and `retiredTeams`; none
-   * with either, so that the last team's leaving does not widen them
+   * @default - every repository of the organisation (`<organization>/*`) without `teams`, `retiredTeams` and
+   * `markedTeams`; none with any, so that the last team's leaving does not widen them
    */
   readonly platformRepos?: readonly string[];
   /**
@@ -279,6 +279,14 @@ export interface DigitalOceanChartsConfig {
    * @default - none
    */
   readonly retiredTeams?: readonly (string | DigitalOceanRetiredTeam)[];
+  /**
+   * The teams the stack's last update lists in its mark (`teamsOfStackMark`): onboarded then, or left since without
+   * `retiredTeams`. With any, `platformRepos` does not fall back to `<organization>/*`: the last team taken out of
+   * `teams` without `retiredTeams` does not widen the platform's secrets either.
+   *
+   * @default - none: a stack's first update, or a synth
+   */
+  readonly markedTeams?: readonly string[];
   /**
    * The Kubernetes API server as pods reach it, for deploy pipelines: the teams' build namespaces may reach it, and
    * no other build may (a public endpoint is taken out of the builds' internet rule).
@@ -507,8 +515,9 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
   const pipelineLogins = [harborLogin, docrLogin, mirrorLogin].filter((c): c is RegistryCredential => c !== undefined)
     .map((c) => ({ registry: c.registry, username: c.username, usernameFrom: c.usernameFrom, password: c.password }));
   // the organisation's every repository only on a stack that never had teams: with teams, or once the last one left
-  // (`retiredTeams`), no team may own a repository the platform's secrets reach, and removing a team never widens them
-  const hadTeams = (config.teams?.length ?? 0) > 0 || (config.retiredTeams?.length ?? 0) > 0;
+  // (`retiredTeams`, or the stack's mark listing it while it is in neither setting), no team may own a repository the
+  // platform's secrets reach, and removing a team never widens them
+  const hadTeams = [config.teams, config.retiredTeams, config.markedTeams].some((list) => (list?.length ?? 0) > 0);
   const platformRepos = [...(config.platformRepos ?? (hadTeams ? [] : [`${config.organization}/*`]))];
   if (config.platformRepos !== undefined && engine !== CiEngineKind.DRONE) {
     invalid('platformRepos', config.platformRepos.join(','), 'must be set only with ciEngine drone: Woodpecker grants secrets to routes of exact ' +

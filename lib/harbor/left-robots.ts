@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import { describeValue, isDnsLabel } from '../core';
 import { NameOwner, namesRecorded, ownersRecordedUnder, recordNames } from '../core/left-names';
-import { previousOutput, underStackMark } from '../core/previous-output';
+import { PreviousOutput, previousOutput, underStackMark } from '../core/previous-output';
 import { onDeclaredFor, secretOfStateKey, SecretRecordView } from '../core/secret-record-review';
 import { warnOnce } from '../core/warn';
 import { isHarborName } from '../core/validation';
@@ -29,7 +29,18 @@ import type { Harbor } from './harbor';
  * path: `harbor-team <namespace>/`. Written and read here alone.
  */
 function teamsOwnerPrefix(harbor: Harbor): string {
-  return `harbor-team ${harbor.namespace}/`;
+  return `${TEAMS_OWNER}${harbor.namespace}/`;
+}
+
+/** What every TeamPlatform lists its teams under in the mark, before its Harbor's namespace (`teamsOwnerPrefix`). */
+const TEAMS_OWNER = 'harbor-team ';
+
+/**
+ * The teams any TeamPlatform, of any Harbor, lists in `previous`'s mark (`teamsOwner`), sorted: read where no Harbor
+ * is built yet (the DigitalOcean program, before its charts: lib/team/left-teams.ts `teamsOfStackMark`).
+ */
+export function teamsOfAnyHarbor(previous: PreviousOutput): string[] {
+  return [...new Set(previous.ownersUnder(TEAMS_OWNER).flatMap((owner) => previous.namesOf(owner)))].sort();
 }
 
 /** The owner (`NameOwner.owner`) TeamPlatform `platform` of `harbor` lists its teams under in the mark: `harbor-team <namespace>/<platform's path>`. */

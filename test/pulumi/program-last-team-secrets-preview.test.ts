@@ -1,0 +1,3 @@
+import { describeLastTeamSecrets } from './program-last-team-secrets';
+
+describeLastTeamSecrets(true);
