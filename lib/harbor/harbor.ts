@@ -15,6 +15,7 @@ import { unmanagedGcScheduleStep } from './rotation-steps';
 import { onRetiredKeys, onSecretRecord, secretStateKey } from '../core/secret-record-review';
 import { IPostgresDatabase, POSTGRES_DATABASE_RULE } from '../postgres';
 import { statedConnectionLimit } from '../postgres/database';
+import { countConnectionsFrom } from '../postgres/external-postgres';
 import { PGCONN_SCRAM_PASSWORD_RULE } from '../postgres/scram-password';
 import { IRedis } from '../redis';
 import { REDIS_RULE, REDIS_URL_PASSWORD_RULE } from '../redis/redis-ref';
@@ -535,6 +536,9 @@ export class Harbor extends Construct {
       minimumPerPod: MIN_CONNECTIONS_PER_POD,
       unlimitedPerPod: 100,
     });
+    // on the server core, jobservice and the exporter reach from the Harbor's namespace (a one-label host is a
+    // Service there)
+    countConnectionsFrom(props.database, this.namespace);
     this.redisPools = redisPools({
       redis: props.redis, registryCache, workers: jobWorkers(props.jobWorkers), namespace: this.namespace,
       replicas: { core: counts.core, registry: counts.registry, jobservice: counts.jobservice, trivy: (props.trivy ?? true) ? counts.trivy : 0, exporter: counts.exporter },

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { invalid } from '../core';
-import { serviceHost } from '../core/service';
+import { reachedServer } from '../core/service';
 import { firstInstance, recordInstance } from '../core/instances';
 import { IRedis, Redis, RedisMaxMemoryPolicy } from '../redis';
 import { REDIS_DB } from './context';
@@ -47,40 +47,13 @@ export function checkRedisOfOneHarbor(kind: abstract new (...args: any[]) => Con
 const SPELLINGS = new WeakMap<Construct, Map<string, string>>();
 
 /**
- * The server `redis` names, as Harbor's pods in `namespace` reach it, so that its spellings compare equal. A pod's
- * resolver tries a name of fewer than 5 dots with each entry of its search list before the name itself:
- * `<namespace>.svc.<cluster domain>`, `svc.<cluster domain>`, `<cluster domain>` (kubernetes/kubernetes
- * pkg/kubelet/network/dns/dns.go `generateSearchesForDNSClusterFirst`, `defaultDNSOptions` `ndots:5`), so one rule
- * writes every host as `serviceHost` writes `Redis`'s (`<name>.<namespace>.svc`), the cluster domain left out:
- *
- * - `<...>.svc.cluster.local` without its `.cluster.local`, the default cluster domain. Dockyard has no prop for
- *   another domain (it writes `.svc` so as not to need one), so a host under another is compared as written;
- * - one label (`redis`): `redis.<namespace>.svc`, the Service in the Harbor's own namespace, the first name tried;
- * - two labels (`redis.other`): `redis.other.svc`, the Service `redis` of namespace `other`, which
- *   `svc.<cluster domain>` finds before the name itself is tried; where there is no such Service nobody writes its
- *   `.svc` form, so the two spellings cannot name two servers. One exception the synth cannot see: a pod of a
- *   headless Service in the Harbor's own namespace (`redis-0.redis` is first `redis-0.redis.<namespace>.svc`);
- *   write such a pod in full to name it;
- * - three labels or more as written: `db.example.com` is a server outside the cluster (a pod of a headless Service
- *   named `redis-0.redis.other` is not completed: write it as `redis-0.redis.other.svc`);
- * - an IP address as written: the Service or host it belongs to is not known at synth, so a Service's ClusterIP and
- *   its name are two servers here.
- *
- * Letter case and a trailing dot need no rule: a host is lower-case labels without one (`checkHostname`, which
- * `ExternalRedis` and every Harbor Redis URL, `redisUrl`, apply).
- *
- * Two Harbors in two namespaces that each name their own `redis` so use two servers.
+ * The server `redis` names, as Harbor's pods in `namespace` reach it, so that its spellings compare equal
+ * (`reachedServer`, the rule the PostgreSQL connection budget applies too): `redis` is `redis.<namespace>.svc`, the
+ * Service in the Harbor's own namespace, and `redis.other`, `redis.other.svc` and `redis.other.svc.cluster.local` are
+ * one server. Two Harbors in two namespaces that each name their own `redis` so use two servers.
  */
 export function serverKey(redis: IRedis, namespace: string): string {
-  return `${serverHost(redis.host, namespace)}:${redis.port}`;
-}
-
-const CLUSTER_DOMAIN = '.cluster.local';
-
-function serverHost(host: string, namespace: string): string {
-  if (host.endsWith(`.svc${CLUSTER_DOMAIN}`)) return host.slice(0, -CLUSTER_DOMAIN.length);
-  const labels = host.split('.').length;
-  return labels === 1 ? serviceHost(host, namespace) : labels === 2 ? `${host}.svc` : host;
+  return reachedServer(redis.host, redis.port, namespace);
 }
 
 /**

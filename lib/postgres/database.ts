@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { invalid, NetworkPeer, SecretKey } from '../core';
+import { describeValue, invalid, NetworkPeer, SecretKey } from '../core';
 
 /** How a client verifies its connection to PostgreSQL, as libpq's `sslmode`. */
 export enum SslMode {
@@ -143,4 +143,93 @@ export function checkConnectionBudget(server: string, connectionLimit: number, l
       `(${limits.map(([name, limit]) => `${name} ${limit}`).join(', ')}), which with ${reserved} reserved connection${reserved === 1 ? '' : 's'} ` +
       `exceeds its maxConnections ${maxConnections}: lower one of them${origin}, or raise maxConnections`);
   }
+}
+
+/**
+ * A server's settings as the first database on it gave them, for the message when another disagrees: the database,
+ * and which of the two it left out (and so has the default of).
+ *
+ * @internal
+ */
+export interface BudgetSource {
+  /** The database. */
+  readonly databaseName: string;
+  /** Whether it left `maxConnections` out, and so has the default. */
+  readonly maxConnectionsDefaulted: boolean;
+  /** Whether it left `reservedConnections` out, and so has the default. */
+  readonly reservedDefaulted: boolean;
+  /**
+   * Where the reserved connections come from when no prop sets them, e.g. the `superuser_reserved_connections` a
+   * `Postgres` keeps.
+   *
+   * @default - a prop of the database: `reservedConnections`
+   */
+  readonly reservedBy?: string;
+}
+
+/** What a database brings to its server's budget. @internal */
+export interface BudgetEntry {
+  /** The database. */
+  readonly databaseName: string;
+  /** Its connection limit. */
+  readonly connectionLimit: number;
+  /** Whether `connectionLimit` is `defaultConnectionLimit`'s. */
+  readonly limitDefaulted: boolean;
+  /** The server's `maxConnections`, as the database gives it. */
+  readonly maxConnections: number;
+  /** The server's reserved connections, as the database gives them. */
+  readonly reserved: number;
+  /** Where the settings come from, for the message when another database disagrees. */
+  readonly source: BudgetSource;
+}
+
+/**
+ * The connection budget of each PostgreSQL server of an app, in-cluster (`Postgres`) or not (`ExternalPostgres`), as
+ * its databases are counted on it: by the server its clients' pods reach (`reachedServer`), so that `db.data`,
+ * `db.data.svc` and `db.data.svc.cluster.local` are one, and an `ExternalPostgres` at a `Postgres`'s host is counted
+ * with that server's own databases.
+ */
+const budgets = new WeakMap<IConstruct, Map<string, {
+  maxConnections: number; reserved: number; limits: readonly (readonly [string, number])[]; source: BudgetSource;
+}>>();
+
+/**
+ * Check `entry` against the budget of `server` (`reachedServer`) of `scope`'s app: the same `maxConnections` and
+ * `reservedConnections` as the databases counted there before, and every limit within them (`checkConnectionBudget`).
+ * Returns what records it, to call once the database's other checks have passed.
+ *
+ * @internal
+ */
+export function countOnServer(scope: IConstruct, server: string, entry: BudgetEntry): () => void {
+  const servers = budgets.get(scope.node.root) ?? new Map();
+  budgets.set(scope.node.root, servers);
+  const budget = servers.get(server) ?? { maxConnections: entry.maxConnections, reserved: entry.reserved, limits: [], source: entry.source };
+  checkSameServerSettings(server, budget, entry);
+  const limits = [...budget.limits, [entry.databaseName, entry.connectionLimit] as const];
+  checkConnectionBudget(server, entry.connectionLimit, limits, entry.reserved, entry.maxConnections, entry.limitDefaulted);
+  return () => servers.set(server, { ...budget, limits });
+}
+
+/**
+ * Fail unless a database gives its server the `maxConnections` and `reservedConnections` the first database on it
+ * gave: one budget per server. The message names each setting that differs with both values, the other database's
+ * and this one's, and says which of them is a default, taken because its database left the setting out.
+ */
+function checkSameServerSettings(server: string, first: { maxConnections: number; reserved: number; source: BudgetSource },
+  own: { maxConnections: number; reserved: number; source: BudgetSource }): void {
+  const settings = [
+    { prop: 'maxConnections', theirs: first.maxConnections, mine: own.maxConnections, theirsDefaulted: first.source.maxConnectionsDefaulted,
+      mineDefaulted: own.source.maxConnectionsDefaulted },
+    { prop: 'reservedConnections', theirs: first.reserved, mine: own.reserved, theirsDefaulted: first.source.reservedDefaulted,
+      mineDefaulted: own.source.reservedDefaulted },
+  ].filter((s) => s.theirs !== s.mine);
+  if (settings.length === 0) {
+    return;
+  }
+  const value = (n: number, defaulted: boolean, by: string | undefined) => `${n}${by !== undefined ? ` (${by})` : defaulted ? ' (left out, so the default)' : ''}`;
+  const reservedBy = (source: BudgetSource, prop: string) => (prop === 'reservedConnections' ? source.reservedBy : undefined);
+  const clauses = settings.map((s) => `database ${describeValue(first.source.databaseName)} there has ${s.prop} ` +
+    `${value(s.theirs, s.theirsDefaulted, reservedBy(first.source, s.prop))}, this one ${value(s.mine, s.mineDefaulted, reservedBy(own.source, s.prop))}`);
+  const also = settings.slice(1).map((s) => `, as must ${s.prop}`).join('');
+  invalid(settings[0].prop, settings[0].mine, `must be the same for every database on ${server}${also}: ${clauses.join('; ')}`);
 }

@@ -7,6 +7,7 @@ import { isTemplatePlaceholder } from '../core/secret';
 import { requireValue } from '../core/value-rules';
 import { CA_FILE, CaCertificateMount, mountCaCertificate } from './ca-certificate';
 import { IPostgresDatabase, statedConnectionLimit } from './database';
+import { countConnectionsFrom } from './external-postgres';
 import { LIB_PQ_SCRAM_PASSWORD_RULE } from './scram-password';
 
 /**
@@ -114,6 +115,8 @@ export function bindDatasource(env: EnvVars, props: DatasourceBindingProps): Dat
   env.secret('PGPASSWORD', db.password);
   env.value(`${props.prefix}_DATABASE_DATASOURCE`, postgresUrl(db, sslRootCert));
   env.value(`${props.prefix}_DATABASE_MAX_CONNECTIONS`, String(connectionPoolSize(db, props.maxConnections, props.defaultMaxConnections)));
+  // on the server the engine's pod reaches from its namespace (a one-label host is a Service there)
+  countConnectionsFrom(db, props.namespace);
   return mountCaCertificate(db.caCertificate, props.namespace, props.caDirectory);
 }
 

@@ -1,12 +1,18 @@
 import { Construct, IConstruct } from 'constructs';
-import { checkHost, checkInteger, checkRequiredObject, PASSWORD_KEY_RULE, checkOneOf, checkPort, describeValue, invalid, isNamespaceDefined, missing, NetworkPeer, SecretKey, withContext } from '../core';
+import { checkHost, checkInteger, checkRequiredObject, PASSWORD_KEY_RULE, checkOneOf, checkPort, describeValue, isNamespaceDefined, missing, NetworkPeer, SecretKey, withContext } from '../core';
 import { checkPeer } from '../core/network';
+import { reachedServer } from '../core/service';
 import { warnOnce } from '../core/warn';
-import { checkConnectionBudget, checkIdentifier, defaultConnectionLimit, IPostgresDatabase, SslMode } from './database';
+import { BudgetEntry, checkConnectionBudget, checkIdentifier, countOnServer, defaultConnectionLimit, IPostgresDatabase, SslMode } from './database';
 
 /** Props of an `ExternalPostgres`. */
 export interface ExternalPostgresProps {
-  /** The server's host name or IP address, e.g. a managed cluster's private host. */
+  /**
+   * The server's host name or IP address, e.g. a managed cluster's private host. Its connection budget is the
+   * server's as the clients' pods resolve the host (`reachedServer`): `pg.data`, `pg.data.svc` and
+   * `pg.data.svc.cluster.local` are one server, and a one-label host, `pg`, is the Service of that name in each
+   * client's namespace, counted there as Harbor, Drone or Woodpecker binds the database.
+   */
   readonly host: string;
   /**
    * The server's port.
@@ -84,21 +90,6 @@ export interface ExternalPostgresProps {
 const MAX_BACKENDS = 0x3ffff;
 
 /**
- * A server's settings as the first database on it gave them, for the message when another disagrees: the database,
- * and which of the two it left out (and so has the default of).
- */
-interface BudgetSource {
-  readonly databaseName: string;
-  readonly maxConnectionsDefaulted: boolean;
-  readonly reservedDefaulted: boolean;
-}
-
-/** The connection budget of each external server (`host:port`) of an app, as its databases are defined. */
-const budgets = new WeakMap<IConstruct, Map<string, {
-  maxConnections: number; reserved: number; limits: readonly (readonly [string, number])[]; source: BudgetSource;
-}>>();
-
-/**
  * A database on a PostgreSQL server that Dockyard does not run: a managed service or an existing server.
  *
  * Its egress is not confined, since the server's address is outside the cluster.
@@ -114,6 +105,10 @@ export class ExternalPostgres extends Construct implements IPostgresDatabase {
   public readonly connectionLimit: number;
   /** The connections the server lets clients open. */
   public readonly maxConnections: number;
+  /** What the database brings to its server's budget. */
+  private readonly budgetEntry: BudgetEntry;
+  /** The servers (`reachedServer`) the database is counted on. */
+  private readonly countedOn = new Set<string>();
 
   public constructor(scope: Construct, id: string, props: ExternalPostgresProps) {
     super(scope, id);
@@ -128,6 +123,8 @@ export class ExternalPostgres extends Construct implements IPostgresDatabase {
     this.caCertificate = props.caCertificate;
     this.connectionLimit = checked.connectionLimit;
     this.maxConnections = checked.maxConnections;
+    this.budgetEntry = checked.budget;
+    if (checked.server !== undefined) this.countedOn.add(checked.server);
     // at synth, once the app's namespaces are known (`isClusterServiceHost`)
     this.node.addValidation({ validate: () => { this.warnOfPlainText(); return []; } });
   }
@@ -142,6 +139,20 @@ export class ExternalPostgres extends Construct implements IPostgresDatabase {
         `password and the data in clear text to ${this.host}, which Dockyard does not take for a Service of the cluster (write one as ` +
         '<service>.<namespace>.svc); use SslMode.REQUIRE (the default) or a verifying mode, unless the network to it is your own');
     }
+  }
+
+  /**
+   * Count the database on the server that pods of `namespace` reach at its host: for a one-label host, which each
+   * client's namespace completes to a Service of its own (`reachedServer`), once for each such server; for any other
+   * host it was counted when defined.
+   *
+   * @internal
+   */
+  public _countFrom(namespace: string): void {
+    const server = reachedServer(this.host, this.port, namespace);
+    if (this.countedOn.has(server)) return;
+    withContext('database', this.databaseName, () => countOnServer(this, server, this.budgetEntry))();
+    this.countedOn.add(server);
   }
 
   public grantConnect(peer: NetworkPeer): void {
@@ -172,6 +183,10 @@ interface CheckedExternalPostgres {
   readonly sslMode: SslMode;
   readonly connectionLimit: number;
   readonly maxConnections: number;
+  /** What the database brings to its server's budget. */
+  readonly budget: BudgetEntry;
+  /** The server it was counted on, unless its host is one label, whose server each client's namespace decides. */
+  readonly server: string | undefined;
 }
 
 /**
@@ -192,43 +207,33 @@ function checkExternalPostgres(scope: IConstruct, props: ExternalPostgresProps):
   const reserved = checkInteger('reservedConnections', props.reservedConnections ?? 1, 0, maxConnections - 1);
   const connectionLimit = props.connectionLimit === undefined
     ? defaultConnectionLimit(maxConnections, reserved) : checkInteger('connectionLimit', props.connectionLimit, 1);
-  // every database on one server shares its connections (PostgreSQL docs, "Connections and Authentication")
-  const server = `${host}:${port}`;
-  const servers = budgets.get(scope.node.root) ?? new Map();
-  budgets.set(scope.node.root, servers);
-  const source: BudgetSource = {
-    databaseName, maxConnectionsDefaulted: props.maxConnections === undefined, reservedDefaulted: props.reservedConnections === undefined,
+  const budget: BudgetEntry = {
+    databaseName, connectionLimit, limitDefaulted: props.connectionLimit === undefined, maxConnections, reserved,
+    source: { databaseName, maxConnectionsDefaulted: props.maxConnections === undefined, reservedDefaulted: props.reservedConnections === undefined },
   };
-  const budget = servers.get(server) ?? { maxConnections, reserved, limits: [], source };
-  checkSameServerSettings(server, budget, { maxConnections, reserved, source });
-  const limits = [...budget.limits, [databaseName, connectionLimit] as const];
-  checkConnectionBudget(server, connectionLimit, limits, reserved, maxConnections, props.connectionLimit === undefined);
+  // every database on one server shares its connections (PostgreSQL docs, "Connections and Authentication"): the
+  // server its clients' pods reach. A one-label host is a Service of each client's own namespace, counted as a client
+  // binds the database (`countConnectionsFrom`); its own limit must fit whichever server it is
+  const server = reachedServer(host, port);
+  if (server === undefined) {
+    checkConnectionBudget(`${host}:${port}`, connectionLimit, [[databaseName, connectionLimit]], reserved, maxConnections, budget.limitDefaulted);
+  }
+  const count = server === undefined ? () => undefined : countOnServer(scope, server, budget);
   if ((sslMode === SslMode.VERIFY_CA || sslMode === SslMode.VERIFY_FULL) && !props.caCertificate) {
     missing('caCertificate', `must be set when sslMode is "${sslMode}"`);
   }
-  servers.set(server, { ...budget, limits });
-  return { host, port, databaseName, user, sslMode, connectionLimit, maxConnections };
+  count();
+  return { host, port, databaseName, user, sslMode, connectionLimit, maxConnections, budget, server };
 }
 
 /**
- * Fail unless a database gives its server the `maxConnections` and `reservedConnections` the first database on it
- * gave: one budget per server. The message names each setting that differs with both values, the other database's
- * and this one's, and says which of them is a default, taken because its database left the setting out.
+ * Count `db` on the server that a client's pods in `namespace` reach at its host: an `ExternalPostgres` with a
+ * one-label host is a Service of that namespace (`reachedServer`), so it is counted there, and refused there when the
+ * databases on it over-commit it or disagree on its settings. Any other database was counted when defined. Every
+ * client that opens a pool on a database calls it (`bindDatasource`, `Harbor`).
+ *
+ * @internal
  */
-function checkSameServerSettings(server: string, first: { maxConnections: number; reserved: number; source: BudgetSource },
-  own: { maxConnections: number; reserved: number; source: BudgetSource }): void {
-  const settings = [
-    { prop: 'maxConnections', theirs: first.maxConnections, mine: own.maxConnections, theirsDefaulted: first.source.maxConnectionsDefaulted,
-      mineDefaulted: own.source.maxConnectionsDefaulted },
-    { prop: 'reservedConnections', theirs: first.reserved, mine: own.reserved, theirsDefaulted: first.source.reservedDefaulted,
-      mineDefaulted: own.source.reservedDefaulted },
-  ].filter((s) => s.theirs !== s.mine);
-  if (settings.length === 0) {
-    return;
-  }
-  const value = (n: number, defaulted: boolean) => `${n}${defaulted ? ' (left out, so the default)' : ''}`;
-  const clauses = settings.map((s) => `database ${describeValue(first.source.databaseName)} there has ${s.prop} ` +
-    `${value(s.theirs, s.theirsDefaulted)}, this one ${value(s.mine, s.mineDefaulted)}`);
-  const also = settings.slice(1).map((s) => `, as must ${s.prop}`).join('');
-  invalid(settings[0].prop, settings[0].mine, `must be the same for every database on ${server}${also}: ${clauses.join('; ')}`);
+export function countConnectionsFrom(db: IPostgresDatabase, namespace: string): void {
+  if (db instanceof ExternalPostgres) db._countFrom(namespace);
 }

@@ -9,8 +9,8 @@ import { statefulSet } from '../core/deployment';
 import { PodFirewall } from '../core/network';
 import { placement } from '../core/placement';
 import { emptyDir, memoryEmptyDir, probesOf } from '../core/pod';
-import { clusterService, serviceHost } from '../core/service';
-import { checkConnectionBudget, checkIdentifier, checkRoleName, defaultConnectionLimit, IPostgresDatabase, SslMode } from './database';
+import { clusterService, reachedServer, serviceHost } from '../core/service';
+import { checkIdentifier, checkRoleName, countOnServer, defaultConnectionLimit, IPostgresDatabase, SslMode } from './database';
 import { ReconciledDatabase } from './reconcile-script';
 import { initdbArgs, memorySettings } from './memory-settings';
 import { postgresMajorChange } from './major-version';
@@ -137,6 +137,8 @@ export class Postgres extends Construct {
   public readonly superuserPassword: SecretKey;
 
   private readonly maxConnections: number;
+  /** Whether `maxConnections` is the default, for the message when another database on the server disagrees. */
+  private readonly maxConnectionsDefaulted: boolean;
   /** The Job that creates and updates the databases and roles. */
   public readonly reconciler: PostgresReconciler;
 
@@ -157,6 +159,7 @@ export class Postgres extends Construct {
       invalid('name', name, `must be at most ${MAX_NAME} characters, for the reconciler Job's name`);
     }
     this.maxConnections = checkInteger('maxConnections', props.maxConnections ?? 100, SUPERUSER_RESERVED + 2, 10000);
+    this.maxConnectionsDefaulted = props.maxConnections === undefined;
     const storageSize = props.storageSize ?? '10Gi';
     checkPositiveQuantity('storageSize', storageSize);
 
@@ -278,14 +281,21 @@ export class Postgres extends Construct {
     }
     const connectionLimit = options.connectionLimit === undefined
       ? defaultConnectionLimit(this.maxConnections, SUPERUSER_RESERVED) : checkInteger('connectionLimit', options.connectionLimit, 1);
-    const limits = [...this.databases.map((d) => [d.database, d.connectionLimit] as const), [databaseName, connectionLimit] as const];
-    checkConnectionBudget(`${this.host}:${PORT}`, connectionLimit, limits, SUPERUSER_RESERVED, this.maxConnections, options.connectionLimit === undefined);
+    // one budget with every other database on the server, an `ExternalPostgres` naming its Service too (`reachedServer`)
+    const count = countOnServer(this, reachedServer(this.host, PORT, this.namespace), {
+      databaseName, connectionLimit, limitDefaulted: options.connectionLimit === undefined, maxConnections: this.maxConnections,
+      reserved: SUPERUSER_RESERVED, source: {
+        databaseName, maxConnectionsDefaulted: this.maxConnectionsDefaulted, reservedDefaulted: false,
+        reservedBy: 'the superuser_reserved_connections a Postgres keeps',
+      },
+    });
     const password = new Secret(this, `Database-${databaseName}`, {
       name: passwordSecretName(this.serviceName, databaseName),
       namespace: this.namespace,
       values: { password: SecretValue.alphanumeric(32) },
     }).key('password');
     this.databases.push({ database: databaseName, user, connectionLimit });
+    count();
     const firewall = this.firewall;
     const db: IPostgresDatabase = {
       host: this.host,

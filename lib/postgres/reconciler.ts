@@ -12,6 +12,7 @@ import { templateNamedJob } from '../core/job';
 import { intOrString, kube } from '../core/k8s';
 import { warnOnce } from '../core/warn';
 import { placement } from '../core/placement';
+import { reachedServer } from '../core/service';
 import { emptyDir, podTemplate } from '../core/pod';
 import { CA_FILE, mountCaCertificate } from './ca-certificate';
 import { checkIdentifier, checkRoleName, IPostgresDatabase, POSTGRES_DATABASE_RULE, statedConnectionLimit } from './database';
@@ -287,8 +288,12 @@ export class PostgresReconciler extends Construct {
     checkObject('db', db, POSTGRES_DATABASE_RULE);
     checkObject('options', options, 'must be an object of ReconcileOptions, e.g. { setPassword: false }');
     // its role, database and limit are made on the server the Job connects to, while its clients connect to its own:
-    // told, not refused, as a pooler of that server is another port (DigitalOcean's pools) or host in front of it
-    if (db.host !== this.server.host || db.port !== this.server.port) {
+    // told, not refused, as a pooler of that server is another port (DigitalOcean's pools) or host in front of it. Two
+    // spellings of one server are one (`reachedServer`); a one-label host, which each pod completes in its own
+    // namespace, only as written
+    const server = reachedServer(this.server.host, this.server.port);
+    const same = (db.host === this.server.host && db.port === this.server.port) || (server !== undefined && reachedServer(db.host, db.port) === server);
+    if (!same) {
       warnOnce(this, `database ${describeValue(db.databaseName)} is on ${db.host}:${db.port}, but ${this.name} connects to ` +
         `${this.server.host}:${this.server.port} and makes its database, role and connection limit there: if that is not the server behind ` +
         `${db.host}:${db.port} (a pooler of it), give ${this.name} that server, or reconcile the database with one that connects to it`);

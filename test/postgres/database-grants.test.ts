@@ -91,6 +91,14 @@ describe('DatabaseGrants', () => {
     // the same server: nothing to tell
     const same = new ExternalPostgres(chart, 'Z', { host: 'db.example.com', port: 25060, databaseName: 'z', user: 'z', password });
     expect(stderrOf(() => new DatabaseGrants(chart, 'H', { host: 'db.example.com', port: 25060, adminUser: 'doadmin', adminPassword, databases: [same], name: 'h' }))).toBe('');
+    // nor under another spelling a pod resolves to it (lib/core/service.ts reachedServer: kubernetes/kubernetes at
+    // d24fe8a8 pkg/kubelet/network/dns/dns.go:141-151 generateSearchesForDNSClusterFirst, svc.<domain> completes pg.data)
+    const spelt = new ExternalPostgres(chart, 'S', { host: 'pg.data.svc.cluster.local', databaseName: 's', user: 's', password });
+    expect(stderrOf(() => new DatabaseGrants(chart, 'I', { host: 'pg.data', port: 5432, adminUser: 'doadmin', adminPassword, databases: [spelt], name: 'i' }))).toBe('');
+    // a one-label host is completed in each pod's own namespace, the Job's and the clients' apart: told unless written alike
+    const local = new ExternalPostgres(chart, 'L', { host: 'pg', databaseName: 'l', user: 'l', password });
+    expect(stderrOf(() => new DatabaseGrants(chart, 'J', { host: 'pg.ci.svc', port: 5432, adminUser: 'doadmin', adminPassword, databases: [local], name: 'j' })))
+      .toContain('dockyard: warning: database "l" is on pg:5432, but j connects to pg.ci.svc:5432');
   });
 
   // libpq checks no server certificate under require, prefer or allow unless given a root CA file (PostgreSQL docs,

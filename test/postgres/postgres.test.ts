@@ -1,7 +1,10 @@
-import { Image, Namespace, NetworkPeer, Postgres, Redis, Resources, Secret, SslMode } from '../../lib';
+import { Image, Namespace, NetworkPeer, Postgres, Redis, Resources, Secret, SecretValue, SslMode } from '../../lib';
 import { ExternalPostgres } from '../../lib';
 import { HarborCredentials } from '../../lib/harbor/credentials';
+import { EnvVars } from '../../lib/core/env';
+import { bindDatasource } from '../../lib/postgres/datasource';
 import { mainSharedMemoryMiB } from '../../lib/postgres/memory-settings';
+import { managedHarbor } from '../harbor/fixtures';
 import { container, envOf, find, stderrOf, synth, testChart, thrown } from '../util';
 
 describe('Postgres', () => {
@@ -449,6 +452,102 @@ describe('ExternalPostgres connection budget', () => {
     expect(() => new ExternalPostgres(other, 'C', { ...base(other), databaseName: 'c', user: 'c', maxConnections: 47, reservedConnections: 0, connectionLimit: 5 }))
       .toThrow(new Error('invalid maxConnections 47: must be the same for every database on db.example.com:25060, as must reservedConnections: ' +
         'database "a" there has maxConnections 22, this one 47; database "a" there has reservedConnections 3, this one 0 (database "c")'));
+  });
+
+  // a pod's resolver completes a name of fewer than 5 dots with its search list, <namespace>.svc.<domain>,
+  // svc.<domain>, <domain>, before trying it as written (kubernetes/kubernetes at d24fe8a8
+  // pkg/kubelet/network/dns/dns.go:141-151 generateSearchesForDNSClusterFirst, defaultDNSOptions ndots:5): "pg.db" is first
+  // the Service pg of namespace db, as "pg.db.svc" and "pg.db.svc.cluster.local" are
+  test('counts one server under each spelling a pod resolves to it: one budget, refused over it', () => {
+    for (const [first, second] of [['pg.db', 'pg.db.svc'], ['pg.db.svc', 'pg.db.svc.cluster.local'], ['pg.db.svc.cluster.local', 'pg.db']]) {
+      const chart = testChart();
+      new ExternalPostgres(chart, 'Harbor', { ...base(chart), host: first, databaseName: 'registry', user: 'harbor', maxConnections: 22, connectionLimit: 16 });
+      expect(() => new ExternalPostgres(chart, 'Drone', { ...base(chart), host: second, databaseName: 'drone', user: 'drone', maxConnections: 22, connectionLimit: 6 }))
+        .toThrow(new Error('invalid connectionLimit 6: the connection limits of the databases on pg.db.svc:25060 sum to 22 (registry 16, drone 6), ' +
+          'which with 1 reserved connection exceeds its maxConnections 22: lower one of them, or raise maxConnections (database "drone")'));
+      expect(new ExternalPostgres(chart, 'Drone2', { ...base(chart), host: second, databaseName: 'drone', user: 'drone', maxConnections: 22, connectionLimit: 5 })
+        .connectionLimit).toBe(5);
+    }
+    // another cluster domain (Dockyard is not told it), a name outside the cluster, IP addresses: each as written
+    const apart = testChart();
+    for (const [id, host] of [['Long', 'pg.db.svc.k8s.example'], ['Outside', 'pg.db.example.com'], ['V4', '10.96.0.7'], ['V6', 'fd00::7'], ['Short', 'pg.db']]) {
+      expect(new ExternalPostgres(apart, id, { ...base(apart), host, databaseName: id.toLowerCase(), user: id.toLowerCase(), maxConnections: 22, connectionLimit: 21 })
+        .connectionLimit).toBe(21);
+    }
+  });
+
+  test('refuses two different maxConnections stated for one server under two spellings', () => {
+    const chart = testChart();
+    new ExternalPostgres(chart, 'A', { ...base(chart), host: 'pg.db', databaseName: 'a', user: 'a', maxConnections: 22, connectionLimit: 5 });
+    expect(() => new ExternalPostgres(chart, 'B', { ...base(chart), host: 'pg.db.svc.cluster.local', databaseName: 'b', user: 'b', maxConnections: 47, connectionLimit: 5 }))
+      .toThrow(new Error('invalid maxConnections 47: must be the same for every database on pg.db.svc:25060: database "a" there has ' +
+        'maxConnections 22, this one 47 (database "b")'));
+  });
+
+  // the official image runs PostgreSQL with its default superuser_reserved_connections, 3 (`Postgres` keeps them,
+  // SUPERUSER_RESERVED); an ExternalPostgres that names its Service is a database on that server
+  test('counts an ExternalPostgres at a Postgres\'s Service with that server\'s own databases', () => {
+    const chart = testChart('data');
+    const postgres = new Postgres(chart, 'Postgres', { name: 'pg', namespace: 'db', maxConnections: 50 });
+    postgres.addDatabase('a', { connectionLimit: 40 });
+    expect(() => new ExternalPostgres(chart, 'B', { ...base(chart), host: 'pg.db', port: 5432, databaseName: 'b', user: 'b', maxConnections: 50, reservedConnections: 3, connectionLimit: 8 }))
+      .toThrow(new Error('invalid connectionLimit 8: the connection limits of the databases on pg.db.svc:5432 sum to 48 (a 40, b 8), ' +
+        'which with 3 reserved connections exceeds its maxConnections 50: lower one of them, or raise maxConnections (database "b")'));
+    new ExternalPostgres(chart, 'C', { ...base(chart), host: 'pg.db.svc.cluster.local', port: 5432, databaseName: 'c', user: 'c', maxConnections: 50, reservedConnections: 3, connectionLimit: 7 });
+    // and the server's next database counts it
+    expect(() => postgres.addDatabase('d', { connectionLimit: 1 })).toThrow(/the databases on pg\.db\.svc:5432 sum to 48 \(a 40, c 7, d 1\), which with 3 reserved/);
+    // its settings are the server's: the reserved connections are the ones the Postgres keeps, named as such
+    expect(() => new ExternalPostgres(chart, 'E', { ...base(chart), host: 'pg.db.svc', port: 5432, databaseName: 'e', user: 'e', maxConnections: 50, connectionLimit: 1 }))
+      .toThrow(new Error('invalid reservedConnections 1: must be the same for every database on pg.db.svc:5432: database "a" there has ' +
+        'reservedConnections 3 (the superuser_reserved_connections a Postgres keeps), this one 1 (left out, so the default) (database "e")'));
+    // an ExternalPostgres defined first: the Postgres's database is refused, naming the Postgres's maxConnections
+    const first = testChart('data');
+    new ExternalPostgres(first, 'B', { ...base(first), host: 'pg.db', port: 5432, databaseName: 'b', user: 'b', reservedConnections: 3, connectionLimit: 8 });
+    const later = new Postgres(first, 'Postgres', { name: 'pg', namespace: 'db', maxConnections: 50 });
+    expect(() => later.addDatabase('a', { connectionLimit: 4 })).toThrow(new Error('invalid maxConnections 50: must be the same for every database on ' +
+      'pg.db.svc:5432: database "b" there has maxConnections 100 (left out, so the default), this one 50 (database "a")'));
+  });
+
+  // a one-label host is the Service of that name in the namespace of the pod that connects: the first entry of its
+  // search list, <namespace>.svc.<domain> (generateSearchesForDNSClusterFirst), so its server is known only when a
+  // client binds the database, and two clients in two namespaces reach two servers
+  test('counts a one-label host on the Service of each client\'s namespace, as the client binds it', () => {
+    const chart = testChart();
+    // a generated password, which Dockyard writes into each namespace that reads it
+    const password = new Secret(chart, 'Generated', { name: 'db-password', values: { password: SecretValue.alphanumeric(32) } }).key('password');
+    const a = new ExternalPostgres(chart, 'A', { ...base(chart), password, host: 'pg', databaseName: 'a', user: 'a', maxConnections: 22, connectionLimit: 16 });
+    const b = new ExternalPostgres(chart, 'B', { ...base(chart), password, host: 'pg', databaseName: 'b', user: 'b', maxConnections: 22, connectionLimit: 16 });
+    const bind = (db: ExternalPostgres, namespace: string) => bindDatasource(new EnvVars(namespace), {
+      scope: chart, driver: 'X\'s lib/pq', namespace, database: db, prefix: 'X', caDirectory: '/etc/x/database-ca', defaultMaxConnections: 20,
+    });
+    bind(a, 'ci');
+    bind(a, 'ci');
+    bind(b, 'apps');
+    expect(() => bind(b, 'ci')).toThrow(new Error('invalid connectionLimit 16: the connection limits of the databases on pg.ci.svc:25060 sum to 32 ' +
+      '(a 16, b 16), which with 1 reserved connection exceeds its maxConnections 22: lower one of them, or raise maxConnections (database "b")'));
+    // the Service named in full from anywhere is that server too
+    expect(() => new ExternalPostgres(chart, 'C', { ...base(chart), host: 'pg.ci', databaseName: 'c', user: 'c', maxConnections: 22, connectionLimit: 6 }))
+      .toThrow(/^invalid connectionLimit 6: the connection limits of the databases on pg\.ci\.svc:25060 sum to 22 \(a 16, c 6\)/);
+    expect(() => new ExternalPostgres(chart, 'D', { ...base(chart), host: 'pg.apps.svc', databaseName: 'd', user: 'd', maxConnections: 47, connectionLimit: 6 }))
+      .toThrow(/^invalid maxConnections 47: must be the same for every database on pg\.apps\.svc:25060: database "b" there has maxConnections 22/);
+    // whichever server it is, its own limit must fit, at once
+    expect(() => new ExternalPostgres(chart, 'E', { ...base(chart), host: 'pg', databaseName: 'e', user: 'e', maxConnections: 22, connectionLimit: 25 }))
+      .toThrow(new Error('invalid connectionLimit 25: the connection limits of the databases on pg:25060 sum to 25 (e 25), which with 1 reserved ' +
+        'connection exceeds its maxConnections 22: lower one of them, or raise maxConnections (database "e")'));
+  });
+
+  test('counts a Harbor\'s one-label database host in the Harbor\'s namespace', () => {
+    const build = (namespace: string) => {
+      // the Harbor in the chart's namespace
+      const chart = testChart(namespace);
+      new ExternalPostgres(chart, 'Other', { ...base(chart), host: 'pg.registry', databaseName: 'other', user: 'other', maxConnections: 22, connectionLimit: 6 });
+      const password = new Secret(chart, 'Generated', { name: 'db-password', values: { password: SecretValue.alphanumeric(32) } }).key('password');
+      const database = new ExternalPostgres(chart, 'HarborDb', { ...base(chart), password, host: 'pg', databaseName: 'registry', user: 'harbor', maxConnections: 22, connectionLimit: 16 });
+      return () => managedHarbor(chart, { database });
+    };
+    build('harbor')();
+    expect(build('registry')).toThrow(new Error('invalid connectionLimit 16: the connection limits of the databases on pg.registry.svc:25060 sum to 22 ' +
+      '(other 6, registry 16), which with 1 reserved connection exceeds its maxConnections 22: lower one of them, or raise maxConnections (database "registry")'));
   });
 
   test('defaults to PostgreSQL\'s max_connections of 100 and gives a database without a limit a quarter of the rest', () => {
