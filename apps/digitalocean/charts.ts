@@ -7,6 +7,8 @@ import {
 } from '../../lib';
 // the refusal's class, which the package does not export: only this program reads a limit from a setting of its own
 import { ConnectionLimitError } from '../../lib/harbor/connection-budget';
+// Harbor's built-in project's name, which the package does not export
+import { LIBRARY } from '../../lib/harbor/context';
 import { ciEngine, ciEngineFacts } from '../shared/ci-engine';
 import { checkMirrorUserName, MIRROR_USER_RULE, mirrorHost } from '../shared/image-mirror';
 import { GitProviderKind, GitServerEgress } from '../shared/git-provider';
@@ -252,8 +254,10 @@ export interface DigitalOceanChartsConfig {
    */
   readonly teams?: readonly DigitalOceanTeam[];
   /**
-   * The repositories (Drone slugs or globs) whose pipelines get the platform's `harbor-push` (a robot that pushes to
-   * `library`) and `harbor-pull`. Empty, neither is made, and the platform's push robot `drone` is retired from
+   * The repositories (Drone slugs or globs) whose pipelines get the platform's `harbor-push` (a robot, `drone`, that
+   * pushes to `library`) and `harbor-pull` (for step images: `puller`'s login to the proxy cache and the other pull
+   * logins, and `drone`'s for `<harbor>/library/` alone, so that a step may run an image a platform pipeline pushed
+   * there). Empty, neither is made, and the platform's push robot `drone` is retired from
    * Harbor. Drone only: Woodpecker grants secrets to routes of exact repositories, which the program has none of.
    *
    * @default - every repository of the organisation (`<organization>/*`) without `teams`, `retiredTeams` and
@@ -523,17 +527,29 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
     invalid('platformRepos', config.platformRepos.join(','), 'must be set only with ciEngine drone: Woodpecker grants secrets to routes of exact ' +
       'repositories, and this program has none');
   }
-  if (pipelineLogins.length > 0 && engine === CiEngineKind.DRONE && platformRepos.length > 0) {
-    ci.addImagePullSecret('HarborPull', { name: 'harbor-pull', repos: platformRepos, dockerConfig: SecretValue.dockerConfigJson(pipelineLogins) });
-  }
   if (engine === CiEngineKind.DRONE && platformRepos.length > 0) {
     // the platform's pipelines may push to `library`: the secrets extension reads `harbor-push` by name (its Role
     // names it). Woodpecker grants a secret only to exact repositories, through a route of their own
     // (WoodpeckerCi.addPipelineSecret), and its steps read only their own namespace's Secrets: with no repository
     // known here, a push login would have no reader, so neither it nor its robot is defined
-    const pusher = harbor.addRobot('drone', { permissions: [RobotPermission.push('library')] });
+    const pusher = harbor.addRobot('drone', { permissions: [RobotPermission.push(LIBRARY)] });
     const pushLogin = SecretValue.dockerConfigJson([{ registry: harbor.host, username: pusher.username, password: pusher.secret }]);
     ci.addPipelineSecret('HarborPush', { name: 'harbor-push', repos: platformRepos, values: { docker_config: pushLogin } });
+    // a step whose image one platform pipeline pushed to the private `library` pulls it with `harbor-pull`, whose
+    // host-wide login, `puller`, may pull `dockerhub` only, and must: it is the build pool's pull secret too, which
+    // every team's builds get. So `drone`, which may pull `library` too (RobotPermission.push grants pull beside push:
+    // Harbor v2.15.1 gives a system robot no pull with a push alone, src/common/security/robot/context.go:101-118,
+    // only a project robot, :126-140), logs in for that path
+    // alone: the runner copies `image_pull_secrets` into the pod's pull Secret keeping a scheme-less key whole, path
+    // and all (drone-runner-kube v1.0.0-rc.5 engine/compiler/compiler.go:546-561; drone/runner-go v1.12.0
+    // registry/auths/auth.go:42-48,116-122 `hostname` takes only a URL's host, encode.go:21), and the kubelet tries a
+    // key's logins only for images under its path, the most specific key's first (kubernetes v1.35.0
+    // pkg/credentialprovider/keyring.go `BasicDockerKeyring.Add`, `Lookup`, `URLsMatch` :262). The trailing "/"
+    // keeps it off projects whose names begin "library" (the path is matched as a string prefix)
+    const libraryLogin = { registry: `${harbor.host}/${LIBRARY}/`, username: pusher.username, password: pusher.secret };
+    ci.addImagePullSecret('HarborPull', {
+      name: 'harbor-pull', repos: platformRepos, dockerConfig: SecretValue.dockerConfigJson([...pipelineLogins, libraryLogin]),
+    });
   } else if (engine === CiEngineKind.DRONE) {
     // no platform pipeline pushes: the robot an earlier `pulumi up` made (before teams) is deleted from Harbor, as
     // its secret left with its Secret and no one could use it again

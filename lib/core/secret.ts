@@ -117,6 +117,37 @@ export function renderDockerConfig(value: SecretValue, sources: Record<string, s
   });
 }
 
+/**
+ * The key the kubelet files a `.dockerconfigjson` entry's login under (kubernetes v1.35.0
+ * pkg/credentialprovider/keyring.go `BasicDockerKeyring.Add`): the scheme dropped, and the path, where a `/v1/` or
+ * `/v2/` in front of it is dropped, kept unless it is empty or `/`. `https://index.docker.io/v1/` is `index.docker.io`;
+ * `harbor.example.com/library/` is itself, a login the kubelet tries only for images under `/library/`
+ * (`URLsMatch`: the key's path a prefix of the image's).
+ */
+function dockerConfigKey(registry: string): string {
+  const rest = registry.replace(/^https?:\/\//, '');
+  const slash = rest.indexOf('/');
+  const [host, path] = slash < 0 ? [rest, ''] : [rest.slice(0, slash), rest.slice(slash)];
+  const effective = /^\/v[12]\//.test(path) ? path.slice(3) : path;
+  return effective === '' || effective === '/' ? host : host + effective;
+}
+
+/**
+ * Refuse a `.dockerconfigjson` key (`SecretValue.dockerConfigJson`'s registry) with both a scheme and a path the
+ * kubelet scopes its login to (`dockerConfigKey`): drone-runner-kube, which copies a pipeline's `image_pull_secrets`
+ * into its pod's pull Secret, keeps only a URL's host (drone/runner-go v1.12.0 registry/auths/auth.go:116-122
+ * `hostname`), so the login would serve the whole host there, in place of the host's own login, which one of the two
+ * Go's map order decides (auth.go:42, encode.go:21). Written without the scheme, the key passes whole; docker/cli
+ * reads either as its host (`ConvertToHostname`).
+ */
+function checkDockerConfigKey(registry: string): void {
+  const key = dockerConfigKey(registry);
+  if (/^https?:\/\//.test(registry) && key.includes('/')) {
+    invalid('registry', registry, `must name a path without a scheme (${describeValue(key)}): the kubelet keeps the login to that path, but ` +
+      'Drone\'s runner reads a URL as its host alone, where the login would serve every image');
+  }
+}
+
 /** A template placeholder: `{name}`, the name of letters, digits and "_"; the one spelling of its grammar. */
 const PLACEHOLDER_SOURCE = '\\{([A-Za-z0-9_]+)\\}';
 const PLACEHOLDER = new RegExp(PLACEHOLDER_SOURCE, 'g');
@@ -392,7 +423,10 @@ export class SecretValue {
    * name and a password Dockyard knows, with the base64 `auth` field kubelet and docker read.
    *
    * @param entries one per registry, keyed as clients look it up, e.g. `harbor.example.com` or
-   * `https://index.docker.io/v1/`
+   * `https://index.docker.io/v1/`; or one per path of a registry, keyed without a scheme, e.g.
+   * `harbor.example.com/library/` beside `harbor.example.com`: the kubelet tries a path's login for the images under
+   * it, before the host's (kubernetes v1.35.0 pkg/credentialprovider/keyring.go). A path with a scheme is refused:
+   * Drone's runner would keep the host alone.
    */
   public static dockerConfigJson(entries: DockerConfigEntry[]): SecretValue {
     if (entries.length === 0) {
@@ -420,6 +454,7 @@ export class SecretValue {
       }
     });
     checkUniqueList('registry', entries.map((e) => e.registry));
+    entries.forEach((e) => checkDockerConfigKey(e.registry));
     return new SecretValue(SecretValueKind.DOCKER_CONFIG_JSON, { entries: entries.map(({ registry, username }) => ({ registry, username })), sources });
   }
 

@@ -5,7 +5,9 @@ import { DIGITALOCEAN_EXAMPLE } from '../../apps/digitalocean/config';
 import { CiEngineKind, Harbor, Image, ImageDigests, ImageRelocation, Images } from '../../lib';
 import { GitProviderKind } from '../../apps/shared/git-provider';
 import { CLONE_TOKEN_INPUT } from '../../apps/shared/clone-login';
+import { droneRunnerPullSecret, droneStepSecret } from '../drone/upstream';
 import { imagesOf } from '../registry/images-of';
+import { kubeletLogins } from '../registry/kubelet-keyring';
 import { keptRsaKeys } from '../integ/rendered';
 import { synthStack } from '../stacks';
 import { find, quotes, readmeQuotes, stderrOf, thrown } from '../util';
@@ -98,13 +100,47 @@ describe.each([CiEngineKind.DRONE, CiEngineKind.WOODPECKER])('the DigitalOcean c
         'dockyard-builds/docr-token': ['token'],
         'dockyard-builds/docr-credentials': ['registry.digitalocean.com'],
         ...(engine === CiEngineKind.DRONE
-          ? { 'dockyard/harbor-pull': ['harbor.example.com', 'registry.digitalocean.com'], 'dockyard/harbor-push': ['harbor.example.com'] } : {}),
+          ? { 'dockyard/harbor-pull': ['harbor.example.com', 'registry.digitalocean.com', 'harbor.example.com/library/'], 'dockyard/harbor-push': ['harbor.example.com'] } : {}),
       });
       expect(pullingWith(stack.objects, 'registry-credentials')).toEqual(['dockyard', 'dockyard-builds']);
       expect(pullingWith(stack.objects, 'docr-credentials')).toEqual(['dockyard-builds']);
       expect(find(stack.objects, 'ServiceAccount', 'default', 'dockyard-builds').imagePullSecrets)
         .toEqual([{ name: 'docr-credentials' }, { name: 'registry-credentials' }]);
     });
+
+    if (engine === CiEngineKind.DRONE) {
+      test('a platform pipeline\'s step runs an image another pushed to the private library: harbor-pull logs in there as drone', () => {
+        // what a step pulling harbor.example.com/library/... gets: `image_pull_secrets: [harbor-pull]`, read through
+        // the secrets extension (../drone/upstream.ts droneStepSecret), copied by the runner into the pod's pull Secret
+        // (drone-runner-kube v1.0.0-rc.5 engine/compiler/compiler.go:546-561, runner-go v1.12.0 registry/auths,
+        // droneRunnerPullSecret), and matched by the kubelet (kubernetes v1.35.0 pkg/credentialprovider/keyring.go,
+        // ../registry/kubelet-keyring.ts), which tries each login in turn
+        const file = [
+          { kind: 'pipeline', type: 'kubernetes', name: 'deploy', image_pull_secrets: ['harbor-pull'], steps: [{ name: 'run', image: 'harbor.example.com/library/builder:1' }] },
+          { kind: 'secret', name: 'harbor-pull', get: { path: 'harbor-pull', name: '.dockerconfigjson' } },
+        ];
+        const value = droneStepSecret(stack, 'drone-runner', file, 'harbor-pull', { repo: 'example/infra', event: 'push' });
+        const pod = droneRunnerPullSecret([value])!;
+        const password = (robot: string) => stack.secrets.find((o) => o.metadata.namespace === 'harbor' && o.metadata.name === `harbor-robot-${robot}`).stringData.secret;
+        const drone = { username: 'robot$drone', password: password('drone') };
+        const puller = { username: 'robot$puller', password: password('puller') };
+        expect(kubeletLogins([pod], 'harbor.example.com/library/builder:1')).toEqual([drone, puller]);
+        // elsewhere on Harbor, puller's alone, as before: a project whose name begins "library" too
+        expect(kubeletLogins([pod], 'harbor.example.com/dockerhub/library/alpine:3')).toEqual([puller]);
+        expect(kubeletLogins([pod], 'harbor.example.com/library-tools/x:1')).toEqual([puller]);
+        // and Harbor lets drone pull library, puller only the proxy cache: Dockyard's robots are system robots, to which
+        // Harbor v2.15.1 gives no pull with a push (src/common/security/robot/context.go:101-118; only a project robot's
+        // push brings pull, :126-140), and the token service grants each action the robot may (src/core/service/token/creator.go:147-183)
+        const config = harborConfig(stack.objects);
+        const access = (robot: string) => config.robots.find((r: any) => r.name === robot).permissions
+          .flatMap((p: any) => p.access.map((a: any) => `${p.namespace}:${a.resource}:${a.action}`)).sort();
+        expect(access('drone')).toEqual(['library:repository:pull', 'library:repository:push']);
+        expect(access('puller')).toEqual(['dockerhub:repository:pull']);
+        // the build pool's pull secret, which every team's builds get, still holds puller's login alone
+        expect(kubeletLogins([find(stack.secrets, 'Secret', 'registry-credentials', 'dockyard-builds').stringData['.dockerconfigjson']],
+          'harbor.example.com/library/builder:1')).toEqual([puller]);
+      });
+    }
 
     test('Harbor proxies Docker Hub, and its puller robot may pull only through it', () => {
       const config = harborConfig(stack.objects);
@@ -150,7 +186,9 @@ describe.each([CiEngineKind.DRONE, CiEngineKind.WOODPECKER])('the DigitalOcean c
       const config = harborConfig(stack.objects);
       expect([config.registries, config.projects.map((p: any) => `${p.name}:${p.public}`)]).toEqual([[], ['library:false']]);
       expect(config.robots.map((r: any) => r.name)).toEqual(engine === CiEngineKind.DRONE ? ['drone'] : []);
-      expect(loginsOf(stack.secrets)).toEqual(engine === CiEngineKind.DRONE ? { 'dockyard/harbor-push': ['harbor.example.com'] } : {});
+      // the pipelines' harbor-pull holds drone's login to library alone: a step may run what a platform pipeline pushed there
+      expect(loginsOf(stack.secrets)).toEqual(engine === CiEngineKind.DRONE
+        ? { 'dockyard/harbor-pull': ['harbor.example.com/library/'], 'dockyard/harbor-push': ['harbor.example.com'] } : {});
       expect(stack.secrets.map((s) => s.metadata.name)).not.toContain('harbor-robot-puller');
       expect(imagesOf(stack.objects).filter((i) => !i.startsWith(`${MIRROR}/`))).toEqual([]);
       // Trivy's databases come from the mirror too, as in the default stack
@@ -164,7 +202,8 @@ describe.each([CiEngineKind.DRONE, CiEngineKind.WOODPECKER])('the DigitalOcean c
       expect(loginsOf(stack.secrets)).toEqual({
         'dockyard-builds/docr-token': ['token'],
         'dockyard-builds/docr-credentials': ['registry.digitalocean.com'],
-        ...(engine === CiEngineKind.DRONE ? { 'dockyard/harbor-pull': ['registry.digitalocean.com'], 'dockyard/harbor-push': ['harbor.example.com'] } : {}),
+        ...(engine === CiEngineKind.DRONE
+          ? { 'dockyard/harbor-pull': ['registry.digitalocean.com', 'harbor.example.com/library/'], 'dockyard/harbor-push': ['harbor.example.com'] } : {}),
       });
       expect(pullingWith(stack.objects, 'docr-credentials')).toEqual(['dockyard-builds']);
       expect(pullingWith(stack.objects, 'registry-credentials')).toEqual([]);
@@ -184,7 +223,7 @@ describe.each([CiEngineKind.DRONE, CiEngineKind.WOODPECKER])('the DigitalOcean c
       }
       expect(loginsOf(stack.secrets)['dockyard-builds/docr-credentials']).toEqual(['registry.digitalocean.com']);
       if (engine === CiEngineKind.DRONE) {
-        expect(loginsOf(stack.secrets)['dockyard/harbor-pull']).toEqual(['registry.digitalocean.com']);
+        expect(loginsOf(stack.secrets)['dockyard/harbor-pull']).toEqual(['registry.digitalocean.com', 'harbor.example.com/library/']);
       }
       expect(trivySources(stack.objects)).toEqual(TRIVY_UPSTREAM);
     });
@@ -198,7 +237,7 @@ describe.each([CiEngineKind.DRONE, CiEngineKind.WOODPECKER])('the DigitalOcean c
       // the build namespace's pods (pipelines) pull with its default ServiceAccount's
       expect(find(stack.objects, 'ServiceAccount', 'default', 'dockyard-builds').imagePullSecrets).toEqual([{ name: 'image-mirror-credentials' }]);
       if (engine === CiEngineKind.DRONE) {
-        expect(loginsOf(stack.secrets)['dockyard/harbor-pull']).toEqual(['mirror.example.com']);
+        expect(loginsOf(stack.secrets)['dockyard/harbor-pull']).toEqual(['mirror.example.com', 'harbor.example.com/library/']);
       }
       // the password is the secret input the Pulumi program supplies, in every copy of the login
       for (const copy of stack.secrets.filter((o) => o.metadata.name === 'image-mirror-credentials')) {

@@ -648,3 +648,47 @@ export function netrcLogin(env: Record<string, { value?: string; valueFrom?: unk
   const set = (v: { value?: string; valueFrom?: unknown } | undefined) => v !== undefined && (v.valueFrom !== undefined || (v.value ?? '') !== '');
   return set(env.DRONE_GIT_USERNAME) && set(env.DRONE_GIT_PASSWORD) ? 'clone login' : 'activating user';
 }
+
+/**
+ * The `.dockerconfigjson` of the pull Secret drone-runner-kube v1.0.0-rc.5 makes for a pipeline's pod from the values
+ * its `image_pull_secrets` get (`droneStepSecret`, each a `.dockerconfigjson`, in the pipeline's order); undefined
+ * where it makes none.
+ *
+ * - `engine/compiler/compiler.go:535-563`: the registry plugins' logins first, none here (Dockyard sets neither
+ *   `DRONE_DOCKER_CONFIG` nor `DRONE_REGISTRY_PLUGIN_ENDPOINT`, `command/daemon/daemon.go:142-151`), then each pull
+ *   secret's `auths.ParseString`, one that does not parse skipped; with no login, no pull Secret;
+ *   `engine/convert.go:289-299` writes it as `.dockerconfigjson`.
+ * - drone/runner-go v1.12.0 `registry/auths/auth.go:35-54` `Parse`: each key through `hostname` (`:116-122`: Go's
+ *   `url.Parse`, whose `Host` only a key with a scheme and `//` has, the key kept whole otherwise, path and all), a
+ *   non-empty `auth` decoded (`decode`, `:99-112`, base64 split at the first ":") in place of `username`/`password`.
+ * - `registry/auths/encode.go:17-29` `Encode`: one `auth` per address, a later login to the same address replacing an
+ *   earlier one (a Go map), written with its keys sorted (encoding/json sorts map keys).
+ */
+export function droneRunnerPullSecret(values: readonly string[]): string | undefined {
+  const creds: { address: string; username: string; password: string }[] = [];
+  for (const value of values) {
+    let parsed: any;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      continue;
+    }
+    for (const [key, entry] of Object.entries<any>(parsed?.auths ?? {})) {
+      let { username = '', password = '' } = entry;
+      if (typeof entry.auth === 'string' && entry.auth !== '') {
+        const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+        const colon = decoded.indexOf(':');
+        [username, password] = colon < 0 ? [decoded, ''] : [decoded.slice(0, colon), decoded.slice(colon + 1)];
+      }
+      // url.Parse: a scheme, then "//" and an authority, whose host (userinfo dropped) is the URL's Host
+      const host = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/(?:[^/?#@]*@)?([^/?#]*)/.exec(key)?.[1];
+      creds.push({ address: host !== undefined && host !== '' ? host : key, username, password });
+    }
+  }
+  if (creds.length === 0) {
+    return undefined;
+  }
+  const auths = new Map(creds.map((c) => [c.address, { auth: Buffer.from(`${c.username}:${c.password}`).toString('base64') }]));
+  const sorted = [...auths.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return `${JSON.stringify({ auths: Object.fromEntries(sorted.map((k) => [k, auths.get(k)])) })}\n`;
+}

@@ -90,9 +90,14 @@ describe('the DigitalOcean program', () => {
       'dockyard-builds/docr-token': ['token'],
       'dockyard-builds/docr-credentials': ['registry.digitalocean.com'],
       // pipelines name one pull secret for their step images; the secrets extension reads it in its own namespace
-      'dockyard/harbor-pull': ['harbor.example.com', 'registry.digitalocean.com'],
+      // and for library alone, the push robot drone's login, as harbor-push holds it (apps/digitalocean/charts.ts)
+      'dockyard/harbor-pull': ['harbor.example.com', 'registry.digitalocean.com', 'harbor.example.com/library/'],
       'dockyard/harbor-push': ['harbor.example.com'],
     });
+    const auths = (name: string, key: string) => JSON.parse(secrets().find((s) => s.inputs.metadata.namespace === 'dockyard' &&
+      s.inputs.metadata.name === name)!.inputs.stringData[key]).auths;
+    expect(auths('harbor-pull', '.dockerconfigjson')['harbor.example.com/library/'].auth).toBe(auths('harbor-push', 'docker_config')['harbor.example.com'].auth);
+    expect(Buffer.from(auths('harbor-pull', '.dockerconfigjson')['harbor.example.com/library/'].auth, 'base64').toString()).toMatch(/^robot\$drone:/);
     // build pods pull from both with their namespace's default ServiceAccount; the CI server's pods only from Harbor
     const builds = objects().find((r) => r.inputs.kind === 'ServiceAccount' && r.inputs.metadata.namespace === 'dockyard-builds' && r.inputs.metadata.name === 'default')!;
     expect(builds.inputs.imagePullSecrets).toEqual([{ name: 'docr-credentials' }, { name: 'registry-credentials' }]);

@@ -4,7 +4,8 @@
 import fc from 'fast-check';
 import { Image, Images, PullSecret, RegistryCredential, renderDockerConfig, Secret, SecretValue } from '../../lib';
 import { testChart } from '../util';
-import { decodeAuth, kubeletImageName, kubeletLogins, urlsMatch } from './kubelet-keyring';
+import { droneRunnerPullSecret } from '../drone/upstream';
+import { decodeAuth, keyringKey, kubeletImageName, kubeletLogins, urlsMatch } from './kubelet-keyring';
 
 /** A chart with one input-backed key to log in with. */
 function keyed() {
@@ -169,5 +170,72 @@ describe('the logins a PullSecret renders, as the kubelet reads them', () => {
       const document = documentOf((k) => RegistryCredential.docr({ token: k }), t);
       expect(kubeletLogins([document], 'registry.digitalocean.com/acme/app:1')).toEqual([{ username: t, password: t }]);
     }));
+  });
+});
+
+describe('a SecretValue.dockerConfigJson with a path-scoped key, as the kubelet and Drone\'s runner read it', () => {
+  /** A dockerConfigJson of `registries`, each logging in as `u<i>` with password `p<i>`, rendered. */
+  function rendered(registries: string[]): string {
+    const { token } = keyed();
+    const value = SecretValue.dockerConfigJson(registries.map((registry, i) => ({ registry, username: `u${i}`, password: token })));
+    return renderDockerConfig(value, Object.fromEntries(registries.map((_, i) => [String(i), `p${i}`])));
+  }
+
+  test('a host\'s key and a key for one of its paths are two keys: the path\'s login first under it, the host\'s alone elsewhere', () => {
+    // kubernetes v1.35.0 pkg/credentialprovider/keyring.go: BasicDockerKeyring.Add files "harbor.example.com/library/"
+    // under its path, Lookup tries the keys in reverse-sorted order (the most specific first) and URLsMatch takes a
+    // key whose path is a prefix of the image's: a string prefix, so the trailing "/" keeps it off /library-tools/
+    const document = rendered(['harbor.example.com', 'harbor.example.com/library/']);
+    expect(Object.keys(JSON.parse(document).auths)).toEqual(['harbor.example.com', 'harbor.example.com/library/']);
+    const users = (image: string) => kubeletLogins([document], image).map((l) => `${l.username}:${l.password}`);
+    expect(users('harbor.example.com/library/builder:1')).toEqual(['u1:p1', 'u0:p0']);
+    expect(users('harbor.example.com/dockerhub/library/alpine:3')).toEqual(['u0:p0']);
+    expect(users('harbor.example.com/library-tools/x:1')).toEqual(['u0:p0']);
+    // without the "/", the path's login would be tried for library-tools too
+    expect(kubeletLogins([rendered(['harbor.example.com', 'harbor.example.com/library'])], 'harbor.example.com/library-tools/x:1')
+      .map((l) => l.username)).toEqual(['u1', 'u0']);
+  });
+
+  test('Drone\'s runner copies both keys into the pod\'s pull Secret as written', () => {
+    // drone-runner-kube v1.0.0-rc.5 engine/compiler/compiler.go:546-561 with drone/runner-go v1.12.0
+    // registry/auths/auth.go `hostname`: a key without a scheme has no URL host and is kept whole (../drone/upstream.ts)
+    const pod = droneRunnerPullSecret([rendered(['harbor.example.com', 'harbor.example.com/library/'])])!;
+    expect(Object.keys(JSON.parse(pod).auths)).toEqual(['harbor.example.com', 'harbor.example.com/library/']);
+    expect(kubeletLogins([pod], 'harbor.example.com/library/builder:1').map((l) => l.username)).toEqual(['u1', 'u0']);
+    // with a scheme, the runner keeps the host alone, and the path's login replaces the host's for every image
+    const schemed = droneRunnerPullSecret([JSON.stringify({ auths: {
+      'harbor.example.com': { auth: Buffer.from('u0:p0').toString('base64') },
+      'https://harbor.example.com/library/': { auth: Buffer.from('u1:p1').toString('base64') },
+    } })])!;
+    expect(kubeletLogins([schemed], 'harbor.example.com/dockerhub/library/alpine:3').map((l) => l.username)).toEqual(['u1']);
+  });
+
+  test('refuses a path-scoped key with a scheme, naming the registry and the key to write', () => {
+    expect(() => rendered(['harbor.example.com', 'https://harbor.example.com/library/'])).toThrow(new Error(
+      'invalid registry "https://harbor.example.com/library/": must name a path without a scheme ("harbor.example.com/library/"): the kubelet ' +
+      'keeps the login to that path, but Drone\'s runner reads a URL as its host alone, where the login would serve every image'));
+    expect(() => rendered(['http://harbor.example.com:8443/v2/library'])).toThrow(
+      'invalid registry "http://harbor.example.com:8443/v2/library": must name a path without a scheme ("harbor.example.com:8443/library")');
+    // a URL the kubelet reads as its host (Docker Hub's canonical key, /v2/), and a path without a scheme, pass
+    expect(Object.keys(JSON.parse(rendered(['https://index.docker.io/v1/', 'https://harbor.example.com/v2/', 'harbor.example.com/library/'])).auths))
+      .toEqual(['https://index.docker.io/v1/', 'https://harbor.example.com/v2/', 'harbor.example.com/library/']);
+  });
+
+  test('every key Dockyard accepts means to the kubelet what it meant before Drone\'s runner copied it', () => {
+    const host = fc.constantFrom('harbor.example.com', 'harbor.example.com:8443', 'index.docker.io');
+    const path = fc.constantFrom('', '/', '/v1/', '/v2/', '/library', '/library/', '/v2/library/', '/a/b');
+    const scheme = fc.constantFrom('', 'https://', 'http://');
+    const keys = (document: string) => [...new Set(Object.keys(JSON.parse(document).auths).map(keyringKey))].sort();
+    fc.assert(fc.property(fc.uniqueArray(fc.tuple(scheme, host, path).map(([s, h, p]) => `${s}${h}${p}`), { minLength: 1, maxLength: 4 }), (registries) => {
+      let document: string;
+      try {
+        document = rendered(registries);
+      } catch (e) {
+        // refused only for a scheme with a path the kubelet keeps
+        expect(registries.some((r) => /^https?:/.test(r) && keyringKey(r).includes('/'))).toBe(true);
+        return;
+      }
+      expect(keys(droneRunnerPullSecret([document])!)).toEqual(keys(document));
+    }), { numRuns: 300 });
   });
 });
