@@ -1,4 +1,4 @@
-import { changes, exposures, kubernetesObjects, ProgramRun, renderedPlaceholders, runProgram, STACK } from './digitalocean/day-two';
+import { changes, exposures, kubernetesObjects, ProgramRun, refreshed, renderedPlaceholders, runProgram, STACK } from './digitalocean/day-two';
 
 /**
  * `pulumi preview` (and the preview `pulumi up` shows first) of a DigitalOcean stack after one setting changed, under
@@ -56,5 +56,13 @@ describe('a preview of the DigitalOcean program on day two', () => {
     const core = [...kubernetesObjects(run).values()].find((r) => r.inputs.kind === 'Deployment' && r.inputs.metadata.name === 'harbor-core')!;
     const env = Object.fromEntries(core.inputs.spec.template.spec.containers[0].env.map((e: any) => [e.name, e]));
     expect([run.pulumi.isUnknown(env.POSTGRESQL_HOST.value), env.POSTGRESQL_PORT.value]).toEqual([true, '25060']);
+  }, 60_000);
+
+  // the preview `pulumi up` shows first diffs against the state as the update does (program-day-two-infra.test.ts):
+  // an auto-upgrade turned on and a surge turned off in the console, read back by a refresh, are no change
+  // (terraform-provider-digitalocean v2.99.1 resource_kubernetes_cluster.go:265-268, :688, :700, :811-819)
+  test('an auto-upgrade or surge setting made in the DigitalOcean console is no change in the preview either', async () => {
+    const fromConsole = refreshed(base, 'digitalocean:index/kubernetesCluster:KubernetesCluster::cluster-cluster', { autoUpgrade: true, surgeUpgrade: false });
+    expect(changes(fromConsole, await runProgram({ ...STACK }, {}, true))).toEqual([]);
   }, 60_000);
 });

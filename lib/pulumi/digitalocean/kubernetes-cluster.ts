@@ -1,7 +1,7 @@
 import * as digitalocean from '@pulumi/digitalocean';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { checkInteger, invalid } from '../../core/validation';
+import { checkBoolean, checkInteger, invalid } from '../../core/validation';
 import { kubeconfigOf, newestVersion } from './cluster-answers';
 import { protectsData } from './data-protection';
 import { checkRegion } from './database-size';
@@ -82,6 +82,27 @@ export interface KubernetesClusterCreateArgs {
    */
   readonly ha?: boolean;
   /**
+   * Let DigitalOcean upgrade the cluster to each new patch of its minor version, in its maintenance window. Given, it
+   * is managed: `false` turns off an auto-upgrade turned on in the console. Refused `true` with `version`, an exact
+   * slug that DigitalOcean's next patch would leave behind: the provider replaces a cluster whose configured version is
+   * lower than the one it runs (`version`), which the protection then refuses at every `pulumi up` after a refresh.
+   *
+   * @default - not managed: DigitalOcean's default (off) at creation, and from then on what the console sets. The
+   * provider reads the cluster's `auto_upgrade` back and would otherwise send `false` for it at the next `pulumi up`
+   * after a refresh or another update of the cluster (terraform-provider-digitalocean v2.99.1
+   * digitalocean/kubernetes/resource_kubernetes_cluster.go:265-268 optional, not computed; :700 read; :811-819 sent
+   * on update), silently turning off an auto-upgrade turned on in the console
+   */
+  readonly autoUpgrade?: boolean;
+  /**
+   * Upgrade the cluster by adding its new nodes before the old ones drain (DigitalOcean's surge upgrade). Given, it is
+   * managed.
+   *
+   * @default - not managed: the provider's default (on) at creation, and from then on what the console sets, which the
+   * provider would otherwise set back to on (resource_kubernetes_cluster.go:80-84 `Default: true`, :688 read)
+   */
+  readonly surgeUpgrade?: boolean;
+  /**
    * The cluster's name in DigitalOcean.
    *
    * @default - the component name with a random suffix (Pulumi auto-naming)
@@ -127,6 +148,9 @@ type ClusterSource =
  * **Protection.** A created cluster and its VPC are protected (Pulumi refuses to delete or replace them, as a
  * change of `nodeSize` or a lower version would) unless the options say `protect: false`. The node size of a created
  * cluster is therefore fixed: DigitalOcean cannot change it in place.
+ *
+ * **Upgrades.** What the caller leaves unset of the version, `autoUpgrade` and `surgeUpgrade` is not managed after
+ * creation: an upgrade, or an auto-upgrade turned on in the DigitalOcean console, stays as it is at the next `pulumi up`.
  */
 export class KubernetesCluster extends pulumi.ComponentResource {
   /** Create a DOKS cluster in a new VPC. */
@@ -172,6 +196,15 @@ export class KubernetesCluster extends pulumi.ComponentResource {
       // a version nobody chose is read once, at creation: re-read on every run it would follow DigitalOcean's offer
       // (and replace a cluster upgraded past it outside Pulumi), so it is left out of the diff from then on
       const unmanagedVersion = args.version === undefined && args.versionPrefix === undefined;
+      // what the caller does not set is left to DigitalOcean and the console, not set back at the next update
+      // (`autoUpgrade`, `surgeUpgrade`): the bridge drops an ignored property's diff even where only the state holds it
+      // (pulumi-terraform-bridge v3.136.0 pkg/tfbridge/diff.go:307-335 computeIgnoreChanges, visiting the olds;
+      // pkg/tfshim/sdk-v2/instance_diff.go:95-109 processIgnoreChanges)
+      const ignoreChanges = [
+        ...(unmanagedVersion ? ['version'] : []),
+        ...(args.autoUpgrade === undefined ? ['autoUpgrade'] : []),
+        ...(args.surgeUpgrade === undefined ? ['surgeUpgrade'] : []),
+      ];
       const cluster = new digitalocean.KubernetesCluster(`${name}-cluster`, {
         name: args.clusterName,
         region: args.region,
@@ -180,8 +213,10 @@ export class KubernetesCluster extends pulumi.ComponentResource {
         nodePool: { name: args.nodePoolName ?? 'default', size: args.nodeSize ?? DEFAULT_NODE_SIZE, nodeCount: args.nodeCount ?? 2 },
         registryIntegration: args.registryIntegration ?? false,
         ha: args.ha,
+        autoUpgrade: args.autoUpgrade,
+        surgeUpgrade: args.surgeUpgrade,
         tags: args.tags ? [...args.tags] : undefined,
-      }, { parent: this, protect, dependsOn: args.registry ? [args.registry] : [], ...(unmanagedVersion ? { ignoreChanges: ['version'] } : {}) });
+      }, { parent: this, protect, dependsOn: args.registry ? [args.registry] : [], ...(ignoreChanges.length > 0 ? { ignoreChanges } : {}) });
 
       // The data source rather than `cluster.kubeConfigs`: the resource's kubeconfig is only renewed by a
       // refresh, the data source's on every run. Reading `cluster.name` makes it wait until the cluster exists.
@@ -230,6 +265,12 @@ function checkCreateArgs(args: KubernetesClusterCreateArgs): void {
   }
   if (typeof args.version === 'string') {
     checkKubernetesVersion('version', args.version);
+  }
+  if (args.autoUpgrade !== undefined) checkBoolean('autoUpgrade', args.autoUpgrade);
+  if (args.surgeUpgrade !== undefined) checkBoolean('surgeUpgrade', args.surgeUpgrade);
+  if (args.autoUpgrade === true && args.version !== undefined) {
+    invalid('autoUpgrade', true, 'must not be true with version, an exact slug DigitalOcean\'s next patch upgrade leaves behind: the provider ' +
+      'replaces a cluster given a lower version than it runs, which the protection refuses; use versionPrefix (e.g. "1.34."), or no version');
   }
   if (args.nodeSize !== undefined) {
     checkDropletSize('nodeSize', args.nodeSize);

@@ -164,6 +164,20 @@ export function digitalOceanSteps(before: ProgramRun, after: ProgramRun): Record
   return steps;
 }
 
+/**
+ * `run` as the state holds it after a refresh (`pulumi refresh`, `pulumi up --refresh`, or the read that ends every
+ * update of the resource) that found `read` set outside Pulumi on the resource `key` (`<type>::<name>`): the bridge
+ * diffs the next run's inputs against the state, so a property the provider reads back and the program leaves unset
+ * is a change unless it is ignored (pulumi-terraform-bridge v3.136.0 pkg/tfbridge/diff.go:307-335, the olds visited).
+ */
+export function refreshed(run: ProgramRun, key: string, read: Record<string, unknown>): ProgramRun {
+  const resource = run.resources.get(key);
+  if (!resource) throw new Error(`no ${key} in the run`);
+  const resources = new Map(run.resources);
+  resources.set(key, { ...resource, inputs: { ...resource.inputs, ...read } });
+  return { ...run, resources };
+}
+
 /** The steps other than `same`, as `<name> <Type>: <step> [fields]`, for a readable expectation. */
 export function changes(before: ProgramRun, after: ProgramRun): string[] {
   return Object.entries(digitalOceanSteps(before, after)).filter(([, s]) => s.step !== 'same')

@@ -94,7 +94,7 @@ describe('KubernetesCluster.create', () => {
     test('the cluster and its VPC are protected; a version nobody chose is read at creation only', async () => {
       const doks = m.KubernetesCluster.create('doks4', { region: 'fra1' }, { transformations: [recordParent] });
       await get(doks.kubeconfig);
-      expect(optionsOf('doks4-cluster', T.doks)).toMatchObject({ protect: true, ignoreChanges: ['version'] });
+      expect(optionsOf('doks4-cluster', T.doks)).toMatchObject({ protect: true, ignoreChanges: ['version', 'autoUpgrade', 'surgeUpgrade'] });
       expect(optionsOf('doks4-vpc', T.vpc).protect).toBe(true);
       // the provider is no data: a new token must be able to update it
       expect(optionsOf('doks4-provider', T.k8sProvider).protect).toBeUndefined();
@@ -104,9 +104,35 @@ describe('KubernetesCluster.create', () => {
       for (const [id, args] of [['doks5', { version: '1.34.1-do.0' }], ['doks6', { versionPrefix: '1.34.' }]] as const) {
         const doks = m.KubernetesCluster.create(id, { region: 'fra1', ...args }, { transformations: [recordParent] });
         await get(doks.kubeconfig);
-        expect(optionsOf(`${id}-cluster`, T.doks).ignoreChanges).toBeUndefined();
+        expect(optionsOf(`${id}-cluster`, T.doks).ignoreChanges).toEqual(['autoUpgrade', 'surgeUpgrade']);
         expect(optionsOf(`${id}-cluster`, T.doks).protect).toBe(true);
       }
+    });
+
+    // terraform-provider-digitalocean v2.99.1 digitalocean/kubernetes/resource_kubernetes_cluster.go: `auto_upgrade`
+    // is optional and not computed (:265-268), read back from the cluster (:700) and sent with every update of the
+    // cluster's settings (:811-819, `AutoUpgrade: godo.PtrTo(d.Get("auto_upgrade"))`); `surge_upgrade` defaults to
+    // true (:80-84) and is read back too (:688). Left in the diff unset, an auto-upgrade turned on in the console was
+    // turned off (and a surge turned off, back on) by the next `pulumi up` after a refresh
+    test('auto-upgrade and surge upgrade unset are left to DigitalOcean and the console; given, they are sent and managed', async () => {
+      // the cluster's inputs and ignored properties, once it is registered
+      const registration = async (id: string, args: Partial<Module.KubernetesClusterCreateArgs>) => {
+        await get(m.KubernetesCluster.create(id, { region: 'fra1', ...args }, { transformations: [recordParent] }).kubeconfig);
+        await settled();
+        return { inputs: one(id, T.doks).inputs, ignoreChanges: optionsOf(`${id}-cluster`, T.doks).ignoreChanges };
+      };
+      const unset = await registration('doks8', { versionPrefix: '1.34.' });
+      expect(['autoUpgrade' in unset.inputs, 'surgeUpgrade' in unset.inputs]).toEqual([false, false]);
+      expect(unset.ignoreChanges).toEqual(['autoUpgrade', 'surgeUpgrade']);
+
+      const given = await registration('doks9', { versionPrefix: '1.34.', autoUpgrade: true, surgeUpgrade: false });
+      expect(given.inputs).toMatchObject({ autoUpgrade: true, surgeUpgrade: false });
+      expect(given.ignoreChanges).toBeUndefined();
+
+      // false is managed too: it turns off an auto-upgrade turned on in the console, with an exact version as well
+      const off = await registration('doks10', { version: '1.34.1-do.0', autoUpgrade: false, surgeUpgrade: true });
+      expect(off.inputs).toMatchObject({ autoUpgrade: false, surgeUpgrade: true });
+      expect(off.ignoreChanges).toBeUndefined();
     });
 
     test('protect: false in the options leaves them unprotected, e.g. for a throw-away stack', async () => {
@@ -124,6 +150,12 @@ describe('KubernetesCluster.create', () => {
     ['a bad region', { region: 'frankfurt' }, 'invalid region "frankfurt"'],
     ['a version that is not a DOKS slug', { version: '1.34' }, 'invalid version "1.34": must be a DOKS version slug such as "1.34.1-do.0"'],
     ['a node size that is no Droplet size', { nodeSize: '4GB' }, 'invalid nodeSize "4GB": must be a DigitalOcean Droplet size slug'],
+    // DigitalOcean's patch upgrade takes the cluster past an exact slug, and the provider replaces a cluster whose
+    // configured version is lower than it runs (resource_kubernetes_cluster.go:461-476, CustomizeDiff)
+    ['auto-upgrade with an exact version', { version: '1.34.1-do.0', autoUpgrade: true },
+      'invalid autoUpgrade true: must not be true with version, an exact slug DigitalOcean\'s next patch upgrade leaves behind'],
+    ['an auto-upgrade that is no boolean', { autoUpgrade: 'false' as unknown as boolean }, 'invalid autoUpgrade "false": must be true or false'],
+    ['a surge upgrade that is no boolean', { surgeUpgrade: 1 as unknown as boolean }, 'invalid surgeUpgrade 1: must be true or false'],
     // DigitalOcean API reference, VPCs, "Create a New VPC": ip_range in RFC 1918, no larger than /16 nor smaller than
     // /28 (a new user's trial gave 10.0.0.0/8, which the cluster's own docs refused, and the program accepted)
     ...['10.0.0.0/8', '10.0.0.0/15', '10.0.0.0/29', '100.64.0.0/16', '172.32.0.0/16', '192.169.0.0/16', '10.0.0.1/24', '10.0.0.0', '10.0.0.256/24',
