@@ -1,4 +1,6 @@
-import { changes, FORCE_NEW, generated, kubernetesHazards, kubernetesObjects, ProgramRun, refreshed, runProgram, STACK } from './digitalocean/day-two';
+import {
+  changedInConsole, changes, CLUSTER, FORCE_NEW, generated, kubernetesHazards, kubernetesObjects, ProgramRun, refreshed, runProgram, STACK,
+} from './digitalocean/day-two';
 
 /**
  * The second `pulumi up` of a DigitalOcean stack after one setting of its infrastructure changed (README, "DigitalOcean
@@ -59,7 +61,8 @@ describe('the DigitalOcean program on day two: infrastructure settings', () => {
   test('kubernetesVersion: the version the cluster runs changes nothing, a newer one upgrades in place, an older one would replace it (refused)', async () => {
     // the mocks offer 1.35.9-do.0 as the newest, which the first run's cluster was created with (version unset, ignoreChanges)
     expect(base.resources.get('digitalocean:index/kubernetesCluster:KubernetesCluster::cluster-cluster')!.options.ignoreChanges)
-      .toEqual(['version', 'autoUpgrade', 'surgeUpgrade']);
+      .toEqual(['version', 'autoUpgrade', 'surgeUpgrade', 'nodePool.autoScale', 'nodePool.minNodes', 'nodePool.maxNodes', 'nodePool.labels',
+        'nodePool.taints', 'nodePool.tags']);
     expect(changes(base, await after({ kubernetesVersion: '1.35.9-do.0' }))).toEqual([]);
     expect(changes(base, await after({ kubernetesVersion: '1.36.1-do.0' }))).toEqual(['cluster-cluster KubernetesCluster: update version (protected)']);
     // resource_kubernetes_cluster.go:461-476, ForceNewIfChange when the new version is lower
@@ -69,13 +72,17 @@ describe('the DigitalOcean program on day two: infrastructure settings', () => {
   // terraform-provider-digitalocean v2.99.1 digitalocean/kubernetes/resource_kubernetes_cluster.go: `auto_upgrade` is
   // optional, not computed (:265-268), read back (:700) and sent as configured with every settings update (:811-819);
   // `surge_upgrade` defaults to true (:80-84) and is read back (:688). The README has users upgrade in the console or
-  // with its auto-upgrade: the next `pulumi up` after a refresh turned that auto-upgrade off, silently
-  test('an auto-upgrade or surge setting made in the DigitalOcean console stays: a refresh that reads it back changes nothing', async () => {
-    const fromConsole = refreshed(base, 'digitalocean:index/kubernetesCluster:KubernetesCluster::cluster-cluster', { autoUpgrade: true, surgeUpgrade: false });
+  // with its auto-upgrade: the next `pulumi up` after a refresh turned that auto-upgrade off, silently. The default
+  // pool's autoscaling, labels and taints alike: its update sends `AutoScale` false when unset and the configured
+  // labels and taints (resource_kubernetes_node_pool.go:242-276)
+  test('auto-upgrade, surge and the default pool\'s autoscaling, labels, taints and tags set in the DigitalOcean console stay after a refresh', async () => {
+    const fromConsole = changedInConsole(base);
     expect(changes(fromConsole, await runProgram({ ...STACK }, {}, false))).toEqual([]);
+    // nodeCount is still the program's: a new one resizes the pool
+    expect(changes(fromConsole, await after({ nodeCount: '3' }))).toEqual(['cluster-cluster KubernetesCluster: update nodePool (protected)']);
     // with kubernetesVersion too: the exact version is managed, auto-upgrade still is not
     const pinned = await after({ kubernetesVersion: '1.35.9-do.0' });
-    expect(changes(refreshed(pinned, 'digitalocean:index/kubernetesCluster:KubernetesCluster::cluster-cluster', { autoUpgrade: true }),
+    expect(changes(refreshed(pinned, CLUSTER, { autoUpgrade: true }),
       await after({ kubernetesVersion: '1.35.9-do.0' }))).toEqual([]);
   }, 60_000);
 

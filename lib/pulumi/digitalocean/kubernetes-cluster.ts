@@ -12,6 +12,12 @@ import { checkVpcIpRange } from './vpc-ip-range';
 /** The default node size: 2 vCPU, 4 GB; Harbor, Trivy and CI runners make 2 GB nodes tight (do.md §6). */
 export const DEFAULT_NODE_SIZE = 's-2vcpu-4gb';
 
+/**
+ * The default node pool's settings this component leaves to the DigitalOcean console (its autoscaling, labels, taints
+ * and tags): never sent, and left out of the diff, so that the next `pulumi up` keeps what the console set.
+ */
+const CONSOLE_NODE_POOL_SETTINGS = ['autoScale', 'minNodes', 'maxNodes', 'labels', 'taints', 'tags'];
+
 /** Args of `KubernetesCluster.create`. */
 export interface KubernetesClusterCreateArgs {
   /** The region of the cluster and its VPC, e.g. `nyc3`; managed databases must share it. */
@@ -149,8 +155,11 @@ type ClusterSource =
  * change of `nodeSize` or a lower version would) unless the options say `protect: false`. The node size of a created
  * cluster is therefore fixed: DigitalOcean cannot change it in place.
  *
- * **Upgrades.** What the caller leaves unset of the version, `autoUpgrade` and `surgeUpgrade` is not managed after
- * creation: an upgrade, or an auto-upgrade turned on in the DigitalOcean console, stays as it is at the next `pulumi up`.
+ * **Upgrades and the console.** What the caller leaves unset of the version, `autoUpgrade` and `surgeUpgrade` is not
+ * managed after creation: an upgrade, or an auto-upgrade turned on in the DigitalOcean console, stays as it is at the
+ * next `pulumi up`. So do the default pool's autoscaling, labels, taints and tags, which this component never sets;
+ * its size and `nodeCount` are managed (with autoscaling on, a `pulumi up` after a refresh resizes the pool to
+ * `nodeCount`, which the autoscaler then moves again).
  */
 export class KubernetesCluster extends pulumi.ComponentResource {
   /** Create a DOKS cluster in a new VPC. */
@@ -200,10 +209,15 @@ export class KubernetesCluster extends pulumi.ComponentResource {
       // (`autoUpgrade`, `surgeUpgrade`): the bridge drops an ignored property's diff even where only the state holds it
       // (pulumi-terraform-bridge v3.136.0 pkg/tfbridge/diff.go:307-335 computeIgnoreChanges, visiting the olds;
       // pkg/tfshim/sdk-v2/instance_diff.go:95-109 processIgnoreChanges)
+      // The default pool's autoscaling, labels, taints and tags, which this component never sets, likewise: the provider
+      // reads each back (kubernetes.go:552-588 flattenNodePool) and its pool update sends the configured ones, so
+      // autoscaling turned on in the console went off, and the console's labels and taints were cleared
+      // (resource_kubernetes_node_pool.go:242-276: `AutoScale` false when unset, `Labels` and `Taints` as configured)
       const ignoreChanges = [
         ...(unmanagedVersion ? ['version'] : []),
         ...(args.autoUpgrade === undefined ? ['autoUpgrade'] : []),
         ...(args.surgeUpgrade === undefined ? ['surgeUpgrade'] : []),
+        ...CONSOLE_NODE_POOL_SETTINGS.map((p) => `nodePool.${p}`),
       ];
       const cluster = new digitalocean.KubernetesCluster(`${name}-cluster`, {
         name: args.clusterName,

@@ -152,8 +152,10 @@ export function digitalOceanSteps(before: ProgramRun, after: ProgramRun): Record
       continue;
     }
     const ignored = new Set(now.options.ignoreChanges);
-    const fields = new Set([...Object.keys(old.inputs), ...Object.keys(now.inputs)]);
-    const changed = [...fields].filter((f) => !ignored.has(f) && JSON.stringify(old.inputs[f]) !== JSON.stringify(now.inputs[f])).sort();
+    // a nested path (`nodePool.autoScale`) ignores that key of the object on both sides
+    const [was, is] = [withoutIgnored(old.inputs, ignored), withoutIgnored(now.inputs, ignored)];
+    const fields = new Set([...Object.keys(was), ...Object.keys(is)]);
+    const changed = [...fields].filter((f) => !ignored.has(f) && JSON.stringify(was[f]) !== JSON.stringify(is[f])).sort();
     const forceNew = new Set([...(FORCE_NEW[now.type] ?? []), ...now.options.replaceOnChanges]);
     if (now.type === DOKS && changed.includes('nodePool') && old.inputs.nodePool.size !== now.inputs.nodePool.size) forceNew.add('nodePool');
     if (now.type === DOKS && changed.includes('version') && lowerVersion(now.inputs.version, old.inputs.version)) forceNew.add('version');
@@ -176,6 +178,37 @@ export function refreshed(run: ProgramRun, key: string, read: Record<string, unk
   const resources = new Map(run.resources);
   resources.set(key, { ...resource, inputs: { ...resource.inputs, ...read } });
   return { ...run, resources };
+}
+
+/** The created DOKS cluster of the program's runs, by `<type>::<name>`. */
+export const CLUSTER = `${DOKS}::cluster-cluster`;
+
+/**
+ * `run` after a refresh that read what a user set on the created cluster in the DigitalOcean console: auto-upgrade on,
+ * surge upgrade off (terraform-provider-digitalocean v2.99.1 resource_kubernetes_cluster.go:688, :700 read them back),
+ * and the default pool autoscaled, labelled, tainted and tagged (kubernetes.go:552-588 flattenNodePool).
+ */
+export function changedInConsole(run: ProgramRun): ProgramRun {
+  return refreshed(run, CLUSTER, {
+    autoUpgrade: true, surgeUpgrade: false,
+    nodePool: { ...run.resources.get(CLUSTER)!.inputs.nodePool, autoScale: true, minNodes: 2, maxNodes: 4, labels: { tier: 'ci' },
+      taints: [{ key: 'ci', value: 'true', effect: 'NoSchedule' }], tags: ['ci'] },
+  });
+}
+
+/** `inputs` without the nested keys the ignored paths `<field>.<key>` name (one level: what the program ignores). */
+function withoutIgnored(inputs: any, ignored: ReadonlySet<string>): any {
+  const copy = { ...inputs };
+  for (const path of ignored) {
+    const [field, key, ...rest] = path.split('.');
+    if (key === undefined) continue;
+    if (rest.length > 0) throw new Error(`ignoreChanges path ${path} is deeper than this diff handles`);
+    if (copy[field] !== null && typeof copy[field] === 'object') {
+      const { [key]: _ignored, ...kept } = copy[field];
+      copy[field] = kept;
+    }
+  }
+  return copy;
 }
 
 /** The steps other than `same`, as `<name> <Type>: <step> [fields]`, for a readable expectation. */
