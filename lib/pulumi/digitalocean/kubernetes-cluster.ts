@@ -230,7 +230,7 @@ export class KubernetesCluster extends pulumi.ComponentResource {
         autoUpgrade: args.autoUpgrade,
         surgeUpgrade: args.surgeUpgrade,
         tags: args.tags ? [...args.tags] : undefined,
-      }, { parent: this, protect, dependsOn: args.registry ? [args.registry] : [], ...(ignoreChanges.length > 0 ? { ignoreChanges } : {}) });
+      }, { parent: this, protect, dependsOn: args.registry ? [args.registry] : [], ignoreChanges });
 
       // The data source rather than `cluster.kubeConfigs`: the resource's kubeconfig is only renewed by a
       // refresh, the data source's on every run. Reading `cluster.name` makes it wait until the cluster exists.
