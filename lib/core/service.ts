@@ -77,8 +77,8 @@ export function reachedServer(host: string, port: number, namespace?: string): s
   return reached === undefined ? undefined : `${reached}:${port}`;
 }
 
-/** `reachedServer`'s host. */
-function reachedHost(host: string, namespace: string | undefined): string | undefined {
+/** `reachedServer`'s host: the name a pod in `namespace` reaches `host` under (undefined for a one-label host without a namespace). */
+export function reachedHost(host: string, namespace: string | undefined): string | undefined {
   if (isIP(host) !== 0) return host;
   if (host.endsWith(`.svc${CLUSTER_DOMAIN}`)) return host.slice(0, -CLUSTER_DOMAIN.length);
   const labels = host.split('.').length;

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { invalid } from '../core';
-import { reachedServer } from '../core/service';
+import { reachedHost, reachedServer } from '../core/service';
 import { firstInstance, recordInstance } from '../core/instances';
 import { IRedis, Redis, RedisMaxMemoryPolicy } from '../redis';
 import { REDIS_DB } from './context';
@@ -37,7 +37,7 @@ export function checkRedisOfOneHarbor(kind: abstract new (...args: any[]) => Con
   if (other) {
     const databases = Object.values(REDIS_DB).join(', ');
     const spelt = SPELLINGS.get(other)?.get(key);
-    const otherName = spelt !== undefined && spelt !== server ? ` names it "${spelt}", and the pods resolve both names to ${serverHost(redis.host, namespace)}` : '';
+    const otherName = spelt !== undefined && spelt !== server ? ` names it "${spelt}", and the pods resolve both names to ${reachedHost(redis.host, namespace)}` : '';
     invalid(prop, server, `must not be the Redis of another Harbor (${other.node.path}${otherName}): Harbor keeps its job queue and ` +
       `registry cache under fixed keys in databases ${databases}, so each would run the other's jobs and find the other's blobs; give each Harbor its own Redis`);
   }
