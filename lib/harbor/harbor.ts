@@ -35,7 +35,7 @@ import { defineCore } from './core';
 import { HarborCredentials } from './credentials';
 import { defineExporter } from './exporter';
 import { defineJobservice, jobWorkers } from './jobservice';
-import { recordRobotsDeclaredFor, reviewLeftRobots, watchLeftRobotsOfStack } from './left-robots';
+import { recordRobotsDeclaredFor, recordTeamsLeft, reviewLeftRobots, watchLeftRobotsOfStack } from './left-robots';
 import { watchLeftProjects } from './left-projects';
 import { HarborOidc } from './oidc';
 import { definePortal } from './portal';
@@ -645,7 +645,10 @@ export class Harbor extends Construct {
     }
     this.configuration = new ConfigureJobs(this, 'Configure', ctx);
     // a robot that left the code without retireRobot shows only against the secret state, which a synth reads
-    onSecretRecord(this, (view) => reviewLeftRobots(this, view));
+    onSecretRecord(this, (view) => reviewLeftRobots(this, name, view));
+    // and the teams warned of as left unretired, by a TeamPlatform or by it, go into the output's mark for the next synth,
+    // which has them no other way once the platform left the code
+    recordTeamsLeft(this, name);
     // and under a Pulumi stack, which keeps no secret state of Dockyard's, against the robots its mark lists
     watchLeftRobotsOfStack(this, name, this.robotNames);
     // and the state records which robots are a team's, whose leaving a TeamPlatform warns of, and which are this Harbor's own

@@ -5,6 +5,7 @@ import { isHarborName } from '../core/validation';
 import type { ConfigureJobs } from './configure-job';
 import { LIBRARY } from './context';
 import type { Harbor } from './harbor';
+import { retireTeamRobotsCalls, teamLeftWithPlatform, teamPlatformsOf } from './left-robots';
 
 // A project taken out of the code stays in Harbor as it was (goharbor/harbor v2.15.1: the configure Jobs never delete
 // one, and look up only the projects the code names): its images, its group members, and its `public` flag, with which
@@ -44,6 +45,20 @@ export function watchLeftProjects(harbor: Harbor, name: string, jobs: ConfigureJ
 }
 
 /**
+ * What the warning of a left `project` says of a team's, after the call that retires its groups: on a Harbor of a
+ * TeamPlatform, retire the team (`retireTeam`, which retires its robots too); on one whose TeamPlatform left the code,
+ * teams and all, while Harbor warns of the team's robots (`teamLeftWithPlatform`), retire them one by one, as that
+ * warning says, there being no `retireTeam` to call; on a Harbor no TeamPlatform had, or once the robots are retired,
+ * nothing: the project is the Harbor's own.
+ */
+function teamProjectAdvice(harbor: Harbor, project: string): string {
+  if (teamPlatformsOf(harbor).length > 0) {
+    return ` (a team's project: retireTeam(${JSON.stringify(project)}) instead, or the DigitalOcean program's retiredTeams, which retire its robots too)`;
+  }
+  return teamLeftWithPlatform(harbor, project) ? ` (a team's project whose TeamPlatform left the code: retire its robots too, ${retireTeamRobotsCalls(project)})` : '';
+}
+
+/**
  * The warning of `project`, which an earlier run (`words`) declared and `harbor` now neither declares nor retires. Harbor
  * answers a delete of a project that holds a repository 412 "the project contains repositories, can not be deleted"
  * (goharbor/harbor v2.15.1 src/server/v2.0/handler/project.go:271-277, :765-778), hence "its repositories first".
@@ -59,8 +74,7 @@ function leftProjectWarning(harbor: Harbor, project: string, words: RunWords): s
   return `Harbor project ${project} of ${harbor.node.path} was declared by ${words.earlier}, and this one neither declares it (addProject, ` +
     'addProxyCache) nor retires it (retireProjectGroups): the configure Jobs never delete a project, so it stays in Harbor as it was, its ' +
     'images, its group members and, if it is public, pulls by anyone without a login (the first configure Job\'s log says whether it is); ' +
-    `call harbor.retireProjectGroups(${JSON.stringify(project)}), which removes its group members (a team's project: ` +
-    `retireTeam(${JSON.stringify(project)}) instead, or the DigitalOcean program's retiredTeams, which retire its robots too), and make it private ` +
+    `call harbor.retireProjectGroups(${JSON.stringify(project)}), which removes its group members${teamProjectAdvice(harbor, project)}, and make it private ` +
     `(curl -u admin -X PUT -H 'Content-Type: application/json' -H 'X-Is-Resource-Name: true' -d '{"metadata":{"public":"false"}}' ` +
     `https://${harbor.host}/api/v2.0/projects/${project}) or delete it in Harbor (Projects; its repositories first: Harbor refuses to ` +
     'delete a project that holds any); if it was renamed, declare it again ' +

@@ -21,8 +21,11 @@ import type { Harbor } from './harbor';
 // no record (a state of an earlier release, or another stack's robot not synthesized since): it is read as perhaps a
 // team's, as before, for a warning of another stack's robots would ask for a retireRobot that deletes them. A stack
 // whose whole TeamPlatform left the code has no platform to warn: Harbor warns of a team's pair itself when no
-// TeamPlatform of it lists its teams in the app and this stack's own previous output held both robots' Secrets (only
-// the first synth without the platform can tell); the state's declaredFor is left as it is.
+// TeamPlatform of it lists its teams in the app and this stack had the team, as only its own output tells (another
+// stack's never held it): its previous output held both robots' Secrets, or its mark lists the team as left unretired
+// (`teamsLeftOwner`), which each synth writes of the teams it warned of, the platform's or Harbor's, so that a team
+// dropped before its platform, and every later synth without the platform, are warned of too. The state's
+// declaredFor is left as it is.
 
 /**
  * What a TeamPlatform of `harbor` lists its teams under in the mark (lib/team/left-teams.ts), without the platform's
@@ -46,6 +49,55 @@ export function teamsOfAnyHarbor(previous: PreviousOutput): string[] {
 /** The owner (`NameOwner.owner`) TeamPlatform `platform` of `harbor` lists its teams under in the mark: `harbor-team <namespace>/<platform's path>`. */
 export function teamsOwner(harbor: Harbor, platform: IConstruct): string {
   return `${teamsOwnerPrefix(harbor)}${platform.node.path}`;
+}
+
+/** The paths of the TeamPlatforms of `harbor` in its app (each lists its teams under `teamsOwner`), in the order made. */
+export function teamPlatformsOf(harbor: Harbor): string[] {
+  const prefix = teamsOwnerPrefix(harbor);
+  return ownersRecordedUnder(harbor, prefix).map((owner) => owner.slice(prefix.length));
+}
+
+/**
+ * The owner under which a synth's mark lists the teams of `harbor` (named `name`) it warned of as left unretired, by
+ * a TeamPlatform or by Harbor itself (`noteTeamsLeft`), for the next synth of the stack: `harbor-left-team <namespace>/<name>`.
+ */
+function teamsLeftOwner(harbor: Harbor, name: string): string {
+  return `harbor-left-team ${harbor.namespace}/${name}`;
+}
+
+/** The teams of each Harbor warned of as left unretired in this synth, by each review that warned (`noteTeamsLeft`). */
+const teamsLeftNow = new WeakMap<Harbor, Map<IConstruct, ReadonlySet<string>>>();
+
+/**
+ * Note the teams whose robots on `harbor` the review of `reviewer` (a TeamPlatform, or `harbor` itself) warns of in
+ * this synth as left unretired, for the output's mark (`recordTeamsLeft`); each review notes all of its own, none too.
+ */
+export function noteTeamsLeft(harbor: Harbor, reviewer: IConstruct, teams: Iterable<string>): void {
+  const byReviewer = teamsLeftNow.get(harbor) ?? new Map<IConstruct, ReadonlySet<string>>();
+  byReviewer.set(reviewer, new Set(teams));
+  teamsLeftNow.set(harbor, byReviewer);
+}
+
+/** The teams of `harbor` warned of as left unretired in this synth (`noteTeamsLeft`), by any review. */
+function teamsLeft(harbor: Harbor): Set<string> {
+  return new Set([...teamsLeftNow.get(harbor)?.values() ?? []].flatMap((teams) => [...teams]));
+}
+
+/**
+ * Whether `harbor` warns in this synth of team `team`'s robots as left with their TeamPlatform (`reviewLeftRobots`,
+ * run before the mark's lists are read): the stack had the team, and has no `retireTeam` to call for it.
+ */
+export function teamLeftWithPlatform(harbor: Harbor, team: string): boolean {
+  return teamsLeftNow.get(harbor)?.get(harbor)?.has(team) ?? false;
+}
+
+/**
+ * Have the output's mark list the teams of `harbor` (named `name`) warned of as left unretired (`noteTeamsLeft`), so
+ * that the next synth warns of them without their TeamPlatform too: nothing else is written, and a Pulumi stack's
+ * mark, whose run reviews no secret state, lists none.
+ */
+export function recordTeamsLeft(harbor: Harbor, name: string): void {
+  recordNames(harbor, { owner: teamsLeftOwner(harbor, name), declared: () => teamsLeft(harbor), retired: () => new Set(), accepts: isDnsLabel });
 }
 
 /**
@@ -95,53 +147,60 @@ export function leftTeamWarning(harbor: Harbor, team: string, but: string, known
  * A pair `<x>-push` and `<x>-pull` that left together is a team's, or may be one: TeamPlatform warns of it itself,
  * naming the team and `retireTeam`, and a stack without the teams on the same state (the default stack beside the
  * teams example) must not warn of every team it does not have. A pair the state records as this Harbor's own
- * (`ROBOT_OF_HARBOR`) is warned of here.
+ * (`ROBOT_OF_HARBOR`) is warned of here, and a team's when no TeamPlatform of `harbor` (named `name`) is in the app
+ * and this stack's output had the team (its Secrets, or the mark's list of left teams, `teamsLeftOwner`).
  */
-export function reviewLeftRobots(harbor: Harbor, view: SecretRecordView): void {
+export function reviewLeftRobots(harbor: Harbor, name: string, view: SecretRecordView): void {
   const left: string[] = [];
   // a team's pair whose TeamPlatform left the code, teams and all: no TeamPlatform of this Harbor reviews the state
-  // (none lists its teams in this app), and this stack's own previous output held both robots' Secrets (another stack
-  // on the state, the default stack beside the teams example, writes an output of its own, which never held them)
-  const platformless = ownersRecordedUnder(harbor, teamsOwnerPrefix(harbor)).length === 0;
+  // (none lists its teams in this app), and this stack's own previous output held both robots' Secrets, or its mark
+  // lists the team as left unretired (another stack on the state, the default stack beside the teams example, writes
+  // an output of its own, which never held them)
+  const platformless = teamPlatformsOf(harbor).length === 0;
   const held = previousOutput(harbor).secrets;
+  const warnedBefore = new Set(previousOutput(harbor).namesOf(teamsLeftOwner(harbor, name)));
   const leftTeams: string[] = [];
   for (const [key, path] of Object.entries(view.declaredBy)) {
-    const name = harbor._robotDeclaredAt(path);
+    const robot = harbor._robotDeclaredAt(path);
     // the key must be where this Harbor keeps that robot's secret: a Harbor at the same path in another namespace
     // (another stack's) keeps its robots elsewhere
-    const record = name === undefined ? undefined : harbor._robotRecord(name);
-    if (name === undefined || record?.stateKey !== key) {
+    const record = robot === undefined ? undefined : harbor._robotRecord(robot);
+    if (robot === undefined || record?.stateKey !== key) {
       continue;
     }
     // retired by an earlier synth, whose secret the state dropped then: the call may go once no Harbor has the robot
     if (record.declared || record.retired || view.retiredBefore.has(key)) {
       continue;
     }
-    if (!teamPairLeft(harbor, view, name)) {
-      left.push(name);
-    } else if (platformless && name.endsWith('-push') && teamPairOf(harbor, name)!.every((r) => held.has(secretOfStateKey(r.stateKey)))) {
-      leftTeams.push(name.slice(0, -'-push'.length));
+    const team = robot.endsWith('-push') ? robot.slice(0, -'-push'.length) : undefined;
+    if (!teamPairLeft(harbor, view, robot)) {
+      left.push(robot);
+    } else if (platformless && team !== undefined
+      && (warnedBefore.has(team) || teamPairOf(harbor, robot)!.every((r) => held.has(secretOfStateKey(r.stateKey))))) {
+      leftTeams.push(team);
     }
   }
+  noteTeamsLeft(harbor, harbor, leftTeams);
   // a retired name of which the state holds no secret: misspelt, it retires nothing (a team's pair is TeamPlatform's
   // to warn of, as its retireTeam retires both)
-  for (const name of [...harbor.retiredRobots].sort()) {
-    if (!view.onRecord.has(harbor._robotRecord(name).stateKey) && !harbor._mayBeAbsent(name) && !teamPairRetiredUnknown(harbor, view, name)) {
-      warnOnce(harbor, `retireRobot(${JSON.stringify(name)}) of ${harbor.node.path} names a robot of which the secret state holds no secret: if the ` +
+  for (const robot of [...harbor.retiredRobots].sort()) {
+    if (!view.onRecord.has(harbor._robotRecord(robot).stateKey) && !harbor._mayBeAbsent(robot) && !teamPairRetiredUnknown(harbor, view, robot)) {
+      warnOnce(harbor, `retireRobot(${JSON.stringify(robot)}) of ${harbor.node.path} names a robot of which the secret state holds no secret: if the ` +
         'name is misspelt, it retires nothing and the real robot keeps its permissions and secret in Harbor; check it against addRobot\'s (if ' +
         'this state never held the robot, a new environment\'s or one made by hand in Harbor, or you deleted its entries, ignore this)');
     }
   }
   for (const team of leftTeams.sort()) {
-    warnOnce(harbor, leftTeamWarning(harbor, team, `this synth has no TeamPlatform on that Harbor to onboard the team (addTeam) or retire it ` +
-      '(retireTeam), and the previous output held the robots\' Secrets (its TeamPlatform left the code without retiring its teams)', 'are on record in the ' +
-      'secret state', ' (only this synth tells: the next one\'s previous output no longer holds the Secrets)', `call ${pairOf(team)
-      .map((robot) => `harbor.retireRobot(${JSON.stringify(robot)})`).join(' and ')}, and the configuration Jobs delete them once applied (as a ` +
-      `TeamPlatform's retireTeam(${describeValue(team)}) would)`));
+    const but = 'this synth has no TeamPlatform on that Harbor to onboard the team (addTeam) or retire it (retireTeam), and the previous output ' +
+      'had the team (its robots\' Secrets, or the team in its list of left teams), so its TeamPlatform left the code without retiring it';
+    const after = ' (the output\'s mark lists the team, so each synth of this stack warns of it until both are retired)';
+    warnOnce(harbor, leftTeamWarning(harbor, team, but, 'are on record in the secret state', after, `call ${retireTeamRobotsCalls(team)}, and the ` +
+      `configuration Jobs delete them once applied (as a TeamPlatform's retireTeam(${describeValue(team)}) would); if another stack on this state ` +
+      'onboards the team now, ignore this (its TeamPlatform retires them when the team leaves)'));
   }
   // in name order, whatever order the state lists its keys in
-  for (const name of left.sort()) {
-    warnOnce(harbor, `${leftRobotWarning(harbor, name, 'is on record in the secret state, but this synth')}; if it is a robot of another ` +
+  for (const robot of left.sort()) {
+    warnOnce(harbor, `${leftRobotWarning(harbor, robot, 'is on record in the secret state, but this synth')}; if it is a robot of another ` +
       'stack on this state, ignore this (and retire it there with retireRobot when it goes)');
   }
 }
@@ -205,6 +264,11 @@ function teamPairRetiredUnknown(harbor: Harbor, view: SecretRecordView, name: st
 function teamPairOf(harbor: Harbor, name: string): ReturnType<Harbor['_robotRecord']>[] | undefined {
   const team = /^(.+)-(?:push|pull)$/.exec(name)?.[1];
   return team === undefined || !isDnsLabel(team) ? undefined : pairOf(team).map((robot) => harbor._robotRecord(robot));
+}
+
+/** The calls that retire the robots of team `team` on a Harbor without a TeamPlatform: `harbor.retireRobot("<team>-push") and …-pull`. */
+export function retireTeamRobotsCalls(team: string): string {
+  return pairOf(team).map((robot) => `harbor.retireRobot(${JSON.stringify(robot)})`).join(' and ');
 }
 
 /** The pair of robots named as team `team`'s are (lib/team/team.ts, `teamRobotNames`): `<team>-push` and `<team>-pull`. */

@@ -37,12 +37,16 @@ export function watchLeftTeamsOfStack(platform: IConstruct, harbor: Harbor, team
     retired: () => retired,
     accepts: (name) => isDnsLabel(name) && name.length <= MAX_TEAM_NAME,
     // the DigitalOcean program's users retire a team in its settings, not in code
-    warning: (team) => leftTeamWarning(harbor, team, neitherOnboardsNorRetires(platform), 'were made for it by an earlier update (the stack output dockyardMark lists the team)',
+    warning: (team) => leftTeamWarning(harbor, team, neitherOnboardsNorRetires([platform.node.path]), 'were made for it by an earlier update (the stack output dockyardMark lists the team)',
       '', `move it from the teams setting to retiredTeams (the DigitalOcean program), or call retireTeam(${describeValue(team)}) in a program of your own`),
   });
 }
 
-/** What a warning of a team's robots (`leftTeamWarning`) says of `platform`, which has them no more. */
-export function neitherOnboardsNorRetires(platform: IConstruct): string {
-  return `${platform.node.path} neither onboards the team (addTeam) nor retires it (retireTeam)`;
+/**
+ * What a warning of a team's robots (`leftTeamWarning`) says of `platforms` (the paths of the TeamPlatforms of the
+ * Harbor), which have them no more.
+ */
+export function neitherOnboardsNorRetires(platforms: readonly string[]): string {
+  return platforms.length === 1 ? `${platforms[0]} neither onboards the team (addTeam) nor retires it (retireTeam)`
+    : `no TeamPlatform of that Harbor (${platforms.join(', ')}) onboards the team (addTeam) or retires it (retireTeam)`;
 }

@@ -23,7 +23,7 @@ import { reposOverlap } from '../ci/repo-overlap';
 import { checkSubjectPrefix, SubjectPrefixes } from './team-member';
 import { checkTeamRoute } from './team-route';
 import { neitherOnboardsNorRetires, watchLeftTeamsOfStack } from './left-teams';
-import { leftTeamWarning, recordedAsHarbors } from '../harbor/left-robots';
+import { leftTeamWarning, noteTeamsLeft, recordedAsHarbors, teamPlatformsOf } from '../harbor/left-robots';
 import { retireTeamExample } from '../woodpecker/closed-agents';
 import {
   checkTeamName, checkTeamPropsObject, defaultedNamespace, inTeam, MAX_TEAM_NAME, Team, teamNamespaceList, teamNamespaces, TeamProps, teamRobotNames,
@@ -632,6 +632,11 @@ export class TeamPlatform extends Construct {
           '(if this state never held the team, a new environment\'s say, drop the call there; if you deleted its entries, ignore this)');
       }
     }
+    // the state tells not which TeamPlatform of the Harbor had a team: each of them names them all, so that their
+    // reviews print one line (warnOnce)
+    const platforms = teamPlatformsOf(harbor);
+    // and the output's mark lists them, so that Harbor warns of them once the platform left the code
+    const left: string[] = [];
     for (const [key, path] of Object.entries(view.declaredBy)) {
       const team = /^(.+)-push$/.exec(harbor._robotDeclaredAt(path) ?? '')?.[1];
       if (team === undefined || !isDnsLabel(team) || team.length > MAX_TEAM_NAME || this.retired.has(team)) {
@@ -640,13 +645,15 @@ export class TeamPlatform extends Construct {
       const robots = teamRobotNames(team).map((robot) => harbor._robotRecord(robot));
       // a pair an earlier synth retired (the state dropped their secrets then) left as it should; one the state
       // records as the Harbor's own, not a team's, Harbor warns of (lib/harbor/left-robots.ts)
-      const left = robots.every((r) => view.declaredBy[r.stateKey] === r.declaredBy && !view.declared.has(r.stateKey) && !r.retired
+      const gone = robots.every((r) => view.declaredBy[r.stateKey] === r.declaredBy && !view.declared.has(r.stateKey) && !r.retired
         && !view.retiredBefore.has(r.stateKey)) && !teamRobotNames(team).some((robot) => recordedAsHarbors(harbor, view, robot));
-      if (robots[0].stateKey === key && left) {
-        warnOnce(this, `${leftTeamWarning(harbor, team, neitherOnboardsNorRetires(this), 'are on record in the secret state', leftEngineAccess(this.props.ci.kind, team))}; ` +
+      if (robots[0].stateKey === key && gone) {
+        left.push(team);
+        warnOnce(this, `${leftTeamWarning(harbor, team, neitherOnboardsNorRetires(platforms), 'are on record in the secret state', leftEngineAccess(this.props.ci.kind, team))}; ` +
           'if they are robots of another stack on this state, named like a team\'s, ignore this (and retire them there with retireRobot when they go)');
       }
     }
+    noteTeamsLeft(harbor, this, left);
   }
 }
 

@@ -65,8 +65,8 @@ function synths(...runs: Code[]): Array<{ warnings: string[]; config: any; job: 
 const warning = (name: string) => `dockyard: warning: Harbor project ${name} of platform/Harbor was declared by an earlier synth, and this one ` +
   'neither declares it (addProject, addProxyCache) nor retires it (retireProjectGroups): the configure Jobs never delete a project, so it stays ' +
   'in Harbor as it was, its images, its group members and, if it is public, pulls by anyone without a login (the first configure Job\'s log ' +
-  `says whether it is); call harbor.retireProjectGroups("${name}"), which removes its group members (a team's project: ` +
-  `retireTeam("${name}") instead, or the DigitalOcean program's retiredTeams, which retire its robots too), and make it private (curl -u admin -X PUT ` +
+  // no TeamPlatform ever had this Harbor: no team's advice (test/team/team-retire.test.ts has a team's project's)
+  `says whether it is); call harbor.retireProjectGroups("${name}"), which removes its group members, and make it private (curl -u admin -X PUT ` +
   `-H 'Content-Type: application/json' -H 'X-Is-Resource-Name: true' -d '{"metadata":{"public":"false"}}' ` +
   `https://harbor.example.com/api/v2.0/projects/${name}) or delete it in Harbor (Projects; its repositories first: Harbor refuses to ` +
   'delete a project that holds any); if it was renamed, declare it again ' +

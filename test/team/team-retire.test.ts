@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import {
-  DockyardChart, HarborOidc, LocalSecretStore, synthesize, PipelineEvent, ProxyUpstream, RobotPermission, Secret, SecretValue, TeamMember, WoodpeckerCi,
+  DockyardChart, HarborOidc, LocalSecretStore, synthesize, PipelineEvent, ProxyUpstream, RobotPermission, Secret, SecretValue, TeamMember, TeamPlatform, WoodpeckerCi,
 } from '../../lib';
 import { parse } from 'yaml';
 import { stderrOf } from '../util';
@@ -442,8 +442,9 @@ describe('offboarding mistakes, against the secret state', () => {
 
   // A stack whose whole TeamPlatform left the code: no platform reviews the state, and Harbor lets a pair recorded as a
   // team's go (the default stack beside the teams example must not warn of the example's teams). What tells the stack's
-  // own is its previous output, which held the robots' Secrets; the other stack writes an output of its own
-  test('a stack whose TeamPlatform left the code warns of its teams\' robots, once; another stack on the state never does', () => {
+  // own is its previous output, which held the robots' Secrets, and from then on its mark, which lists the teams warned
+  // of (a file of the output, applied by nothing); the other stack writes an output of its own
+  test('a stack whose TeamPlatform left the code warns of its teams\' robots until they are retired; another stack on the state never does', () => {
     const dir = stateDir();
     const store = () => new LocalSecretStore({ statePath: path.join(dir, 'secrets.json') });
     const warningsOf = (app: App) => stderrOf(() => synthesize(app, store())).split('\n')
@@ -462,38 +463,111 @@ describe('offboarding mistakes, against the secret state', () => {
       retired.forEach((robot) => harbor.retireRobot(robot));
       return app;
     };
+    const leftTeamLines = (outdir: string) => fs.readFileSync(path.join(outdir, '.dockyard-output'), 'utf8').split('\n').filter((l) => l.includes('harbor-left-team'));
     // the other stack, whose output never held the teams' Secrets, says nothing of them, before and after
     expect(warningsOf(platformless(path.join(dir, 'dist')))).toEqual([]);
     // the teams' stack without its TeamPlatform, a team's pair retired by hand: the other team is named, with the calls
     const left = (team: string) => `dockyard: warning: team "${team}"'s Harbor robots robot$${team}-push and robot$${team}-pull are on record in the ` +
       'secret state, declared by platform/Harbor, but this synth has no TeamPlatform on that Harbor to onboard the team (addTeam) or retire it ' +
-      '(retireTeam), and the previous output held the robots\' Secrets (its TeamPlatform left the code without retiring its teams): the robots keep ' +
-      'their permissions and secrets, which never expire (only this synth tells: the next one\'s previous output no longer holds the Secrets); if ' +
-      `the team left, call harbor.retireRobot("${team}-push") and harbor.retireRobot("${team}-pull"), and the configuration Jobs delete them once ` +
-      `applied (as a TeamPlatform's retireTeam("${team}") would)`;
+      '(retireTeam), and the previous output had the team (its robots\' Secrets, or the team in its list of left teams), so its TeamPlatform left the ' +
+      'code without retiring it: the robots keep their permissions and secrets, which never expire (the output\'s mark lists the team, so each synth of this stack warns of it until both are ' +
+      `retired); if the team left, call harbor.retireRobot("${team}-push") and harbor.retireRobot("${team}-pull"), and the configuration Jobs delete ` +
+      `them once applied (as a TeamPlatform's retireTeam("${team}") would); if another stack on this state onboards the team now, ignore this ` +
+      '(its TeamPlatform retires them when the team leaves)';
     expect(warningsOf(platformless(teamsOut, ['web-push', 'web-pull']))).toEqual([left('data')]);
+    expect(leftTeamLines(teamsOut)).toEqual([JSON.stringify('harbor-left-team harbor/harbor\tdata')]);
     expect(warningsOf(platformless(path.join(dir, 'dist')))).toEqual([]);
-    // as the warning says, the next synth of the stack cannot tell: its previous output no longer holds the Secrets
-    expect(warningsOf(platformless(teamsOut, ['web-push', 'web-pull']))).toEqual([]);
+    expect(leftTeamLines(path.join(dir, 'dist'))).toEqual([]);
+    // the next synth of the stack, whose previous output no longer holds the Secrets, warns again by its mark
+    expect(warningsOf(platformless(teamsOut, ['web-push', 'web-pull']))).toEqual([left('data')]);
+    expect(warningsOf(platformless(teamsOut))).toEqual([left('data')]);
+    // retired: no warning, and the mark lists the team no more
+    expect(warningsOf(platformless(teamsOut, ['data-push', 'data-pull']))).toEqual([]);
+    expect(leftTeamLines(teamsOut)).toEqual([]);
+    expect(warningsOf(platformless(teamsOut))).toEqual([]);
   });
 
-  test('a stack whose TeamPlatform left the code warns of each team it had, in name order; while it has one, the platform alone warns', () => {
+  /**
+   * One stack synthesized into one output from a new state: its stderr lines; the stack with a TeamPlatform that
+   * onboards `names`; and without it, the same Harbor at the same path retiring `retired`.
+   */
+  const oneStack = () => {
     const dir = stateDir();
-    const store = () => new LocalSecretStore({ statePath: path.join(dir, 'secrets.json') });
     const out = path.join(dir, 'dist');
-    const robotWarnings = (app: App) => stderrOf(() => synthesize(app, store())).split('\n').filter((l) => l.includes('robot$'));
+    const lines = (app: App) => stderrOf(() => synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'secrets.json') }))).split('\n');
     const withTeams = (names: string[]) => {
       const teams = platform({}, { outdir: out });
       names.forEach((name) => teams.teams.addTeam({ name, repos: [`acme/${name}`] }));
       return teams.app;
     };
-    expect(robotWarnings(withTeams(['web', 'data', 'ops']))).toEqual([]);
-    expect(robotWarnings(withTeams(['web', 'data']))).toEqual([expect.stringMatching(/^dockyard: warning: team "ops"'s Harbor robots .* but platform\/Teams neither onboards/)]);
-    const app = new App({ outdir: out });
-    const harbor = stateReviewHarbor(new DockyardChart(app, 'platform', { namespace: 'ci' }));
-    harbor.addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub() });
-    // ops, whose Secrets the previous output no longer held, is not among them
-    expect(robotWarnings(app).map((l) => /^dockyard: warning: team "([a-z]+)"/.exec(l)?.[1])).toEqual(['data', 'web']);
+    const platformless = (retired: string[] = []) => {
+      const app = new App({ outdir: out });
+      const harbor = stateReviewHarbor(new DockyardChart(app, 'platform', { namespace: 'ci' }));
+      harbor.addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub() });
+      retired.forEach((robot) => harbor.retireRobot(robot));
+      return app;
+    };
+    return { lines, withTeams, platformless };
+  };
+
+  test('a stack whose TeamPlatform left the code warns of each team it had, in name order; while it has one, the platform alone warns', () => {
+    const stack = oneStack();
+    const robotWarnings = (app: App) => stack.lines(app).filter((l) => l.includes('robot$'));
+    expect(robotWarnings(stack.withTeams(['web', 'data', 'ops']))).toEqual([]);
+    expect(robotWarnings(stack.withTeams(['web', 'data']))).toEqual([expect.stringMatching(/^dockyard: warning: team "ops"'s Harbor robots .* but platform\/Teams neither onboards/)]);
+    // ops too, whose Secrets the previous output no longer held: its mark lists ops as left, which the platform warned of
+    expect(robotWarnings(stack.platformless()).map((l) => /^dockyard: warning: team "([a-z]+)"/.exec(l)?.[1])).toEqual(['data', 'ops', 'web']);
+  });
+
+  // the left-project warning's advice for a team's project fits the stack: retireTeam where a TeamPlatform has the
+  // Harbor; without one (it left the code, teams and all) there is no retireTeam to call, and the team's robots are
+  // retired one by one, as Harbor's warning of them says; once they are, the project is told of as any other
+  test('a team\'s project left is warned of with retireTeam, or without its TeamPlatform with the retireRobot calls until they are made', () => {
+    const { lines, withTeams, platformless } = oneStack();
+    const projectWarnings = (app: App) => lines(app).filter((l) => l.startsWith('dockyard: warning: Harbor project'));
+    const warning = (project: string, advice: string) => `dockyard: warning: Harbor project ${project} of platform/Harbor was declared by an ` +
+      'earlier synth, and this one neither declares it (addProject, addProxyCache) nor retires it (retireProjectGroups): the configure Jobs never ' +
+      'delete a project, so it stays in Harbor as it was, its images, its group members and, if it is public, pulls by anyone without a login ' +
+      `(the first configure Job's log says whether it is); call harbor.retireProjectGroups("${project}"), which removes its group members${advice}, ` +
+      'and make it private (curl -u admin -X PUT -H \'Content-Type: application/json\' -H \'X-Is-Resource-Name: true\' -d ' +
+      `'{"metadata":{"public":"false"}}' https://harbor.example.com/api/v2.0/projects/${project}) or delete it in Harbor (Projects; its ` +
+      'repositories first: Harbor refuses to delete a project that holds any); if it was renamed, declare it again (README, "Removing a project ' +
+      'or a proxy cache")';
+    expect(projectWarnings(withTeams(['web', 'data']))).toEqual([]);
+    expect(projectWarnings(withTeams(['data']))).toEqual([warning('web', ' (a team\'s project: retireTeam("web") instead, or the DigitalOcean ' +
+      'program\'s retiredTeams, which retire its robots too)')]);
+    // the platform gone: both teams' robots are warned of by Harbor (data's by the output's Secrets, web's by the mark's
+    // list of left teams), with the calls, and so are their projects; once a team's robots are retired, its project is
+    // told of as any other
+    const advice = (team: string) => ` (a team's project whose TeamPlatform left the code: retire its robots too, harbor.retireRobot("${team}-push") ` +
+      `and harbor.retireRobot("${team}-pull"))`;
+    expect(projectWarnings(platformless())).toEqual([warning('data', advice('data')), warning('web', advice('web'))]);
+    expect(projectWarnings(platformless())).toEqual([warning('data', advice('data')), warning('web', advice('web'))]);
+    expect(projectWarnings(platformless(['data-push', 'data-pull']))).toEqual([warning('data', ''), warning('web', advice('web'))]);
+  });
+
+  // two TeamPlatforms on one Harbor: the state records the Harbor's robots, not which platform had the team, so
+  // both reviewed it, and each named itself as the one that neither onboards nor retires it
+  test('two TeamPlatforms on one Harbor warn of a team dropped from one once, naming both', () => {
+    const dir = stateDir();
+    const store = () => new LocalSecretStore({ statePath: path.join(dir, 'secrets.json') });
+    const out = path.join(dir, 'dist');
+    const robotWarnings = (app: App) => stderrOf(() => synthesize(app, store())).split('\n').filter((l) => l.includes('robot$'));
+    const twoPlatforms = (first: string[], second: string[]) => {
+      const p = platform({}, { outdir: out });
+      const other = new TeamPlatform(p.chart, 'Teams2', { ci: p.ci, harbor: p.harbor, sharedProjects: ['dockerhub'] });
+      first.forEach((name) => p.teams.addTeam({ name, repos: [`acme/${name}`] }));
+      second.forEach((name) => other.addTeam({ name, repos: [`acme/${name}`] }));
+      return p.app;
+    };
+    expect(robotWarnings(twoPlatforms(['web', 'ops'], ['data']))).toEqual([]);
+    expect(robotWarnings(twoPlatforms(['web'], ['data']))).toEqual(['dockyard: warning: team "ops"\'s Harbor robots robot$ops-push and robot$ops-pull ' +
+      'are on record in the secret state, declared by platform/Harbor, but no TeamPlatform of that Harbor (platform/Teams, platform/Teams2) onboards ' +
+      'the team (addTeam) or retires it (retireTeam): the robots keep their permissions and secrets, which never expire, and its build namespace ' +
+      '(ops-builds, unless its addTeam set buildNamespace) is open to every repository\'s pipelines, whose pods may mount the pull Secret an apply ' +
+      'without pruning leaves there; if the team left, call retireTeam("ops"); if they are robots of another stack on this state, named like a ' +
+      'team\'s, ignore this (and retire them there with retireRobot when they go)']);
+    expect(robotWarnings(twoPlatforms(['web', 'ops'], ['data']))).toEqual([]);
   });
 
   test('a team\'s robots retired through Harbor (retireRobot) are not warned of', () => {
