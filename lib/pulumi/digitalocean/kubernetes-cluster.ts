@@ -13,10 +13,20 @@ import { checkVpcIpRange } from './vpc-ip-range';
 export const DEFAULT_NODE_SIZE = 's-2vcpu-4gb';
 
 /**
+ * An input of the cluster, and one of its default node pool, by Pulumi name: the names `ignoreChanges` takes, which
+ * the engine and the bridge match against the inputs and the state and skip, silently, where none matches
+ * (pulumi-terraform-bridge v3.136.0 pkg/tfbridge/diff.go:70-167 `visitPropertyValue`, `nodePool.autoScale` for the
+ * one-item block `node_pool.0.auto_scale`), so a misspelt one is a compile error here.
+ */
+type ClusterInput = keyof digitalocean.KubernetesClusterArgs;
+type NodePoolInput = keyof digitalocean.types.input.KubernetesClusterNodePool;
+const NODE_POOL = 'nodePool' satisfies ClusterInput;
+
+/**
  * The default node pool's settings this component leaves to the DigitalOcean console (its autoscaling, labels, taints
  * and tags): never sent, and left out of the diff, so that the next `pulumi up` keeps what the console set.
  */
-const CONSOLE_NODE_POOL_SETTINGS = ['autoScale', 'minNodes', 'maxNodes', 'labels', 'taints', 'tags'];
+const CONSOLE_NODE_POOL_SETTINGS: readonly NodePoolInput[] = ['autoScale', 'minNodes', 'maxNodes', 'labels', 'taints', 'tags'];
 
 /** Args of `KubernetesCluster.create`. */
 export interface KubernetesClusterCreateArgs {
@@ -213,12 +223,12 @@ export class KubernetesCluster extends pulumi.ComponentResource {
       // reads each back (kubernetes.go:552-588 flattenNodePool) and its pool update sends the configured ones, so
       // autoscaling turned on in the console went off, and the console's labels and taints were cleared
       // (resource_kubernetes_node_pool.go:242-276: `AutoScale` false when unset, `Labels` and `Taints` as configured)
-      const ignoreChanges = [
-        ...(unmanagedVersion ? ['version'] : []),
-        ...(args.autoUpgrade === undefined ? ['autoUpgrade'] : []),
-        ...(args.surgeUpgrade === undefined ? ['surgeUpgrade'] : []),
-        ...CONSOLE_NODE_POOL_SETTINGS.map((p) => `nodePool.${p}`),
-      ];
+      const ignoreChanges: string[] = [
+        ...(unmanagedVersion ? ['version' as const] : []),
+        ...(args.autoUpgrade === undefined ? ['autoUpgrade' as const] : []),
+        ...(args.surgeUpgrade === undefined ? ['surgeUpgrade' as const] : []),
+        ...CONSOLE_NODE_POOL_SETTINGS.map((p) => `${NODE_POOL}.${p}` as const),
+      ] satisfies (ClusterInput | `${typeof NODE_POOL}.${NodePoolInput}`)[];
       const cluster = new digitalocean.KubernetesCluster(`${name}-cluster`, {
         name: args.clusterName,
         region: args.region,
