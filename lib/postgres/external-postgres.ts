@@ -1,7 +1,7 @@
 import { Construct, IConstruct } from 'constructs';
 import { checkHost, checkInteger, checkRequiredObject, PASSWORD_KEY_RULE, checkOneOf, checkPort, describeValue, isNamespaceDefined, missing, NetworkPeer, SecretKey, withContext } from '../core';
 import { checkPeer } from '../core/network';
-import { reachedServer } from '../core/service';
+import { reachedHost, reachedServer } from '../core/service';
 import { warnOnce } from '../core/warn';
 import { BudgetEntry, checkConnectionBudget, checkIdentifier, countOnServer, defaultConnectionLimit, IPostgresDatabase, SslMode } from './database';
 
@@ -163,15 +163,20 @@ export class ExternalPostgres extends Construct implements IPostgresDatabase {
 }
 
 /**
- * Whether `host` names a Service of the cluster: `<service>` (in the client's namespace), `<service>.<namespace>`
- * where the app defines that namespace (the pod's DNS search path resolves it; `postgres.internal` is a server
- * elsewhere), or `<service>.<namespace>.svc` with or without the cluster domain after it. An IP address is taken for
- * a server elsewhere.
+ * Whether `host` names a Service of the cluster, as a client's pod reaches it (`reachedHost`, the one rule that reads
+ * a host): `<service>` (in the client's namespace), `<service>.<namespace>.svc` with or without the default cluster
+ * domain after it, or a name under it (a pod of a headless Service), and `<service>.<namespace>` only where the app
+ * defines that namespace (`postgres.internal` is more likely a server elsewhere, which the rule's `.svc` form would
+ * hide). An IP address, a name under another cluster domain (Dockyard is not told it) and any other name are taken for
+ * a server elsewhere: `db.prod.svc.example.com` is one.
  */
 function isClusterServiceHost(scope: IConstruct, host: string): boolean {
+  // undefined: one label, the Service of that name in the client's own namespace
+  const reached = reachedHost(host, undefined);
+  if (reached === undefined) return true;
+  if (!reached.endsWith('.svc') || reached.split('.').length < 3) return false;
   const labels = host.split('.');
-  if (/^[\d.]+$|:/.test(host)) return false;
-  return labels.length === 1 || (labels.length === 2 && isNamespaceDefined(scope, labels[1])) || labels[2] === 'svc';
+  return labels.length !== 2 || isNamespaceDefined(scope, labels[1]);
 }
 
 /** The settings of an `ExternalPostgres`, checked and defaulted. */

@@ -289,10 +289,10 @@ export class PostgresReconciler extends Construct {
     checkObject('options', options, 'must be an object of ReconcileOptions, e.g. { setPassword: false }');
     // its role, database and limit are made on the server the Job connects to, while its clients connect to its own:
     // told, not refused, as a pooler of that server is another port (DigitalOcean's pools) or host in front of it. Two
-    // spellings of one server are one (`reachedServer`); a one-label host, which each pod completes in its own
-    // namespace, only as written
-    const server = reachedServer(this.server.host, this.server.port);
-    const same = (db.host === this.server.host && db.port === this.server.port) || (server !== undefined && reachedServer(db.host, db.port) === server);
+    // spellings of one server are one (`reachedServer`): the Job's host as its own pod, in this namespace, completes
+    // it; the database's, whose clients' namespaces are not known here, a one-label host only as written
+    const server = reachedServer(this.server.host, this.server.port, this.namespace);
+    const same = (db.host === this.server.host && db.port === this.server.port) || reachedServer(db.host, db.port) === server;
     if (!same) {
       warnOnce(this, `database ${describeValue(db.databaseName)} is on ${db.host}:${db.port}, but ${this.name} connects to ` +
         `${this.server.host}:${this.server.port} and makes its database, role and connection limit there: if that is not the server behind ` +

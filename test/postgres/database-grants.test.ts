@@ -99,6 +99,13 @@ describe('DatabaseGrants', () => {
     const local = new ExternalPostgres(chart, 'L', { host: 'pg', databaseName: 'l', user: 'l', password });
     expect(stderrOf(() => new DatabaseGrants(chart, 'J', { host: 'pg.ci.svc', port: 5432, adminUser: 'doadmin', adminPassword, databases: [local], name: 'j' })))
       .toContain('dockyard: warning: database "l" is on pg:5432, but j connects to pg.ci.svc:5432');
+    // the Job's own one-label host is the Service of the Job's namespace (ci here), the first name its pod tries
+    // (generateSearchesForDNSClusterFirst, <namespace>.svc.<domain> first): pg.ci is that server, pg.other is not
+    const named = new ExternalPostgres(chart, 'N', { host: 'pg.ci', databaseName: 'n', user: 'n', password });
+    expect(stderrOf(() => new DatabaseGrants(chart, 'K', { host: 'pg', port: 5432, adminUser: 'doadmin', adminPassword, databases: [named], name: 'k' }))).toBe('');
+    const elsewhere = new ExternalPostgres(chart, 'O', { host: 'pg.other', databaseName: 'o', user: 'o', password });
+    expect(stderrOf(() => new DatabaseGrants(chart, 'M', { host: 'pg', port: 5432, adminUser: 'doadmin', adminPassword, databases: [elsewhere], name: 'm' })))
+      .toContain('dockyard: warning: database "o" is on pg.other:5432, but m connects to pg:5432');
   });
 
   // libpq checks no server certificate under require, prefer or allow unless given a root CA file (PostgreSQL docs,

@@ -378,17 +378,20 @@ describe('ExternalPostgres', () => {
     new ExternalPostgres(chart, 'Address', { ...base, host: '10.20.0.7', databaseName: 'other', user: 'other' });
     // review 2: two labels are a Service only where the second is a namespace of the app
     new ExternalPostgres(chart, 'Internal', { ...base, host: 'postgres.internal', databaseName: 'third', user: 'third' });
+    // a third label "svc" under a name outside the cluster is no Service: read as the budget reads a host
+    // (lib/core/service.ts reachedHost), only <service>.<namespace>.svc and the default cluster domain after it are
+    new ExternalPostgres(chart, 'Corp', { ...base, host: 'db.prod.svc.example.com', databaseName: 'corp', user: 'corp' });
     const warned = stderrOf(() => synth(chart));
     const line = (path: string, db: string, host: string) => `dockyard: warning: ExternalPostgres ${path} (database "${db}"): sslMode "disable" ` +
       `sends the password and the data in clear text to ${host}, which Dockyard does not take for a Service of the cluster (write one as ` +
       '<service>.<namespace>.svc); use SslMode.REQUIRE (the default) or a verifying mode, unless the network to it is your own\n';
     expect(warned).toBe(line('test/Managed', 'drone', 'db.example.com') + line('test/Address', 'other', '10.20.0.7') +
-      line('test/Internal', 'third', 'postgres.internal'));
+      line('test/Internal', 'third', 'postgres.internal') + line('test/Corp', 'corp', 'db.prod.svc.example.com'));
     const quiet = testChart();
     new Namespace(quiet, 'Db', { name: 'db' });
     const pw = Secret.fromSecretName(quiet, 'Pw', 'db').key('password');
     // `<service>.<namespace>` resolves through the pod's search path
-    for (const [id, host] of [['Local', 'pg'], ['Namespaced', 'pg.db'], ['Short', 'pg.db.svc'], ['Long', 'pg.db.svc.cluster.local']]) {
+    for (const [id, host] of [['Local', 'pg'], ['Namespaced', 'pg.db'], ['Short', 'pg.db.svc'], ['Long', 'pg.db.svc.cluster.local'], ['Pod', 'pg-0.pg.db.svc']]) {
       new ExternalPostgres(quiet, id, { ...base, password: pw, host, databaseName: id.toLowerCase(), user: id.toLowerCase() });
     }
     new ExternalPostgres(quiet, 'Tls', { ...base, password: pw, host: 'db.example.com', sslMode: SslMode.REQUIRE, databaseName: 'tls', user: 'tls' });
