@@ -11,7 +11,8 @@ export interface ExternalPostgresProps {
    * The server's host name or IP address, e.g. a managed cluster's private host. Its connection budget is the
    * server's as the clients' pods resolve the host (`reachedServer`): `pg.data`, `pg.data.svc` and
    * `pg.data.svc.cluster.local` are one server, and a one-label host, `pg`, is the Service of that name in each
-   * client's namespace, counted there as Harbor, Drone or Woodpecker binds the database.
+   * client's namespace, counted there as Harbor, Drone or Woodpecker binds the database, and as a `DatabaseGrants` or
+   * `PostgresReconciler` at that same host makes it (in the Job's namespace).
    */
   readonly host: string;
   /**
@@ -235,7 +236,8 @@ function checkExternalPostgres(scope: IConstruct, props: ExternalPostgresProps):
  * Count `db` on the server that a client's pods in `namespace` reach at its host: an `ExternalPostgres` with a
  * one-label host is a Service of that namespace (`reachedServer`), so it is counted there, and refused there when the
  * databases on it over-commit it or disagree on its settings. Any other database was counted when defined. Every
- * client that opens a pool on a database calls it (`bindDatasource`, `Harbor`).
+ * client that opens a pool on a database calls it (`bindDatasource`, `Harbor`), and a `PostgresReconciler` whose own
+ * host is the database's, which makes it on the Service of the Job's namespace.
  *
  * @internal
  */

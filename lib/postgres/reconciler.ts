@@ -15,6 +15,7 @@ import { placement } from '../core/placement';
 import { reachedServer } from '../core/service';
 import { emptyDir, podTemplate } from '../core/pod';
 import { CA_FILE, mountCaCertificate } from './ca-certificate';
+import { countConnectionsFrom } from './external-postgres';
 import { checkIdentifier, checkRoleName, IPostgresDatabase, POSTGRES_DATABASE_RULE, statedConnectionLimit } from './database';
 import { ReconciledDatabase, renderReconcileScript } from './reconcile-script';
 
@@ -303,6 +304,10 @@ export class PostgresReconciler extends Construct {
     const connectionLimit = withContext('database', db.databaseName, () => statedConnectionLimit('db.connectionLimit', db.connectionLimit)) ?? -1;
     // addRole names the database in its errors
     this.addRole({ database: db.databaseName, user: db.user, connectionLimit }, options.setPassword ?? true ? db.password : undefined);
+    // a database at the Job's own one-label host is made on the Service of the Job's namespace: counted on that
+    // server's budget (any other host was counted where it was defined), so that databases no Harbor, Drone or
+    // Woodpecker binds are counted together too
+    if (db.host === this.server.host && db.port === this.server.port) countConnectionsFrom(db, this.namespace);
   }
 
   /** @internal */

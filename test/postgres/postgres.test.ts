@@ -1,4 +1,4 @@
-import { Image, Namespace, NetworkPeer, Postgres, Redis, Resources, Secret, SecretValue, SslMode } from '../../lib';
+import { DatabaseGrants, Image, Namespace, NetworkPeer, Postgres, Redis, Resources, Secret, SecretValue, SslMode } from '../../lib';
 import { ExternalPostgres } from '../../lib';
 import { HarborCredentials } from '../../lib/harbor/credentials';
 import { EnvVars } from '../../lib/core/env';
@@ -537,6 +537,23 @@ describe('ExternalPostgres connection budget', () => {
     expect(() => new ExternalPostgres(chart, 'E', { ...base(chart), host: 'pg', databaseName: 'e', user: 'e', maxConnections: 22, connectionLimit: 25 }))
       .toThrow(new Error('invalid connectionLimit 25: the connection limits of the databases on pg:25060 sum to 25 (e 25), which with 1 reserved ' +
         'connection exceeds its maxConnections 22: lower one of them, or raise maxConnections (database "e")'));
+  });
+
+  // the Job's pod completes the one-label host in its own namespace (generateSearchesForDNSClusterFirst) and makes
+  // each role's CONNECTION LIMIT there: databases of the user's own pods, which no Harbor, Drone or Woodpecker binds,
+  // are one budget on that server, as they were on "pg:5432" before one-label hosts were counted per namespace
+  test('counts a one-label host\'s databases on the Service of a DatabaseGrants at that host, in its namespace', () => {
+    const build = (jobHost: string) => {
+      const chart = testChart('data');
+      const a = new ExternalPostgres(chart, 'A', { ...base(chart), host: 'pg', databaseName: 'a', user: 'a', maxConnections: 22, connectionLimit: 16 });
+      const b = new ExternalPostgres(chart, 'B', { ...base(chart), host: 'pg', databaseName: 'b', user: 'b', maxConnections: 22, connectionLimit: 6 });
+      const adminPassword = Secret.fromSecretName(chart, 'Admin', 'pg-admin').key('password');
+      return () => stderrOf(() => new DatabaseGrants(chart, 'Grants', { host: jobHost, port: 25060, adminUser: 'doadmin', adminPassword, databases: [a, b] }));
+    };
+    expect(build('pg')).toThrow(new Error('invalid connectionLimit 6: the connection limits of the databases on pg.data.svc:25060 sum to 22 ' +
+      '(a 16, b 6), which with 1 reserved connection exceeds its maxConnections 22: lower one of them, or raise maxConnections (database "b")'));
+    // a Job at another server (warned of) makes them there, not on the Service the clients reach
+    expect(build('db.example.com')()).toContain('dockyard: warning: database "a" is on pg:25060, but database-grants connects to db.example.com:25060');
   });
 
   test('counts a Harbor\'s one-label database host in the Harbor\'s namespace', () => {
