@@ -538,7 +538,7 @@ export class Harbor extends Construct {
     });
     // on the server core, jobservice and the exporter reach from the Harbor's namespace (a one-label host is a
     // Service there)
-    countConnectionsFrom(props.database, this.namespace);
+    countConnectionsFrom(props.database, this.namespace, this);
     this.redisPools = redisPools({
       redis: props.redis, registryCache, workers: jobWorkers(props.jobWorkers), namespace: this.namespace,
       replicas: { core: counts.core, registry: counts.registry, jobservice: counts.jobservice, trivy: (props.trivy ?? true) ? counts.trivy : 0, exporter: counts.exporter },

@@ -116,7 +116,7 @@ export function bindDatasource(env: EnvVars, props: DatasourceBindingProps): Dat
   env.value(`${props.prefix}_DATABASE_DATASOURCE`, postgresUrl(db, sslRootCert));
   env.value(`${props.prefix}_DATABASE_MAX_CONNECTIONS`, String(connectionPoolSize(db, props.maxConnections, props.defaultMaxConnections)));
   // on the server the engine's pod reaches from its namespace (a one-label host is a Service there)
-  countConnectionsFrom(db, props.namespace);
+  countConnectionsFrom(db, props.namespace, props.scope);
   return mountCaCertificate(db.caCertificate, props.namespace, props.caDirectory);
 }
 

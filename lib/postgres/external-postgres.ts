@@ -1,5 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
-import { checkHost, checkInteger, checkRequiredObject, PASSWORD_KEY_RULE, checkOneOf, checkPort, describeValue, isNamespaceDefined, missing, NetworkPeer, SecretKey, withContext } from '../core';
+import { checkHost, checkInteger, checkRequiredObject, PASSWORD_KEY_RULE, checkOneOf, checkPort, describeValue, invalid, isNamespaceDefined, missing, NetworkPeer, SecretKey, withContext } from '../core';
+import { firstInstance, recordInstance } from '../core/instances';
 import { checkPeer } from '../core/network';
 import { reachedHost, reachedServer } from '../core/service';
 import { warnOnce } from '../core/warn';
@@ -233,14 +234,42 @@ function checkExternalPostgres(scope: IConstruct, props: ExternalPostgresProps):
 }
 
 /**
- * Count `db` on the server that a client's pods in `namespace` reach at its host: an `ExternalPostgres` with a
- * one-label host is a Service of that namespace (`reachedServer`), so it is counted there, and refused there when the
- * databases on it over-commit it or disagree on its settings. Any other database was counted when defined. Every
- * client that opens a pool on a database calls it (`bindDatasource`, `Harbor`), and a `PostgresReconciler` whose own
- * host is the database's, which makes it on the Service of the Job's namespace.
+ * Count `db` on the server that pods in `namespace` reach at its host: an `ExternalPostgres` with a one-label host is
+ * a Service of that namespace (`reachedServer`), so it is counted there, and refused there when the databases on it
+ * over-commit it or disagree on its settings. Any other database was counted when defined. Every client calls it
+ * (`countConnectionsFrom`), and a `PostgresReconciler` whose own host is the database's, which makes it on the Service
+ * of the Job's namespace without being its client.
  *
  * @internal
  */
-export function countConnectionsFrom(db: IPostgresDatabase, namespace: string): void {
+export function countOnServerFrom(db: IPostgresDatabase, namespace: string): void {
   if (db instanceof ExternalPostgres) db._countFrom(namespace);
+}
+
+/**
+ * Count `db` on its server as a client's pods in `namespace` reach it (`countOnServerFrom`), for `client`, which opens
+ * a pool on it (`bindDatasource`, `Harbor`).
+ *
+ * A database serves one client: each sizes its pool to the database's `connectionLimit` (`connectionPoolSize`,
+ * `Harbor.maxOpenConns`), so a second client on it would open as many connections again, past the budget the limit
+ * holds a place in, and would keep its tables beside the first's (two Harbors would share every project, user and
+ * artifact record). So `client` is refused when another client of the app already opens the same database on the
+ * same server (by name, the server as the pods reach it: two objects naming one database are one), in one line naming
+ * the database, the server and the other client.
+ *
+ * @param client the construct that opens the pool (a Harbor, a Drone or Woodpecker server), named in the refusal
+ * @param prop the client's prop that names the database
+ * @internal
+ */
+export function countConnectionsFrom(db: IPostgresDatabase, namespace: string, client: IConstruct, prop = 'database'): void {
+  countOnServerFrom(db, namespace);
+  const server = reachedServer(db.host, db.port, namespace);
+  const key = `postgres-client ${server}/${db.databaseName}`;
+  const other = firstInstance(client, Construct, key, (c) => c !== client);
+  if (other) {
+    invalid(prop, db.databaseName, `must be the database of one client, but ${other.node.path} opens it already on ${server}: each ` +
+      'sizes its connection pool to the database\'s connectionLimit, so two would open twice what the server\'s budget counts, ' +
+      'and keep their tables side by side; give each its own database (Postgres.addDatabase, or an ExternalPostgres)');
+  }
+  recordInstance(Construct, client, key);
 }

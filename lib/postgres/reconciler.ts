@@ -15,7 +15,7 @@ import { placement } from '../core/placement';
 import { reachedServer } from '../core/service';
 import { emptyDir, podTemplate } from '../core/pod';
 import { CA_FILE, mountCaCertificate } from './ca-certificate';
-import { countConnectionsFrom } from './external-postgres';
+import { countOnServerFrom } from './external-postgres';
 import { checkIdentifier, checkRoleName, IPostgresDatabase, POSTGRES_DATABASE_RULE, statedConnectionLimit } from './database';
 import { ReconciledDatabase, renderReconcileScript } from './reconcile-script';
 
@@ -307,7 +307,7 @@ export class PostgresReconciler extends Construct {
     // a database at the Job's own one-label host is made on the Service of the Job's namespace: counted on that
     // server's budget (any other host was counted where it was defined), so that databases no Harbor, Drone or
     // Woodpecker binds are counted together too
-    if (db.host === this.server.host && db.port === this.server.port) countConnectionsFrom(db, this.namespace);
+    if (db.host === this.server.host && db.port === this.server.port) countOnServerFrom(db, this.namespace);
   }
 
   /** @internal */

@@ -1,4 +1,7 @@
-import { DatabaseGrants, Image, Namespace, NetworkPeer, Postgres, Redis, Resources, Secret, SecretValue, SslMode } from '../../lib';
+import { App } from 'cdk8s';
+import { Construct } from 'constructs';
+import { DatabaseGrants, DockyardChart, ExternalRedis, Image, Namespace, NetworkPeer, Postgres, Redis, Resources, Secret, SecretValue, SslMode } from '../../lib';
+import { droneServer } from '../drone/fixtures';
 import { ExternalPostgres } from '../../lib';
 import { HarborCredentials } from '../../lib/harbor/credentials';
 import { EnvVars } from '../../lib/core/env';
@@ -568,6 +571,44 @@ describe('ExternalPostgres connection budget', () => {
     build('harbor')();
     expect(build('registry')).toThrow(new Error('invalid connectionLimit 16: the connection limits of the databases on pg.registry.svc:25060 sum to 22 ' +
       '(other 6, registry 16), which with 1 reserved connection exceeds its maxConnections 22: lower one of them, or raise maxConnections (database "registry")'));
+  });
+
+  // Each client sizes its pool to the database's connectionLimit: Harbor's core, jobservice and exporter set it as
+  // POSTGRESQL_MAX_OPEN_CONNS, which core hands to database/sql (goharbor/harbor src/common/dao/pgsql.go `Register`:
+  // `db.SetMaxOpenConns(p.maxOpenConns)`), and Drone as DRONE_DATABASE_MAX_CONNECTIONS (`connectionPoolSize`). A second
+  // client on the same database opens as many again, which the budget above never counted, and keeps its tables
+  // beside the first's (Harbor migrates its schema into the database it is given: pgsql.go `UpgradeSchema`)
+  test('refuses a second client of one database, by name on the server as the pods reach it, in one line naming the other client', () => {
+    const chart = testChart('harbor');
+    const app = chart.node.root as App;
+    const database = new ExternalPostgres(chart, 'RegistryDb', { ...base(chart), databaseName: 'registry', user: 'harbor', maxConnections: 22, connectionLimit: 16 });
+    managedHarbor(chart, { database });
+    const second = new DockyardChart(app, 'second', { namespace: 'harbor2' });
+    const redis = new ExternalRedis(second, 'Redis', { host: 'valkey2.example.com', password: Secret.fromSecretName(second, 'RedisPw', 'r').key('password') });
+    expect(() => managedHarbor(second, { database, redis })).toThrow(new Error('invalid database "registry": must be the database of one client, but ' +
+      'test/Harbor opens it already on db.example.com:25060: each sizes its connection pool to the database\'s connectionLimit, so two would open ' +
+      'twice what the server\'s budget counts, and keep their tables side by side; give each its own database (Postgres.addDatabase, or an ExternalPostgres)'));
+    // another object naming the same database, on another spelling of the server, is the same database
+    const other = testChart('ci');
+    const password = Secret.fromSecretName(other, 'Pw', 'db').key('password');
+    const short = new ExternalPostgres(other, 'A', { host: 'pg.db', port: 5432, password, databaseName: 'drone', user: 'drone', maxConnections: 40, connectionLimit: 16 });
+    const long = new ExternalPostgres(other, 'B', { host: 'pg.db.svc.cluster.local', port: 5432, password, databaseName: 'drone', user: 'drone', maxConnections: 40, connectionLimit: 16 });
+    droneServer(other, { database: short });
+    expect(() => managedHarbor(other, { database: long })).toThrow(/^invalid database "drone": must be the database of one client, but test\/Drone opens it already on pg\.db\.svc:5432: /);
+  });
+
+  test('takes two clients of one database object at a one-label host from two namespaces, which reach two servers, and one client binding it twice', () => {
+    const chart = testChart();
+    const password = new Secret(chart, 'Generated', { name: 'db-password', values: { password: SecretValue.alphanumeric(32) } }).key('password');
+    const db = new ExternalPostgres(chart, 'A', { ...base(chart), password, host: 'pg', databaseName: 'a', user: 'a', maxConnections: 22, connectionLimit: 16 });
+    const bind = (scope: Construct, namespace: string) => bindDatasource(new EnvVars(namespace), {
+      scope, driver: 'X\'s lib/pq', namespace, database: db, prefix: 'X', caDirectory: '/etc/x/database-ca', defaultMaxConnections: 20,
+    });
+    const [first, second] = [new Construct(chart, 'First'), new Construct(chart, 'Second')];
+    bind(first, 'ci');
+    bind(first, 'ci');
+    bind(second, 'apps');
+    expect(() => bind(second, 'ci')).toThrow(/^invalid database "a": must be the database of one client, but test\/First opens it already on pg\.ci\.svc:25060: /);
   });
 
   test('defaults to PostgreSQL\'s max_connections of 100 and gives a database without a limit a quarter of the rest', () => {
