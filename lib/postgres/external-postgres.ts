@@ -258,16 +258,15 @@ export function countOnServerFrom(db: IPostgresDatabase, namespace: string): voi
  * the database, the server and the other client.
  *
  * @param client the construct that opens the pool (a Harbor, a Drone or Woodpecker server), named in the refusal
- * @param prop the client's prop that names the database
  * @internal
  */
-export function countConnectionsFrom(db: IPostgresDatabase, namespace: string, client: IConstruct, prop = 'database'): void {
+export function countConnectionsFrom(db: IPostgresDatabase, namespace: string, client: IConstruct): void {
   countOnServerFrom(db, namespace);
   const server = reachedServer(db.host, db.port, namespace);
   const key = `postgres-client ${server}/${db.databaseName}`;
   const other = firstInstance(client, Construct, key, (c) => c !== client);
   if (other) {
-    invalid(prop, db.databaseName, `must be the database of one client, but ${other.node.path} opens it already on ${server}: each ` +
+    invalid('database', db.databaseName, `must be the database of one client, but ${other.node.path} opens it already on ${server}: each ` +
       'sizes its connection pool to the database\'s connectionLimit, so two would open twice what the server\'s budget counts, ' +
       'and keep their tables side by side; give each its own database (Postgres.addDatabase, or an ExternalPostgres)');
   }

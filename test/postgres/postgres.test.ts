@@ -611,6 +611,22 @@ describe('ExternalPostgres connection budget', () => {
     expect(() => bind(second, 'ci')).toThrow(/^invalid database "a": must be the database of one client, but test\/First opens it already on pg\.ci\.svc:25060: /);
   });
 
+  // the Job that makes a database (DatabaseGrants, PostgresReconciler) is no client of it: it counts the database on
+  // the server its pod reaches (countOnServerFrom) without holding the database, so the one client that then binds it
+  // is taken (a merge once had the Job count itself as the database's client, refusing every such client)
+  test('takes the client of a database a DatabaseGrants at its one-label host makes, as the one client it is', () => {
+    const chart = testChart('ci');
+    const password = new Secret(chart, 'Generated', { name: 'db-password', values: { password: SecretValue.alphanumeric(32) } }).key('password');
+    const db = new ExternalPostgres(chart, 'A', { ...base(chart), password, host: 'pg', databaseName: 'a', user: 'a', maxConnections: 22, connectionLimit: 16 });
+    const adminPassword = Secret.fromSecretName(chart, 'Admin', 'pg-admin').key('password');
+    stderrOf(() => new DatabaseGrants(chart, 'Grants', { host: 'pg', port: 25060, adminUser: 'doadmin', adminPassword, databases: [db] }));
+    const bind = (scope: Construct) => bindDatasource(new EnvVars('ci'), {
+      scope, driver: 'X\'s lib/pq', namespace: 'ci', database: db, prefix: 'X', caDirectory: '/etc/x/database-ca', defaultMaxConnections: 20,
+    });
+    bind(new Construct(chart, 'Client'));
+    expect(() => bind(new Construct(chart, 'Second'))).toThrow(/^invalid database "a": must be the database of one client, but test\/Client opens it already on pg\.ci\.svc:25060: /);
+  });
+
   test('defaults to PostgreSQL\'s max_connections of 100 and gives a database without a limit a quarter of the rest', () => {
     const chart = testChart();
     const db = new ExternalPostgres(chart, 'A', { ...base(chart), databaseName: 'a', user: 'a' });
