@@ -252,8 +252,10 @@ export function countOnServerFrom(db: IPostgresDatabase, namespace: string): voi
  *
  * A database serves one client: each sizes its pool to the database's `connectionLimit` (`connectionPoolSize`,
  * `Harbor.maxOpenConns`), so a second client on it would open as many connections again, past the budget the limit
- * holds a place in, and would keep its tables beside the first's (two Harbors would share every project, user and
- * artifact record). So `client` is refused when another client of the app already opens the same database on the
+ * holds a place in, or, where a reconciler set the role's `CONNECTION LIMIT`, be refused them (PostgreSQL fails a login
+ * past it, "too many connections for role": postgres/postgres src/backend/utils/init/miscinit.c
+ * `InitializeSessionUserId`), and would keep its tables beside the first's (two Harbors would share every project,
+ * user and artifact record). So `client` is refused when another client of the app already opens the same database on the
  * same server (by name, the server as the pods reach it: two objects naming one database are one), in one line naming
  * the database, the server and the other client.
  *
@@ -267,8 +269,9 @@ export function countConnectionsFrom(db: IPostgresDatabase, namespace: string, c
   const other = firstInstance(client, Construct, key, (c) => c !== client);
   if (other) {
     invalid('database', db.databaseName, `must be the database of one client, but ${other.node.path} opens it already on ${server}: each ` +
-      'sizes its connection pool to the database\'s connectionLimit, so two would open twice what the server\'s budget counts, ' +
-      'and keep their tables side by side; give each its own database (Postgres.addDatabase, or an ExternalPostgres)');
+      'sizes its connection pool to the database\'s connectionLimit, so two would open twice what the server\'s budget counts ' +
+      '(or, where the role\'s CONNECTION LIMIT is set, be refused what the other holds), and keep their tables side by side; ' +
+      'give each its own database (Postgres.addDatabase, or an ExternalPostgres)');
   }
   recordInstance(Construct, client, key);
 }

@@ -573,11 +573,12 @@ describe('ExternalPostgres connection budget', () => {
       '(other 6, registry 16), which with 1 reserved connection exceeds its maxConnections 22: lower one of them, or raise maxConnections (database "registry")'));
   });
 
-  // Each client sizes its pool to the database's connectionLimit: Harbor's core, jobservice and exporter set it as
-  // POSTGRESQL_MAX_OPEN_CONNS, which core hands to database/sql (goharbor/harbor src/common/dao/pgsql.go `Register`:
-  // `db.SetMaxOpenConns(p.maxOpenConns)`), and Drone as DRONE_DATABASE_MAX_CONNECTIONS (`connectionPoolSize`). A second
-  // client on the same database opens as many again, which the budget above never counted, and keeps its tables
-  // beside the first's (Harbor migrates its schema into the database it is given: pgsql.go `UpgradeSchema`)
+  // Each client sizes its pool to the database's connectionLimit: Harbor's core, jobservice and exporter share it as
+  // POSTGRESQL_MAX_OPEN_CONNS (goharbor/harbor v2.15.1 src/lib/config/metadata/metadatalist.go:111), which `Register`
+  // hands to beego's orm as its pool's bound (src/common/dao/pgsql.go:98-99 `orm.MaxOpenConnections(p.maxOpenConns)`),
+  // and Drone as DRONE_DATABASE_MAX_CONNECTIONS (`connectionPoolSize`). A second client on the same database opens as
+  // many again, which the budget above never counted, and keeps its tables beside the first's (Harbor migrates its
+  // schema into the database it is given: pgsql.go:113-143 `UpgradeSchema`)
   test('refuses a second client of one database, by name on the server as the pods reach it, in one line naming the other client', () => {
     const chart = testChart('harbor');
     const app = chart.node.root as App;
@@ -587,7 +588,8 @@ describe('ExternalPostgres connection budget', () => {
     const redis = new ExternalRedis(second, 'Redis', { host: 'valkey2.example.com', password: Secret.fromSecretName(second, 'RedisPw', 'r').key('password') });
     expect(() => managedHarbor(second, { database, redis })).toThrow(new Error('invalid database "registry": must be the database of one client, but ' +
       'test/Harbor opens it already on db.example.com:25060: each sizes its connection pool to the database\'s connectionLimit, so two would open ' +
-      'twice what the server\'s budget counts, and keep their tables side by side; give each its own database (Postgres.addDatabase, or an ExternalPostgres)'));
+      'twice what the server\'s budget counts (or, where the role\'s CONNECTION LIMIT is set, be refused what the other holds), ' +
+      'and keep their tables side by side; give each its own database (Postgres.addDatabase, or an ExternalPostgres)'));
     // another object naming the same database, on another spelling of the server, is the same database
     const other = testChart('ci');
     const password = Secret.fromSecretName(other, 'Pw', 'db').key('password');
