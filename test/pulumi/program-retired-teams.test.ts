@@ -33,8 +33,10 @@ describe('the last team taken out of teams', () => {
     await settled(100);
     expect(before).toContain(JSON.stringify('harbor-team harbor/platform/Teams\tsearch'));
     let next = '';
+    const marks: string[] = [];
     const dropped = await warningsDuring(async () => {
       next = await deploy(before, { ciEngine });
+      marks.push(next);
     });
     expect(dropped.filter((w) => w.includes('robot$search'))).toEqual([robotWarning]);
     // its project too, by Harbor's own list
@@ -42,13 +44,19 @@ describe('the last team taken out of teams', () => {
     // carried on: the next run warns again
     const again = await warningsDuring(async () => {
       next = await deploy(next, { ciEngine });
+      marks.push(next);
     });
     expect(again.filter((w) => w.includes('robot$search'))).toEqual([robotWarning]);
     const retired = await warningsDuring(async () => {
       next = await deploy(next, { ciEngine, retiredTeams: ['search'] });
+      marks.push(next);
     });
     expect(retired.filter((w) => w.includes('search'))).toEqual([]);
     // its team and robots leave the mark's lists
     expect(next.split('\n').filter((l) => /"harbor-(team|robot) [^"]*\\tsearch/.test(l))).toEqual([]);
+    // and no mark of the program lists a team as left unretired (lib/harbor/left-robots.ts recordTeamsLeft): the
+    // warnings above come from the teams' list, carried on; a synth's list of left teams, filled by the secret state's
+    // reviews, which the program has not, would only change dockyardMark (README Upgrade notes)
+    expect([before, ...marks].join('').split('\n').filter((l) => l.includes('harbor-left-team'))).toEqual([]);
   }, 120_000);
 });
