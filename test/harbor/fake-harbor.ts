@@ -195,6 +195,11 @@ const ROLE_NAMES: Record<number, string> = { 1: 'projectAdmin', 2: 'developer', 
 export interface FakeHarborOptions {
   readonly username?: string;
   readonly password?: string;
+  /**
+   * The loopback port to listen on: one a closed fake left free, to answer a run that was refused there.
+   * @default a free port the system picks
+   */
+  readonly port?: number;
 }
 
 /** What an injected failure can echo back: the request as the fake received it. */
@@ -414,12 +419,12 @@ function parseQ(url: URL): Record<string, string> {
 }
 
 export class FakeHarbor {
-  /** Start a fake Harbor on a free loopback port; Harbor's built-in public "library" project exists. */
+  /** Start a fake Harbor on a loopback port (a free one unless told); Harbor's built-in public "library" project exists. */
   public static async start(options: FakeHarborOptions = {}): Promise<FakeHarbor> {
     const harbor = new FakeHarbor(options);
     await new Promise<void>((resolve, reject) => {
       harbor.server.once('error', reject);
-      harbor.server.listen(0, '127.0.0.1', () => resolve());
+      harbor.server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
     });
     return harbor;
   }
