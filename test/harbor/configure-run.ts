@@ -34,10 +34,10 @@ export interface ConfigureHarness {
   /**
    * Run the script against the fake with `cfg` in a fresh config file and a minimal environment, nothing inherited:
    * the admin password, the harness's secrets, then `env` (a variable `undefined` there is left out). `watch` sees
-   * the standard output so far each time it grows. Whatever the outcome, the run fails if its output holds the admin
+   * the standard output so far each time it grows, and may `stop` the run (SIGKILL: its code is then null). Whatever the outcome, the run fails if its output holds the admin
    * password or a secret variable's value (as `env` left them) in any form `secretEchoes` knows.
    */
-  run(cfg: unknown, env?: Record<string, string | undefined>, watch?: (stdout: string) => void): Promise<ConfigureRun>;
+  run(cfg: unknown, env?: Record<string, string | undefined>, watch?: (stdout: string, stop: () => void) => void): Promise<ConfigureRun>;
 }
 
 /**
@@ -119,16 +119,17 @@ export function configureHarness(options: { adminPassword: string; secrets: Read
         let stdout = '';
         let stderr = '';
         let output = '';
+        const stop = () => child.kill('SIGKILL');
         child.stdout.on('data', (chunk) => {
           stdout += chunk;
           output += chunk;
-          watch?.(stdout);
+          watch?.(stdout, stop);
         });
         child.stderr.on('data', (chunk) => {
           stderr += chunk;
           output += chunk;
         });
-        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        const timer = setTimeout(stop, 15_000);
         child.once('error', reject);
         child.once('close', (code) => {
           clearTimeout(timer);

@@ -58,7 +58,7 @@ function config(): any {
 
 const configure = configureHarness({ adminPassword: ADMIN_PASSWORD, secrets: SECRETS });
 /** Run the script against the test's fake Harbor (see configureHarness), with `config()` unless told otherwise. */
-const run = (cfg: unknown = config(), env?: Record<string, string | undefined>, watch?: (stdout: string) => void) => configure.run(cfg, env, watch);
+const run = (cfg: unknown = config(), env?: Record<string, string | undefined>, watch?: (stdout: string, stop: () => void) => void) => configure.run(cfg, env, watch);
 
 /**
  * The warning of a run whose robot ci-push (config()) may push to Harbor's "library", which the fake, as Harbor, has
@@ -826,10 +826,12 @@ describe('configure.js waiting and retrying', () => {
   // minutes for an answer (src/common/http/transport.go:65-73, src/pkg/registry/client.go:67-90): a slow upstream makes
   // a slow answer, which used to end the run as "Harbor not ready". Scaled down: HARBOR_REQUEST_TIMEOUT_MS 3000 stands
   // for its 30 s default, HARBOR_REGISTRY_TIMEOUT_MS 12000 for 120 s, a 3.5 s answer for a 35 s one (wide enough that
-  // a loaded machine's first request does not pass for a slow one).
+  // a loaded machine's first request does not pass for a slow one), HARBOR_WAIT_SECONDS 90 for 900: a registry write's
+  // timeout is cut to what is left of the budget, and the harness's 5 s left less than 3.5 s to a run that took over
+  // 1.5 s to reach the write, as a loaded machine's may.
   const REGISTRY_WRITES = /^\/api\/v2\.0\/registries$/;
   const REGISTRY_UPDATES = /^\/api\/v2\.0\/registries\/\d+$/;
-  const SCALED = { HARBOR_REQUEST_TIMEOUT_MS: '3000', HARBOR_REGISTRY_TIMEOUT_MS: '12000' };
+  const SCALED = { HARBOR_REQUEST_TIMEOUT_MS: '3000', HARBOR_REGISTRY_TIMEOUT_MS: '12000', HARBOR_WAIT_SECONDS: '90' };
   const SLOW = 'Harbor checks the upstream registry on every registry write, and a slow or unreachable upstream holds its answer up';
 
   test('a registry answer slower than the request timeout is waited for, on create and on update', async () => {
@@ -858,9 +860,10 @@ describe('configure.js waiting and retrying', () => {
   });
 
   test('a registry write that times out is retried as an unhealthy upstream: the other items go first, and the registry Harbor made meanwhile is found, not made twice', async () => {
-    // answered, and created, 700 ms after the request: past the 300 ms timeout, well before the retry 2500 ms later
+    // answered, and created, 700 ms after the request: past the 300 ms timeout, well before the retry 2500 ms later;
+    // a budget that leaves room for that retry however long the other items take (the run ends once it succeeds)
     configure.harbor.delayNext('POST', REGISTRY_WRITES, 700);
-    const result = await run(config(), { HARBOR_REGISTRY_TIMEOUT_MS: '300', HARBOR_RETRY_INTERVAL_MS: '2500' });
+    const result = await run(config(), { HARBOR_REGISTRY_TIMEOUT_MS: '300', HARBOR_RETRY_INTERVAL_MS: '2500', HARBOR_WAIT_SECONDS: '60' });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const out = lines(result.stdout);
@@ -910,7 +913,8 @@ describe('configure.js waiting and retrying', () => {
   test('a 500 on another type\'s registry write is Harbor\'s own failure: reported at once, not retried as the upstream', async () => {
     // the first POST is Docker Hub's (retried as its upstream), the second quay's
     configure.harbor.failNext('POST', /^\/api\/v2\.0\/registries$/, 500, 2, { message: 'database is locked' });
-    const result = await run(config(), { HARBOR_WAIT_SECONDS: '3', HARBOR_RETRY_INTERVAL_MS: '100' });
+    // a budget that leaves room for Docker Hub's retry however long the other items take (it succeeds, ending the run)
+    const result = await run(config(), { HARBOR_WAIT_SECONDS: '60', HARBOR_RETRY_INTERVAL_MS: '100' });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('registry dockerhub: upstream registry unhealthy');
     expect(result.stdout).toContain('registry dockerhub: created\n');

@@ -49,10 +49,10 @@ describe('configure.js: a Job the list of current Jobs leaves out', () => {
   });
 
   /**
-   * A watch of the run's output that, once it shows `trigger`, waits a second and then writes the list `names`, as the
+   * A watch of the run's output that, once it shows `trigger`, waits `afterMs` and then writes the list `names`, as the
    * kubelet projects a new one, noting the writes Harbor had seen by then (`seen.writes`).
    */
-  function listLater(trigger: string, names: string[]) {
+  function listLater(trigger: string, names: string[], afterMs = 1000) {
     // undefined until the list changes: a run that ended before then (writing without waiting) fails the test
     const seen: { writes?: string[]; triggered?: boolean } = {};
     const watch = (stdout: string) => {
@@ -61,7 +61,7 @@ describe('configure.js: a Job the list of current Jobs leaves out', () => {
         setTimeout(() => {
           seen.writes = configure.harbor.writes();
           list(names);
-        }, 1000);
+        }, afterMs);
       }
     };
     return { seen, watch };
@@ -80,7 +80,9 @@ describe('configure.js: a Job the list of current Jobs leaves out', () => {
   // pulumi-kubernetes provider/pkg/provider/forcenew.go: a change of a ConfigMap's `.data` replaces it, and a fixed
   // name is deleted before it is made anew, so every pod sees the list gone for a moment
   test('without a list (pulumi up deletes it before it makes it anew), writes nothing until one comes, and follows it', async () => {
-    const later = listLater('no list of current configure Jobs', ['harbor-configure-2222bbbb']);
+    // the list comes as soon as the run says it waits: one that came after the run's wait would find it unfenced, and
+    // how late a timer lands on a loaded machine is not the test's to guess
+    const later = listLater('no list of current configure Jobs', ['harbor-configure-2222bbbb'], 0);
     const env = fenced('harbor-configure-1111aaaa', path.join(lists.dir(), 'current-jobs'), { HARBOR_SUPERSEDED_WAIT_SECONDS: '3' });
     const result = await configure.run(earlier(), env, later.watch);
     expect(later.seen.writes).toEqual([]);
@@ -93,10 +95,11 @@ describe('configure.js: a Job the list of current Jobs leaves out', () => {
     const file = list(['harbor-configure-2222bbbb']);
     let removed = false;
     const env = fenced('harbor-configure-1111aaaa', file, { HARBOR_SUPERSEDED_WAIT_SECONDS: '3' });
+    // gone as soon as the run says it is left out (not on a timer, which on a loaded machine could land after the wait)
     const result = await configure.run(earlier(), env, (stdout) => {
       if (stdout.includes('not among the current configure Jobs') && !removed) {
         removed = true;
-        setTimeout(() => fs.rmSync(file), 1000);
+        fs.rmSync(file);
       }
     });
     expect(result.code).toBe(0);
@@ -107,17 +110,23 @@ describe('configure.js: a Job the list of current Jobs leaves out', () => {
 
   test('once unfenced, a list that comes and leaves it out fences it again: its going later does not unfence it', async () => {
     const file = path.join(lists.dir(), 'current-jobs');
-    // the first write (the project) is held a second, while a list that leaves the run out comes and goes
+    // the first write (the project) is held a second, while a list that leaves the run out comes; it goes once the run
+    // has read it (says it is left out), not on a timer, which on a loaded machine could land before the run reads it
     configure.harbor.delayNext('POST', /^\/api\/v2\.0\/projects$/, 1000);
     let listed = false;
+    let removed = false;
     const env = fenced('harbor-configure-1111aaaa', file, { HARBOR_SUPERSEDED_WAIT_SECONDS: '1' });
     const result = await configure.run(earlier(), env, (stdout) => {
       if (stdout.includes('applying unfenced') && !listed) {
         listed = true;
         list(['harbor-configure-2222bbbb']);
-        setTimeout(() => fs.rmSync(file), 1300);
+      }
+      if (stdout.includes('not among the current configure Jobs') && !removed) {
+        removed = true;
+        fs.rmSync(file);
       }
     });
+    expect(removed).toBe(true);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('job harbor-configure-1111aaaa: superseded');
     expect(configure.harbor.writes()).toEqual(['POST /api/v2.0/projects']);
@@ -142,17 +151,30 @@ describe('configure.js: a Job the list of current Jobs leaves out', () => {
 });
 
 describe('configure.js: a Job the list names', () => {
+  // the list's age when the run reaches its first write is the time the run took to get there, which a loaded machine
+  // stretches past a short settle time (then it waits not at all): an hour's, which no run takes to get there, and the
+  // run stopped once it says it waits (ensureCurrent then sleeps what is left of the hour), having written nothing
   test('waits before its first write until its copy of the list is HARBOR_SETTLE_SECONDS old', async () => {
     const file = list(['harbor-configure-2222bbbb'], 0);
     let writesWhileSettling = -1;
-    const result = await configure.run(earlier(), fenced('harbor-configure-2222bbbb', file, { HARBOR_SETTLE_SECONDS: '1' }), (stdout) => {
-      if (stdout.includes('waiting until the list of current Jobs is 1s old') && writesWhileSettling < 0) {
+    const result = await configure.run(earlier(), fenced('harbor-configure-2222bbbb', file, { HARBOR_SETTLE_SECONDS: '3600' }), (stdout, stop) => {
+      if (stdout.includes('waiting until the list of current Jobs is 3600s old') && writesWhileSettling < 0) {
         writesWhileSettling = configure.harbor.writes().length;
+        stop();
       }
     });
     expect(writesWhileSettling).toBe(0);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toContain('the list of current Jobs has settled; applying');
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: null, stderr: '' });
+    expect(configure.harbor.writes()).toEqual([]);
+  });
+
+  test('once its copy of the list is HARBOR_SETTLE_SECONDS old, a run that waited for it applies', async () => {
+    // the list an hour old less a second: the run gets there within the second and waits the rest, or later and
+    // applies at once, as the load allows; either way it says so and applies
+    const file = list(['harbor-configure-2222bbbb'], 3599);
+    const result = await configure.run(earlier(), fenced('harbor-configure-2222bbbb', file, { HARBOR_SETTLE_SECONDS: '3600' }));
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(result.stdout.includes('waiting until the list of current Jobs is 3600s old')).toBe(result.stdout.includes('the list of current Jobs has settled; applying'));
     expect(configure.harbor.robot('ci-push')).toBeDefined();
   });
 
