@@ -233,9 +233,8 @@ describe('LocalSecretStore generating keys, certificates and htpasswd lines', ()
       const stateFile = fs.readFileSync(statePath, 'utf8');
       const inode = fs.statSync(statePath).ino;
 
-      const start = Date.now();
+      // not timed (a loaded machine makes any bound flaky): the spy shows no key was made again
       const second = new LocalSecretStore({ statePath }).render(harbor(lib, { bits: 4096 }));
-      expect(Date.now() - start).toBeLessThan(1000);
       expect(generate).toHaveBeenCalledTimes(1);
       expect(second).toBe(first);
       expect(fs.readFileSync(statePath, 'utf8')).toBe(stateFile);

@@ -53,9 +53,9 @@ describe('the first run, jobservice not up yet', () => {
 
   test('a jobservice that stays down fails the proxy cache and its robots alone, naming jobservice, within the budget', async () => {
     configure.harbor.jobserviceDownFor = Infinity;
-    const started = Date.now();
     const result = await configure.run(config(), { HARBOR_WAIT_SECONDS: '1' });
-    expect(Date.now() - started).toBeLessThan(5000);
+    // within the budget, not timed (a loaded machine makes any bound flaky): a run that waited on past it would be
+    // killed by the harness (15 s) and end without an exit code, not with the run's own 1
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('error: project dockerhub: not created: Harbor\'s jobservice is unhealthy');
     expect(result.stderr).toContain('still so when the run\'s retry budget ran out (HARBOR_WAIT_SECONDS=1): check the jobservice pod and its log');
