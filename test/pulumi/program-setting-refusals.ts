@@ -96,8 +96,8 @@ export function describeSettingRefusals(preview: boolean): void {
       expect(await refusal({ ciEngine: 'woodpecker', platformRepos: ['acme/infra'] })).toBe('invalid platformRepos "acme/infra": must be set only with ' +
         'ciEngine drone: Woodpecker grants secrets to routes of exact repositories, and this program has none');
       expect(await refusal({ teams: [{ name: 'payments', repos: ['acme/payments'] }], platformRepos: ['acme/*'] })).toBe('invalid teams[0].repos ' +
-        '"acme/payments": must not overlap the platform\'s own grants: team "payments"\'s pattern can match the same repository as "acme/*" of the pull ' +
-        'secret "harbor-pull", which would apply to the team\'s repositories too; narrow one of them');
+        '"acme/payments": must not overlap the platform\'s own grants: team "payments"\'s pattern can match the same repository as "acme/*" of the pipeline ' +
+        'secret "harbor-push", which would apply to the team\'s repositories too; narrow one of them');
       expect(await refusal({ teams: [{ name: 'payments', repos: ['acme/payments'] }], containerRegistry: 'true', containerRegistryTier: 'professional',
         imageMirror: 'registry.digitalocean.com/acme' })).toBe('invalid teams "payments": must be left unset with an imageMirror on the Container ' +
         'Registry: a team\'s build pods would pull the runner\'s images from it with the team\'s own logins, and its login is a DigitalOcean API token, ' +
