@@ -56,7 +56,7 @@ export function dockerHubHostCase(reference: string): string | undefined {
   // the registry part is the first segment when it holds a "." (REFERENCE), as each of Docker Hub's names does
   const host = typeof reference === 'string' && reference.includes('/') ? reference.slice(0, reference.indexOf('/')) : '';
   const lower = host.toLowerCase();
-  if (host === lower || !(lower === DOCKER_HUB || DOCKER_HUB_ALIASES.includes(lower))) {
+  if (host === lower || canonicalRegistry(lower) !== DOCKER_HUB) {
     return undefined;
   }
   return `must name Docker Hub's host in lower case, as in ${describeValue(lower + reference.slice(host.length))}: the kubelet and containerd ` +
