@@ -284,7 +284,7 @@ export interface DigitalOceanChartsConfig {
    */
   readonly retiredTeams?: readonly (string | DigitalOceanRetiredTeam)[];
   /**
-   * The teams the stack's last update lists in its mark (`teamsOfStackMark`): onboarded then, or left since without
+   * The teams the stack's last update lists in its mark (`teamsOfAnyHarbor`): onboarded then, or left since without
    * `retiredTeams`. With any, `platformRepos` does not fall back to `<organization>/*`: the last team taken out of
    * `teams` without `retiredTeams` does not widen the platform's secrets either.
    *

@@ -5,7 +5,7 @@ import { ChartDeployment, EnvironmentError, ProvidedSecret } from '../../lib/pul
 import { checkedInput } from '../../lib/pulumi/generated-secrets';
 import { checkAgainstPreviousMark, withPreviousMark } from '../../lib/pulumi/previous-mark';
 import { previousOutputOf } from '../../lib/core/previous-output';
-import { teamsOfStackMark } from '../../lib/team/left-teams';
+import { teamsOfAnyHarbor } from '../../lib/harbor/left-robots';
 import {
   connectionLimit, ContainerRegistry, DnsRecords, ingressLoadBalancerIp, IngressStack, KubernetesCluster, LETS_ENCRYPT_STAGING, ManagedPostgres,
   ManagedValkey, SpacesBucket,
@@ -132,7 +132,7 @@ export function deployDigitalOcean(
     trustBundle: settings.caBundle, cloneUser: settings.cloneUser,
     teams: settings.teams, platformRepos: settings.platformRepos, publicLibrary: settings.publicLibrary, retiredTeams: settings.retiredTeams, apiServer: settings.apiServer,
     // the mark is read before the program runs (index.ts awaits it), previews too: a plain list, no Output
-    markedTeams: teamsOfStackMark(previousOutputOf(previousMark)),
+    markedTeams: teamsOfAnyHarbor(previousOutputOf(previousMark)),
     // without installIngress nothing this program makes gives the Ingresses an address (a new cluster has no
     // controller), and @pulumi/kubernetes waits for one up to 10 minutes before failing the update
     // (pulumi-kubernetes provider/pkg/await/ingress.go, DefaultIngressTimeoutMins)

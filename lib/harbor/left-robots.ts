@@ -40,7 +40,8 @@ const TEAMS_OWNER = 'harbor-team ';
 
 /**
  * The teams any TeamPlatform, of any Harbor, lists in `previous`'s mark (`teamsOwner`), sorted: read where no Harbor
- * is built yet (the DigitalOcean program, before its charts: lib/team/left-teams.ts `teamsOfStackMark`).
+ * is built yet: the DigitalOcean program reads them before it builds its charts, as a stack whose last team was
+ * taken out of `teams` without `retiredTeams` still had teams (`DigitalOceanChartsConfig.markedTeams`).
  */
 export function teamsOfAnyHarbor(previous: PreviousOutput): string[] {
   return [...new Set(previous.ownersUnder(TEAMS_OWNER).flatMap((owner) => previous.namesOf(owner)))].sort();

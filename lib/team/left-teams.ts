@@ -1,9 +1,9 @@
 import { IConstruct } from 'constructs';
 import { describeValue, isDnsLabel } from '../core';
 import { recordNames } from '../core/left-names';
-import { PreviousOutput, underStackMark } from '../core/previous-output';
+import { underStackMark } from '../core/previous-output';
 import type { Harbor } from '../harbor';
-import { leftTeamWarning, teamsOfAnyHarbor, teamsOwner } from '../harbor/left-robots';
+import { leftTeamWarning, teamsOwner } from '../harbor/left-robots';
 import { MAX_TEAM_NAME } from './team';
 
 // A team dropped from the code without retireTeam leaves its Harbor robots in Harbor, with their permissions and
@@ -11,18 +11,6 @@ import { MAX_TEAM_NAME } from './team';
 // "Retired robots"). A synth tells from the secret state (TeamPlatform.reviewRetirements); under the DigitalOcean
 // Pulumi program, which keeps no secret state of Dockyard's, the platform lists its teams in the stack's mark
 // (lib/pulumi/previous-mark.ts), and the next update warns of one that left, in the synth's words.
-
-/**
- * The teams a TeamPlatform of the app lists in a stack's mark (`previousOutputOf` the text): those the update that
- * wrote it onboarded, and those it warned of as left without retireTeam (`watchLeftTeamsOfStack`), sorted. The
- * DigitalOcean program reads it before it builds its charts: a stack whose last team was taken out of `teams` without
- * `retiredTeams` still had teams.
- *
- * @internal
- */
-export function teamsOfStackMark(previous: PreviousOutput): string[] {
-  return teamsOfAnyHarbor(previous);
-}
 
 /**
  * Under a Pulumi stack's mark (`underStackMark`): list the teams `platform` onboards (`teams()`) in the mark, and warn
