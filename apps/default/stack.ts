@@ -32,6 +32,12 @@ export interface DefaultPlatform {
   /** The CI engine, Drone or Woodpecker (`DOCKYARD_CI`). */
   readonly ci: ICiEngine;
   readonly harbor: Harbor;
+  /**
+   * The in-cluster PostgreSQL that the CI server, the demo and Harbor use: a stack built on this platform adds a
+   * database of its own to it (`postgres.addDatabase(name, { connectionLimit })`, within what the platform's
+   * databases leave of its `maxConnections`), as a team's app database in README "Many teams".
+   */
+  readonly postgres: Postgres;
   /** Harbor's Docker Hub proxy-cache project, unless the stack pulls from a mirror. */
   readonly proxyCache?: string;
   /** The image mirror's login (`DOCKYARD_IMAGE_MIRROR_USER`), which every pod that pulls from the mirror needs. */
@@ -239,7 +245,7 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
     events: DEMO_EVENTS.build,
     values: { docker_config: SecretValue.dockerConfigJson([{ registry: harbor.host, username: pusher.username, password: pusher.secret }]) },
   });
-  return { chart, ci, harbor, proxyCache: proxy, mirrorCredential };
+  return { chart, ci, harbor, postgres, proxyCache: proxy, mirrorCredential };
 }
 
 /**
