@@ -6,6 +6,7 @@ import { PullAccess } from './pull-access';
 import { describeValue, invalid, PATH_COMPONENT_SOURCE, TAG_SOURCE, ValidationError } from './validation';
 import { warnOnce } from './warn';
 import { compare, fewOf } from './text';
+import { readRegistryKey } from './registry-key';
 
 const DOCKER_HUB = 'docker.io';
 
@@ -28,6 +29,16 @@ const DOCKER_HUB_ALIASES: readonly string[] = ['index.docker.io', 'registry-1.do
  */
 export function canonicalRegistry(host: string): string {
   return DOCKER_HUB_ALIASES.includes(host) ? DOCKER_HUB : host;
+}
+
+/**
+ * Whether `host` is one of Docker Hub's host names as written (lower case), by `canonicalRegistry`'s rule: what
+ * `registryHost` and `normalizeRegistry` key Docker Hub's login by.
+ *
+ * @internal
+ */
+export function isDockerHub(host: string): boolean {
+  return canonicalRegistry(host) === DOCKER_HUB;
 }
 
 /**
@@ -56,7 +67,7 @@ export function dockerHubHostCase(reference: string): string | undefined {
   // the registry part is the first segment when it holds a "." (REFERENCE), as each of Docker Hub's names does
   const host = typeof reference === 'string' && reference.includes('/') ? reference.slice(0, reference.indexOf('/')) : '';
   const lower = host.toLowerCase();
-  if (host === lower || canonicalRegistry(lower) !== DOCKER_HUB) {
+  if (host === lower || !isDockerHub(lower)) {
     return undefined;
   }
   return `must name Docker Hub's host in lower case, as in ${describeValue(lower + reference.slice(host.length))}: the kubelet and containerd ` +
@@ -326,8 +337,8 @@ const mirrored = new WeakSet<IConstruct>();
  * serves an image named `Harbor.example.com/...`, though both reach the one registry.
  */
 export function registryHost(registryOrKey: string): string {
-  const host = registryOrKey.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
-  return ['docker.io', 'index.docker.io', 'registry-1.docker.io'].includes(host) ? 'index.docker.io' : host;
+  const host = readRegistryKey(registryOrKey).host;
+  return isDockerHub(host) ? 'index.docker.io' : host;
 }
 
 /**

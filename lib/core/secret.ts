@@ -4,6 +4,7 @@ import { instancesIn, recordInstance } from './instances';
 import { checkDnsSubdomain, checkInteger, checkRequiredObject, checkUniqueList, CONFIG_MAP_KEY_RULE, describeValue, invalid, isConfigMapKey, missing, ValidationError } from './validation';
 import { tomlString } from './toml';
 import { percentEncode } from './percent-encode';
+import { readRegistryKey } from './registry-key';
 import { yamlDoubleQuoted } from './yaml';
 
 /**
@@ -118,18 +119,12 @@ export function renderDockerConfig(value: SecretValue, sources: Record<string, s
 }
 
 /**
- * The key the kubelet files a `.dockerconfigjson` entry's login under (kubernetes v1.35.0
- * pkg/credentialprovider/keyring.go `BasicDockerKeyring.Add`): the scheme dropped, and the path, where a `/v1/` or
- * `/v2/` in front of it is dropped, kept unless it is empty or `/`. `https://index.docker.io/v1/` is `index.docker.io`;
- * `harbor.example.com/library/` is itself, a login the kubelet tries only for images under `/library/`
- * (`URLsMatch`: the key's path a prefix of the image's).
+ * The key the kubelet files a `.dockerconfigjson` entry's login under (`readRegistryKey`): its host, and its path
+ * where it keeps one. `https://index.docker.io/v1/` is `index.docker.io`; `harbor.example.com/library/` is itself.
  */
 function dockerConfigKey(registry: string): string {
-  const rest = registry.replace(/^https?:\/\//, '');
-  const slash = rest.indexOf('/');
-  const [host, path] = slash < 0 ? [rest, ''] : [rest.slice(0, slash), rest.slice(slash)];
-  const effective = /^\/v[12]\//.test(path) ? path.slice(3) : path;
-  return effective === '' || effective === '/' ? host : host + effective;
+  const { host, path } = readRegistryKey(registry);
+  return host + path;
 }
 
 /**
@@ -145,6 +140,34 @@ function checkDockerConfigKey(registry: string): void {
   if (/^https?:\/\//.test(registry) && key.includes('/')) {
     invalid('registry', registry, `must name a path without a scheme (${describeValue(key)}): the kubelet keeps the login to that path, but ` +
       'Drone\'s runner reads a URL as its host alone, where the login would serve every image');
+  }
+}
+
+/**
+ * Refuse two `.dockerconfigjson` keys (each passed `checkDockerConfigKey`) that name one scope, as two spellings of a
+ * host do (`http://harbor.example.com` beside `harbor.example.com`, or `https://harbor.example.com/`):
+ * drone-runner-kube v1.0.0-rc.5 engine/compiler/compiler.go:546-561 reads the keys into one map by address
+ * (drone/runner-go v1.12.0 registry/auths/auth.go:42-48 and :116-122 `hostname`: a URL's host, any other key whole;
+ * encode.go:20-22, one login per address), keeping one of the two logins in Go's map order; the kubelet files both
+ * under one key (kubernetes v1.35.0 pkg/credentialprovider/keyring.go `BasicDockerKeyring.Add`), as it does
+ * `harbor.example.com/` beside `harbor.example.com`, and tries them in Go's map order. A host and a path of it
+ * (`harbor.example.com/library/`), or another port, are two scopes to both.
+ */
+function checkDistinctDockerConfigKeys(registries: readonly string[]): void {
+  // drone/runner-go's address: a URL's host (a key with a scheme here has no path, checkDockerConfigKey), else the key
+  const droneAddress = (registry: string) => (/^https?:\/\//.test(registry) ? dockerConfigKey(registry) : registry);
+  const seen = new Map<string, string>();
+  for (const registry of registries) {
+    const key = dockerConfigKey(registry);
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
+      const reader = droneAddress(earlier) === droneAddress(registry)
+        ? 'Drone\'s runner reads both as one address and keeps one of the two logins at random'
+        : 'the kubelet files both logins under one key and tries them in a random order';
+      invalid('registry', registry, `must not name ${describeValue(key)} again, which ${describeValue(earlier)} names: ${reader}; ` +
+        'key each host[:port], and each path of it, once');
+    }
+    seen.set(key, registry);
   }
 }
 
@@ -426,7 +449,8 @@ export class SecretValue {
    * `https://index.docker.io/v1/`; or one per path of a registry, keyed without a scheme, e.g.
    * `harbor.example.com/library/` beside `harbor.example.com`: the kubelet tries a path's login for the images under
    * it, before the host's (kubernetes v1.35.0 pkg/credentialprovider/keyring.go). A path with a scheme is refused:
-   * Drone's runner would keep the host alone.
+   * Drone's runner would keep the host alone. So are two keys for one scope, such as `http://harbor.example.com` or
+   * `https://harbor.example.com/` beside `harbor.example.com`: Drone's runner would keep one of their logins.
    */
   public static dockerConfigJson(entries: DockerConfigEntry[]): SecretValue {
     if (entries.length === 0) {
@@ -455,6 +479,7 @@ export class SecretValue {
     });
     checkUniqueList('registry', entries.map((e) => e.registry));
     entries.forEach((e) => checkDockerConfigKey(e.registry));
+    checkDistinctDockerConfigKeys(entries.map((e) => e.registry));
     return new SecretValue(SecretValueKind.DOCKER_CONFIG_JSON, { entries: entries.map(({ registry, username }) => ({ registry, username })), sources });
   }
 

@@ -1,4 +1,5 @@
 import { checkHostname, checkObject, invalidUserName, SecretKey } from '../core';
+import { isDockerHub } from '../core/image';
 import { checkGeneratedKey } from '../core/generated-key';
 import { USER_NAME, USER_NAME_RULE } from './user-name';
 
@@ -132,7 +133,7 @@ function checkKey(prop: string, key: SecretKey): SecretKey {
 /** A registry's key: Docker Hub's names become `https://index.docker.io/v1/`; others a lower-case host[:port]. */
 export function normalizeRegistry(registry: string): string {
   const host = typeof registry === 'string' ? registry.replace(/^https?:\/\//i, '').replace(/\/(v1|v2)?\/?$/, '').toLowerCase() : '';
-  if (['docker.io', 'index.docker.io', 'registry-1.docker.io'].includes(host)) {
+  if (isDockerHub(host)) {
     return DOCKER_HUB_KEY;
   }
   checkHostname('registry', host, { allowPort: true, registry: true });

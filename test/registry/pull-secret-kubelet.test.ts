@@ -221,21 +221,87 @@ describe('a SecretValue.dockerConfigJson with a path-scoped key, as the kubelet 
       .toEqual(['https://index.docker.io/v1/', 'https://harbor.example.com/v2/', 'harbor.example.com/library/']);
   });
 
-  test('every key Dockyard accepts means to the kubelet what it meant before Drone\'s runner copied it', () => {
+  test('two spellings of one host lose a login in Drone\'s runner, so Dockyard refuses them', () => {
+    // drone-runner-kube v1.0.0-rc.5 engine/compiler/compiler.go:546-561 parses each pull secret with drone/runner-go
+    // v1.12.0 registry/auths/auth.go:42-48 (`hostname`, :116-122: a URL's host, any other key whole) and writes one
+    // login per address (encode.go:20-22, a Go map): "http://harbor.example.com" and "harbor.example.com" are both
+    // "harbor.example.com", and the pod's pull Secret keeps one of the two logins
+    const document = JSON.stringify({ auths: {
+      'harbor.example.com': { auth: Buffer.from('u0:p0').toString('base64') },
+      'http://harbor.example.com': { auth: Buffer.from('u1:p1').toString('base64') },
+    } });
+    expect(kubeletLogins([document], 'harbor.example.com/team/app:1').map((l) => l.username)).toEqual(['u0', 'u1']);
+    const pod = droneRunnerPullSecret([document])!;
+    expect(Object.keys(JSON.parse(pod).auths)).toEqual(['harbor.example.com']);
+    expect(kubeletLogins([pod], 'harbor.example.com/team/app:1')).toHaveLength(1);
+    for (const pair of [
+      ['harbor.example.com', 'http://harbor.example.com'],
+      ['https://harbor.example.com/', 'harbor.example.com'],
+      ['http://harbor.example.com:8443', 'https://harbor.example.com:8443/v2/'],
+      ['index.docker.io', 'https://index.docker.io/v1/'],
+    ]) {
+      expect(() => rendered(pair)).toThrow('Drone\'s runner reads both as one address and keeps one of the two logins at random');
+    }
+  });
+
+  test('two keys the kubelet files under one key are refused too, a host and its paths and ports are not', () => {
+    // kubernetes v1.35.0 pkg/credentialprovider/keyring.go BasicDockerKeyring.Add: "harbor.example.com/" and
+    // "harbor.example.com/v2/library/" have the keys "harbor.example.com" and "harbor.example.com/library/"; Drone's
+    // runner keeps both as written (no scheme), and the kubelet tries the two logins of one key in Go's map order
+    expect(keyringKey('harbor.example.com/')).toBe('harbor.example.com');
+    expect(kubeletLogins([JSON.stringify({ auths: {
+      'harbor.example.com': { auth: Buffer.from('u0:p0').toString('base64') },
+      'harbor.example.com/': { auth: Buffer.from('u1:p1').toString('base64') },
+    } })], 'harbor.example.com/team/app:1').map((l) => l.username)).toEqual(['u0', 'u1']);
+    expect(() => rendered(['harbor.example.com', 'harbor.example.com/'])).toThrow('the kubelet files both logins under one key');
+    expect(() => rendered(['harbor.example.com/library/', 'harbor.example.com/v2/library/'])).toThrow('the kubelet files both logins under one key');
+    // a path of the host, another path, another port, Docker Hub's docker.io beside its canonical key: distinct scopes
+    // (URLsMatch: the key's path a prefix of the image's, the same port), each kept by Drone's runner and the kubelet
+    const distinct = ['harbor.example.com', 'harbor.example.com/library/', 'harbor.example.com/library-tools/', 'https://harbor.example.com:8443',
+      'harbor.example.com:443', 'docker.io', 'https://index.docker.io/v1/'];
+    expect(Object.keys(JSON.parse(droneRunnerPullSecret([rendered(distinct)])!).auths).map(keyringKey).sort())
+      .toEqual(distinct.map(keyringKey).sort());
+  });
+
+  test('refuses a second spelling of a key in one line, naming both keys and never a login', () => {
+    const { token } = keyed();
+    let message = '';
+    try {
+      SecretValue.dockerConfigJson([
+        { registry: 'harbor.example.com', username: 'robot$puller', password: token },
+        { registry: 'http://harbor.example.com', username: 'robot$drone', password: token },
+      ]);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toBe('invalid registry "http://harbor.example.com": must not name "harbor.example.com" again, which "harbor.example.com" names: ' +
+      'Drone\'s runner reads both as one address and keeps one of the two logins at random; key each host[:port], and each path of it, once');
+    expect(message).not.toMatch(/robot/);
+    // another case is refused by the key's grammar already: the kubelet compares host labels case-sensitively
+    expect(() => rendered(['harbor.example.com', 'Harbor.example.com'])).toThrow('invalid registry "Harbor.example.com": must be a registry host');
+  });
+
+  test('every key Dockyard accepts keeps each login for what it meant, through Drone\'s runner to the kubelet', () => {
     const host = fc.constantFrom('harbor.example.com', 'harbor.example.com:8443', 'index.docker.io');
     const path = fc.constantFrom('', '/', '/v1/', '/v2/', '/library', '/library/', '/v2/library/', '/a/b');
     const scheme = fc.constantFrom('', 'https://', 'http://');
-    const keys = (document: string) => [...new Set(Object.keys(JSON.parse(document).auths).map(keyringKey))].sort();
+    /** Each kubelet key with the passwords filed under it. */
+    const logins = (document: string) => Object.entries<any>(JSON.parse(document).auths)
+      .map(([k, v]) => `${keyringKey(k)} ${decodeAuth(v.auth).password}`).sort();
     fc.assert(fc.property(fc.uniqueArray(fc.tuple(scheme, host, path).map(([s, h, p]) => `${s}${h}${p}`), { minLength: 1, maxLength: 4 }), (registries) => {
       let document: string;
       try {
         document = rendered(registries);
       } catch (e) {
-        // refused only for a scheme with a path the kubelet keeps
-        expect(registries.some((r) => /^https?:/.test(r) && keyringKey(r).includes('/'))).toBe(true);
+        // refused only for a scheme with a path the kubelet keeps, or two keys the kubelet files under one
+        const keys = registries.map(keyringKey);
+        expect(registries.some((r) => /^https?:/.test(r) && keyringKey(r).includes('/')) || new Set(keys).size < keys.length).toBe(true);
         return;
       }
-      expect(keys(droneRunnerPullSecret([document])!)).toEqual(keys(document));
+      // every login reaches the kubelet, one per key, under the key it was written for
+      const before = logins(document);
+      expect(logins(droneRunnerPullSecret([document])!)).toEqual(before);
+      expect(new Set(before.map((l) => l.split(' ')[0])).size).toBe(before.length);
     }), { numRuns: 300 });
   });
 });
