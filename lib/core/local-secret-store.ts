@@ -558,21 +558,22 @@ export class LocalSecretStore {
       // what each key was declared for: a key declared now takes this synth's word (or none), one not declared keeps its record
       const declaredFor: Record<string, string> = Object.fromEntries(Object.entries(loaded?.declaredFor ?? {}).filter(([k]) => !roots.has(k)));
       declaredForKeys(scope).forEach((what, k) => { if (roots.has(k)) declaredFor[k] = what; });
+      // the output directories synths from this state wrote: this synth's, and those recorded that still hold
+      // Secrets made from it (one deleted, or made from another state since, drops off)
+      const here = previousOutput(scope).directory;
+      const others = (loaded?.outputs ?? []).filter((o) => o !== here && this.madeOutput(o));
       // what constructs check against the state as it was (a retired team's robots, say): a new state holds nothing
       if (loaded !== undefined) {
         runSecretRecordReviews({
           scope, onRecord: new Set([...Object.keys(loaded.values), ...Object.keys(record?.keys ?? {})]), declaredBy: recordedBy,
           declared: new Set(roots.keys()),
           retiredBefore: new Set(Object.keys(values).filter((k) => k.endsWith(RETIRED)).map((k) => k.slice(0, -RETIRED.length))),
-          declaredFor: loaded.declaredFor,
+          declaredFor: loaded.declaredFor, otherOutputs: others,
         });
       }
       // a key made anew holds a current value
       made.forEach((k) => delete movedTo[k]);
-      // the output directories synths from this state wrote: this synth's, and those recorded that still hold
-      // Secrets made from it (one deleted, or made from another state since, drops off)
-      const here = previousOutput(scope).directory;
-      const outputs = [...new Set([...(loaded?.outputs ?? []).filter((o) => o !== here && this.madeOutput(o)), ...(here ? [here] : [])])].sort(compare);
+      const outputs = [...new Set([...others, ...(here ? [here] : [])])].sort(compare);
       if (loaded === undefined || !sameEntries(values, loaded.values) || !sameEntries(declaredBy, loaded.declaredBy)
         || !sameEntries(movedTo, loaded.movedTo) || !sameEntries(declaredFor, loaded.declaredFor)
         || outputs.join('\n') !== [...loaded.outputs].sort(compare).join('\n')) {

@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { objectsOfMark, secretsOfMark } from './left-objects';
@@ -37,6 +39,31 @@ export interface PreviousOutput {
    * (`SecretState.outputs`); undefined outside `synthesize`.
    */
   readonly directory?: string;
+}
+
+/**
+ * The file every synth leaves in its output directory, which says the directory is a synth's: the next synth replaces
+ * such a directory whole. One without it is replaced only if it holds nothing a synth would not write
+ * (`checkOutputDirectory`). It lists the objects the synth wrote, and the next synth warns of those it no longer
+ * writes (`leftObjectsWarning`).
+ */
+export const OUTPUT_MARKER = '.dockyard-output';
+
+/** The text of the mark in the output directory `dir`, if it has one. */
+export function readMark(dir: string): string | undefined {
+  try {
+    return fs.readFileSync(path.join(dir, OUTPUT_MARKER), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What the output directory `dir` held, as its mark tells it (`previousOutputOf`): another output made from the same
+ * secret state (`SecretRecordView.otherOutputs`), another stack's, whose Secrets tell its teams (lib/harbor/left-robots.ts).
+ */
+export function outputIn(dir: string): PreviousOutput {
+  return previousOutputOf(readMark(dir));
 }
 
 const NONE: PreviousOutput = { secrets: new Set(), objects: () => new Set(), charts: new Set(), names: [], ...namesByOwner([]) };

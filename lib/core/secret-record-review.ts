@@ -26,6 +26,12 @@ export interface SecretRecordView {
    * no synth of this release declared.
    */
   readonly declaredFor: Readonly<Record<string, string>>;
+  /**
+   * The other output directories synths from this state wrote that still hold Secrets made from it
+   * (`SecretState.outputs`, without this synth's own), as absolute paths: other stacks on the state, whose marks tell
+   * what they hold (`outputIn`).
+   */
+  readonly otherOutputs: readonly string[];
 }
 
 /**

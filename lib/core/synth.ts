@@ -16,7 +16,7 @@ import { OutputFile, SecretFile } from './output-file';
 import { isInside } from './paths';
 import { goneObjectList, goneObjects, goneStatefulSetsWarning, leftObjectsCommands, leftObjectsWarning, objectList, secretsOfMark, withoutPassingJobs } from './left-objects';
 import { keptListWarnings, keptLists } from './kept-lists';
-import { chartList, previousOutputOf, withPreviousOutput } from './previous-output';
+import { chartList, OUTPUT_MARKER, previousOutputOf, readMark, withPreviousOutput } from './previous-output';
 import { fewOf } from './text';
 import { checkVersionChanges } from './version-changes';
 import { goneFileNotices, markedNotes, notedFileList, notesOf } from './gone-files';
@@ -32,13 +32,7 @@ import { toYamlChunks } from './yaml';
 
 export { SECRETS_FILE };
 
-/**
- * The file every synth leaves in its output directory, which says the directory is a synth's: the next synth replaces
- * such a directory whole. One without it is replaced only if it holds nothing a synth would not write
- * (`checkOutputDirectory`). It lists the objects the synth wrote, and the next synth warns of those it no longer
- * writes (`leftObjectsWarning`).
- */
-export const OUTPUT_MARKER = '.dockyard-output';
+export { OUTPUT_MARKER };
 const OUTPUT_MARKER_TEXT = 'Written by Dockyard\'s synth, which replaces this whole directory every time it runs: keep nothing else here.\n';
 
 /** How many times `synthesize` was called in this process: `runSynth` warns of an entry point that never calls it. */
@@ -595,15 +589,6 @@ function previousOutputDirectory(link: string): string | undefined {
   // killed between a swap's renames, a synth left the previous output beside the directory, which is put back
   const dir = outputPath(link);
   return fs.existsSync(dir) ? dir : previousOutputs(dir)[0];
-}
-
-/** The text of the mark in the output directory `dir`, if it has one. */
-function readMark(dir: string): string | undefined {
-  try {
-    return fs.readFileSync(path.join(dir, OUTPUT_MARKER), 'utf8');
-  } catch {
-    return undefined;
-  }
 }
 
 /** Whether `chart` is a DockyardChart (`instanceof` is true of every cdk8s Chart: Chart.isChart). */

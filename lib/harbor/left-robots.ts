@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import { describeValue, isDnsLabel } from '../core';
 import { NameOwner, namesRecorded, ownersRecordedUnder, recordNames } from '../core/left-names';
-import { PreviousOutput, previousOutput, underStackMark } from '../core/previous-output';
+import { outputIn, PreviousOutput, previousOutput, underStackMark } from '../core/previous-output';
 import { onDeclaredFor, secretOfStateKey, SecretRecordView } from '../core/secret-record-review';
 import { warnOnce } from '../core/warn';
 import { isHarborName } from '../core/validation';
@@ -25,7 +25,9 @@ import type { Harbor } from './harbor';
 // stack's never held it): its previous output held both robots' Secrets, or its mark lists the team as left unretired
 // (`teamsLeftOwner`), which each synth writes of the teams it warned of, the platform's or Harbor's, so that a team
 // dropped before its platform, and every later synth without the platform, are warned of too. The state's
-// declaredFor is left as it is.
+// declaredFor is left as it is. Two stacks on one state with TeamPlatforms on the same Harbor leave each other's
+// teams alone: a team another output made from the state holds, or lists as left, is that stack's
+// (`teamOfAnotherStack`), so a team moved between them is not warned of by its old stack.
 
 /**
  * What a TeamPlatform of `harbor` lists its teams under in the mark (lib/team/left-teams.ts), without the platform's
@@ -63,7 +65,32 @@ export function teamPlatformsOf(harbor: Harbor): string[] {
  * a TeamPlatform or by Harbor itself (`noteTeamsLeft`), for the next synth of the stack: `harbor-left-team <namespace>/<name>`.
  */
 function teamsLeftOwner(harbor: Harbor, name: string): string {
-  return `harbor-left-team ${harbor.namespace}/${name}`;
+  return `${teamsLeftOwnerPrefix(harbor)}${name}`;
+}
+
+/** What `teamsLeftOwner` starts with for every Harbor in `harbor`'s namespace, whatever its name: `harbor-left-team <namespace>/`. */
+function teamsLeftOwnerPrefix(harbor: Harbor): string {
+  return `harbor-left-team ${harbor.namespace}/`;
+}
+
+/** Whether `output` held both robots' Secrets of team `team` of `harbor`: the stack that wrote it had the team then. */
+function heldTeam(harbor: Harbor, output: PreviousOutput, team: string): boolean {
+  return pairOf(team).every((robot) => output.secrets.has(secretOfStateKey(harbor._robotRecord(robot).stateKey)));
+}
+
+/**
+ * Whether team `team`, whose robots on `harbor` this synth neither declares nor retires, is another stack's: another
+ * output made from the secret state (`SecretRecordView.otherOutputs`, another stack on the same state with the same
+ * Harbor) held both its robots' Secrets at its stack's last synth, which onboards it (a team moved there), or its mark
+ * lists the team as left unretired (`teamsLeftOwner`), which that stack warns of at each synth. That stack's
+ * TeamPlatform, or its Harbor, warns of the team when it leaves there; this one, which could call only a retireTeam
+ * that deletes robots the other stack uses, does not. An output's mark is read once, when a team first asks.
+ */
+export function teamOfAnotherStack(harbor: Harbor, view: SecretRecordView): (team: string) => boolean {
+  let others: PreviousOutput[] | undefined;
+  const prefix = teamsLeftOwnerPrefix(harbor);
+  return (team) => (others ??= view.otherOutputs.map(outputIn)).some((output) => heldTeam(harbor, output, team)
+    || output.ownersUnder(prefix).some((owner) => output.namesOf(owner).includes(team)));
 }
 
 /** The teams of each Harbor warned of as left unretired in this synth, by each review that warned (`noteTeamsLeft`). */
@@ -158,7 +185,7 @@ export function reviewLeftRobots(harbor: Harbor, name: string, view: SecretRecor
   // lists the team as left unretired (another stack on the state, the default stack beside the teams example, writes
   // an output of its own, which never held them)
   const platformless = teamPlatformsOf(harbor).length === 0;
-  const held = previousOutput(harbor).secrets;
+  const elsewhere = teamOfAnotherStack(harbor, view);
   const warnedBefore = new Set(previousOutput(harbor).namesOf(teamsLeftOwner(harbor, name)));
   const leftTeams: string[] = [];
   for (const [key, path] of Object.entries(view.declaredBy)) {
@@ -177,7 +204,7 @@ export function reviewLeftRobots(harbor: Harbor, name: string, view: SecretRecor
     if (!teamPairLeft(harbor, view, robot)) {
       left.push(robot);
     } else if (platformless && team !== undefined
-      && (warnedBefore.has(team) || teamPairOf(harbor, robot)!.every((r) => held.has(secretOfStateKey(r.stateKey))))) {
+      && (warnedBefore.has(team) || heldTeam(harbor, previousOutput(harbor), team)) && !elsewhere(team)) {
       leftTeams.push(team);
     }
   }

@@ -1,5 +1,5 @@
 import { Chart } from 'cdk8s';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import {
   checkRequiredObject, checkDnsLabel, DockyardChart, checkKnownProps, checkList, checkListOf, checkPort, checkUniqueList, describeValue, invalid, isDnsLabel, isNamespaceDefined, NetworkPeer,
   sameRegistryHost,
@@ -23,7 +23,7 @@ import { reposOverlap } from '../ci/repo-overlap';
 import { checkSubjectPrefix, SubjectPrefixes } from './team-member';
 import { checkTeamRoute } from './team-route';
 import { neitherOnboardsNorRetires, watchLeftTeamsOfStack } from './left-teams';
-import { leftTeamWarning, noteTeamsLeft, recordedAsHarbors, teamPlatformsOf } from '../harbor/left-robots';
+import { leftTeamWarning, noteTeamsLeft, recordedAsHarbors, teamOfAnotherStack, teamPlatformsOf } from '../harbor/left-robots';
 import { retireTeamExample } from '../woodpecker/closed-agents';
 import {
   checkTeamName, checkTeamPropsObject, defaultedNamespace, inTeam, MAX_TEAM_NAME, Team, teamNamespaceList, teamNamespaces, TeamProps, teamRobotNames,
@@ -616,7 +616,8 @@ export class TeamPlatform extends Construct {
    * team whose robots the platform's Harbor declared for a team (`<team>-push` and `<team>-pull`, both on record as
    * declared by that Harbor's `addRobot`) that this platform now neither onboards nor retires: its `addTeam` call went
    * without `retireTeam`, and the robots keep their permissions and secrets. Only a TeamPlatform reviews: another stack
-   * on the same state (the default stack, say) never warns of teams it does not have.
+   * on the same state (the default stack, say) never warns of teams it does not have; nor does this platform of a team
+   * another stack on the state has, or warns of itself (`teamOfAnotherStack`).
    */
   private reviewRetirements(view: SecretRecordView): void {
     const harbor = this.props.harbor;
@@ -635,8 +636,12 @@ export class TeamPlatform extends Construct {
     // the state tells not which TeamPlatform of the Harbor had a team: each of them names them all, so that their
     // reviews print one line (warnOnce)
     const platforms = teamPlatformsOf(harbor);
+    // and what stays open on the engine of each, which may differ (a Drone platform and a Woodpecker one)
+    const engines = platforms.map((p) => ({ path: p, kind: platformAt(this, p)?.props.ci.kind }));
     // and the output's mark lists them, so that Harbor warns of them once the platform left the code
     const left: string[] = [];
+    // a team another stack on the state has now (moved there), or warns of as left itself, is that stack's to warn of
+    const elsewhere = teamOfAnotherStack(harbor, view);
     for (const [key, path] of Object.entries(view.declaredBy)) {
       const team = /^(.+)-push$/.exec(harbor._robotDeclaredAt(path) ?? '')?.[1];
       if (team === undefined || !isDnsLabel(team) || team.length > MAX_TEAM_NAME || this.retired.has(team)) {
@@ -647,9 +652,9 @@ export class TeamPlatform extends Construct {
       // records as the Harbor's own, not a team's, Harbor warns of (lib/harbor/left-robots.ts)
       const gone = robots.every((r) => view.declaredBy[r.stateKey] === r.declaredBy && !view.declared.has(r.stateKey) && !r.retired
         && !view.retiredBefore.has(r.stateKey)) && !teamRobotNames(team).some((robot) => recordedAsHarbors(harbor, view, robot));
-      if (robots[0].stateKey === key && gone) {
+      if (robots[0].stateKey === key && gone && !elsewhere(team)) {
         left.push(team);
-        warnOnce(this, `${leftTeamWarning(harbor, team, neitherOnboardsNorRetires(platforms), 'are on record in the secret state', leftEngineAccess(this.props.ci.kind, team))}; ` +
+        warnOnce(this, `${leftTeamWarning(harbor, team, neitherOnboardsNorRetires(platforms), 'are on record in the secret state', leftEngineAccess(engines, team))}; ` +
           'if they are robots of another stack on this state, named like a team\'s, ignore this (and retire them there with retireRobot when they go)');
       }
     }
@@ -665,16 +670,39 @@ export class TeamPlatform extends Construct {
  * Woodpecker the server's gRPC port still admits its agents, which such an apply leaves
  * running. `retireTeam` closes both.
  */
-function leftEngineAccess(kind: CiEngineKind, team: string): string {
+function engineLeftovers(kind: CiEngineKind | undefined, team: string): string | undefined {
   if (kind === CiEngineKind.DRONE) {
-    return `, and its build namespace (${team}-builds, unless its addTeam set buildNamespace) is open to every repository's pipelines, ` +
+    return `its build namespace (${team}-builds, unless its addTeam set buildNamespace) is open to every repository's pipelines, ` +
       'whose pods may mount the pull Secret an apply without pruning leaves there';
   }
   if (kind === CiEngineKind.WOODPECKER) {
-    return ', and its agents, which an apply without pruning leaves running, keep taking its repositories\' pipelines with its deploy ' +
+    return 'its agents, which an apply without pruning leaves running, keep taking its repositories\' pipelines with its deploy ' +
       'identity (retireTeam with its repos, and its events and branches if it had them, refuses them)';
   }
-  return '';
+  return undefined;
+}
+
+/**
+ * What the warning of a team's robots adds of what stays open on the engines of `platforms`, the TeamPlatforms of the
+ * Harbor (`engineLeftovers`): the state does not tell which of them had the team, so each names every engine's, in
+ * the same words, and the platforms' reviews print one line (warnOnce). Platforms of one engine name it once; of two
+ * engines, each with the platforms it is theirs of.
+ */
+function leftEngineAccess(platforms: readonly { path: string; kind?: CiEngineKind }[], team: string): string {
+  const kinds = [...new Set(platforms.map((p) => p.kind))];
+  const texts = kinds.map((kind) => ({ kind, text: engineLeftovers(kind, team) }));
+  if (kinds.length === 1) {
+    return texts[0].text === undefined ? '' : `, and ${texts[0].text}`;
+  }
+  const on = texts.filter((t) => t.text !== undefined).map((t) =>
+    `on ${t.kind === CiEngineKind.DRONE ? 'Drone' : 'Woodpecker'} (${platforms.filter((p) => p.kind === t.kind).map((p) => p.path).join(', ')}), ${t.text}`);
+  return on.length === 0 ? '' : `, and, ${on.join(', or, ')}`;
+}
+
+/** The TeamPlatform at construct path `at` in the app of `scope` (a path `teamPlatformsOf` gives), if one is there. */
+function platformAt(scope: Construct, at: string): TeamPlatform | undefined {
+  const found = at.split('/').reduce<IConstruct | undefined>((c, id) => c?.node.tryFindChild(id), scope.node.root);
+  return found instanceof TeamPlatform ? found : undefined;
 }
 
 /**

@@ -6,12 +6,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import {
-  DockyardChart, HarborOidc, LocalSecretStore, synthesize, PipelineEvent, ProxyUpstream, RobotPermission, Secret, SecretValue, TeamMember, TeamPlatform, WoodpeckerCi,
+  DockyardChart, HarborOidc, LocalSecretStore, Postgres, synthesize, PipelineEvent, ProxyUpstream, RobotPermission, Secret, SecretValue, TeamMember, TeamPlatform, WoodpeckerCi,
 } from '../../lib';
 import { parse } from 'yaml';
 import { stderrOf } from '../util';
 import { parsePolicies, placeBuild, runnerConfigFiles } from '../drone/upstream';
 import { stateReviewHarbor } from '../harbor/fixtures';
+import { github } from '../woodpecker/fixtures';
 import { platform } from './fixtures';
 import { connectionAllowed, Endpoint, ingressAdmits } from './network-model';
 import { MAX_ANNOTATIONS_BYTES, objectSize } from '../../lib/core/object-size';
@@ -548,26 +549,89 @@ describe('offboarding mistakes, against the secret state', () => {
 
   // two TeamPlatforms on one Harbor: the state records the Harbor's robots, not which platform had the team, so
   // both reviewed it, and each named itself as the one that neither onboards nor retires it
-  test('two TeamPlatforms on one Harbor warn of a team dropped from one once, naming both', () => {
+  /**
+   * Synths into one output on a new state of a stack whose Harbor has a second TeamPlatform (`makeOther`) beside
+   * platform/Teams, the first onboarding `first` and the second `second`: the robot warnings of each.
+   */
+  const twoPlatformStack = (makeOther: (p: ReturnType<typeof platform>) => TeamPlatform) => {
     const dir = stateDir();
-    const store = () => new LocalSecretStore({ statePath: path.join(dir, 'secrets.json') });
-    const out = path.join(dir, 'dist');
-    const robotWarnings = (app: App) => stderrOf(() => synthesize(app, store())).split('\n').filter((l) => l.includes('robot$'));
-    const twoPlatforms = (first: string[], second: string[]) => {
-      const p = platform({}, { outdir: out });
-      const other = new TeamPlatform(p.chart, 'Teams2', { ci: p.ci, harbor: p.harbor, sharedProjects: ['dockerhub'] });
+    return (first: string[], second: string[]) => {
+      const p = platform({}, { outdir: path.join(dir, 'dist') });
+      const other = makeOther(p);
       first.forEach((name) => p.teams.addTeam({ name, repos: [`acme/${name}`] }));
       second.forEach((name) => other.addTeam({ name, repos: [`acme/${name}`] }));
-      return p.app;
+      return stderrOf(() => synthesize(p.app, new LocalSecretStore({ statePath: path.join(dir, 'secrets.json') }))).split('\n').filter((l) => l.includes('robot$'));
     };
-    expect(robotWarnings(twoPlatforms(['web', 'ops'], ['data']))).toEqual([]);
-    expect(robotWarnings(twoPlatforms(['web'], ['data']))).toEqual(['dockyard: warning: team "ops"\'s Harbor robots robot$ops-push and robot$ops-pull ' +
+  };
+
+  test('two TeamPlatforms on one Harbor warn of a team dropped from one once, naming both', () => {
+    const twoPlatforms = twoPlatformStack((p) => new TeamPlatform(p.chart, 'Teams2', { ci: p.ci, harbor: p.harbor, sharedProjects: ['dockerhub'] }));
+    expect(twoPlatforms(['web', 'ops'], ['data'])).toEqual([]);
+    expect(twoPlatforms(['web'], ['data'])).toEqual(['dockyard: warning: team "ops"\'s Harbor robots robot$ops-push and robot$ops-pull ' +
       'are on record in the secret state, declared by platform/Harbor, but no TeamPlatform of that Harbor (platform/Teams, platform/Teams2) onboards ' +
       'the team (addTeam) or retires it (retireTeam): the robots keep their permissions and secrets, which never expire, and its build namespace ' +
       '(ops-builds, unless its addTeam set buildNamespace) is open to every repository\'s pipelines, whose pods may mount the pull Secret an apply ' +
       'without pruning leaves there; if the team left, call retireTeam("ops"); if they are robots of another stack on this state, named like a ' +
       'team\'s, ignore this (and retire them there with retireRobot when they go)']);
-    expect(robotWarnings(twoPlatforms(['web', 'ops'], ['data']))).toEqual([]);
+    expect(twoPlatforms(['web', 'ops'], ['data'])).toEqual([]);
+  });
+
+  // two stacks on one state, each with a TeamPlatform on the same Harbor at the same path (the teams example beside a
+  // second teams stack): a team the other stack onboards now, its robots' Secrets in that stack's output, is that
+  // stack's, not left here; the state records the outputs made from it (SecretState.outputs), whose marks list their
+  // Secrets. A team moved from one stack to the other was warned of at every synth of its old stack, where retireTeam
+  // would have deleted the robots the new one uses
+  test('a team moved to another stack on the same state is not warned of by its old stack; dropped there without retireTeam, it is', () => {
+    const dir = stateDir();
+    const store = () => new LocalSecretStore({ statePath: path.join(dir, 'secrets.json') });
+    const teamWarnings = (app: App) => stderrOf(() => synthesize(app, store())).split('\n')
+      .filter((l) => l.startsWith('dockyard: warning: team')).map((l) => /^dockyard: warning: team "([a-z]+)"'s .* but (\S+)/.exec(l)?.slice(1).join(' '));
+    const stack = (outdir: string, names: string[]) => {
+      const p = platform({}, { outdir: path.join(dir, outdir) });
+      names.forEach((name) => p.teams.addTeam({ name, repos: [`acme/${name}`] }));
+      return p.app;
+    };
+    const platformless = (outdir: string) => {
+      const app = new App({ outdir: path.join(dir, outdir) });
+      stateReviewHarbor(new DockyardChart(app, 'platform', { namespace: 'ci' })).addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub() });
+      return app;
+    };
+    expect(teamWarnings(stack('dist-a', ['web', 'data']))).toEqual([]);
+    // each stack's teams are the other's to warn of, not this one's
+    expect(teamWarnings(stack('dist-b', ['ops']))).toEqual([]);
+    expect(teamWarnings(stack('dist-a', ['web', 'data']))).toEqual([]);
+    // data moves to b: a, which no longer has it, does not warn of it, whether its TeamPlatform stays or left the code
+    // (Harbor's review, as a's previous output held data's Secrets), where it warns of web, which no output holds now
+    expect(teamWarnings(stack('dist-b', ['ops', 'data']))).toEqual([]);
+    expect(teamWarnings(stack('dist-a', ['web']))).toEqual([]);
+    expect(teamWarnings(stack('dist-a', ['web', 'data']))).toEqual([]);
+    expect(teamWarnings(platformless('dist-a'))).toEqual(['web this']);
+    // b drops data without retireTeam: b warns of it, and not of web, which a's mark lists as left (a warns of it); a,
+    // whose output no longer had data, does not
+    expect(teamWarnings(stack('dist-b', ['ops']))).toEqual(['data platform/Teams']);
+    expect(teamWarnings(platformless('dist-a'))).toEqual(['web this']);
+    expect(teamWarnings(stack('dist-b', ['ops']))).toEqual(['data platform/Teams']);
+  });
+
+  // a Drone platform and a Woodpecker one on one Harbor: each reviews the state, and each said what the team's
+  // leaving opens on its own engine, so the same team was warned of in two lines; the state does not tell which had
+  // it, so each names what stays open on either engine, in one line
+  test('two TeamPlatforms of different engines on one Harbor warn of a team dropped from one once, naming both engines\' leftovers', () => {
+    const twoEngines = twoPlatformStack((p) => {
+      const chart = new DockyardChart(p.app, 'woodpecker', { namespace: 'ci-wp' });
+      const ci = new WoodpeckerCi(chart, 'Ci', { host: 'wp.example.com', gitProvider: github(chart), database: new Postgres(chart, 'Postgres').addDatabase('woodpecker') });
+      return new TeamPlatform(chart, 'Teams', { ci, harbor: p.harbor, sharedProjects: ['dockerhub'], reservedNamespaces: ['ci'] });
+    });
+    expect(twoEngines(['web', 'ops'], ['data'])).toEqual([]);
+    expect(twoEngines(['web'], ['data'])).toEqual(['dockyard: warning: team "ops"\'s Harbor robots robot$ops-push and robot$ops-pull ' +
+      'are on record in the secret state, declared by platform/Harbor, but no TeamPlatform of that Harbor (platform/Teams, woodpecker/Teams) onboards ' +
+      'the team (addTeam) or retires it (retireTeam): the robots keep their permissions and secrets, which never expire, and, on Drone (platform/Teams), its build namespace ' +
+      '(ops-builds, unless its addTeam set buildNamespace) is open to every repository\'s pipelines, whose pods may mount the pull Secret an apply ' +
+      'without pruning leaves there, or, on Woodpecker (woodpecker/Teams), its agents, which an apply without pruning leaves running, keep taking its ' +
+      'repositories\' pipelines with its deploy identity (retireTeam with its repos, and its events and branches if it had them, refuses them); ' +
+      'if the team left, call retireTeam("ops"); if they are robots of another stack on this state, named like a team\'s, ignore this (and retire ' +
+      'them there with retireRobot when they go)']);
+    expect(twoEngines(['web', 'ops'], ['data'])).toEqual([]);
   });
 
   test('a team\'s robots retired through Harbor (retireRobot) are not warned of', () => {
