@@ -218,18 +218,18 @@ function checkExternalPostgres(scope: IConstruct, props: ExternalPostgresProps):
     databaseName, connectionLimit, limitDefaulted: props.connectionLimit === undefined, maxConnections, reserved,
     source: { databaseName, maxConnectionsDefaulted: props.maxConnections === undefined, reservedDefaulted: props.reservedConnections === undefined },
   };
+  if ((sslMode === SslMode.VERIFY_CA || sslMode === SslMode.VERIFY_FULL) && !props.caCertificate) {
+    missing('caCertificate', `must be set when sslMode is "${sslMode}"`);
+  }
   // every database on one server shares its connections (PostgreSQL docs, "Connections and Authentication"): the
   // server its clients' pods reach. A one-label host is a Service of each client's own namespace, counted as a client
   // binds the database (`countConnectionsFrom`); its own limit must fit whichever server it is
   const server = reachedServer(host, port);
   if (server === undefined) {
     checkConnectionBudget(`${host}:${port}`, connectionLimit, [[databaseName, connectionLimit]], reserved, maxConnections, budget.limitDefaulted);
+  } else {
+    countOnServer(scope, server, budget)();
   }
-  const count = server === undefined ? () => undefined : countOnServer(scope, server, budget);
-  if ((sslMode === SslMode.VERIFY_CA || sslMode === SslMode.VERIFY_FULL) && !props.caCertificate) {
-    missing('caCertificate', `must be set when sslMode is "${sslMode}"`);
-  }
-  count();
   return { host, port, databaseName, user, sslMode, connectionLimit, maxConnections, budget, server };
 }
 

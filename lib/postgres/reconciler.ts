@@ -304,10 +304,11 @@ export class PostgresReconciler extends Construct {
     const connectionLimit = withContext('database', db.databaseName, () => statedConnectionLimit('db.connectionLimit', db.connectionLimit)) ?? -1;
     // addRole names the database in its errors
     this.addRole({ database: db.databaseName, user: db.user, connectionLimit }, options.setPassword ?? true ? db.password : undefined);
-    // a database at the Job's own one-label host is made on the Service of the Job's namespace: counted on that
-    // server's budget (any other host was counted where it was defined), so that databases no Harbor, Drone or
+    // a database at a one-label host that the Job's pod reaches as its own server (the same one-label host, or that
+    // Service spelt in full, which is warned of above) is made there, its role's CONNECTION LIMIT with it: counted on
+    // that server's budget (any other host was counted where it was defined), so that databases no Harbor, Drone or
     // Woodpecker binds are counted together too
-    if (db.host === this.server.host && db.port === this.server.port) countOnServerFrom(db, this.namespace);
+    if (reachedServer(db.host, db.port, this.namespace) === server) countOnServerFrom(db, this.namespace);
   }
 
   /** @internal */

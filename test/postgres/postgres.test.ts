@@ -334,6 +334,19 @@ describe('ExternalPostgres', () => {
       .toBe('invalid peer "x": must be a NetworkPeer, e.g. NetworkPeer.namespace("apps") or NetworkPeer.pods("apps", { app: "web" })');
   });
 
+  // a database refused for its props holds no place in its server's budget: the next one on the server is checked
+  // without it. Its props are checked first, so one refused for both is refused for the missing CA
+  test('a database refused for a missing CA is not counted on its server, and is refused for the CA before the budget', () => {
+    const chart = testChart();
+    const password = Secret.fromSecretName(chart, 'Pw', 'db').key('password');
+    const base = { host: 'db.example.com', user: 'drone', password, maxConnections: 22 };
+    expect(() => new ExternalPostgres(chart, 'A', { ...base, databaseName: 'a', connectionLimit: 16, sslMode: SslMode.VERIFY_FULL }))
+      .toThrow(new Error('missing caCertificate: must be set when sslMode is "verify-full" (database "a")'));
+    expect(new ExternalPostgres(chart, 'B', { ...base, databaseName: 'b', connectionLimit: 16 }).connectionLimit).toBe(16);
+    expect(() => new ExternalPostgres(chart, 'C', { ...base, databaseName: 'c', connectionLimit: 16, sslMode: SslMode.VERIFY_FULL }))
+      .toThrow(new Error('missing caCertificate: must be set when sslMode is "verify-full" (database "c")'));
+  });
+
   test('fails on bad props', () => {
     const chart = testChart();
     const password = Secret.fromSecretName(chart, 'Pw', 'db').key('password');
@@ -557,6 +570,12 @@ describe('ExternalPostgres connection budget', () => {
       '(a 16, b 6), which with 1 reserved connection exceeds its maxConnections 22: lower one of them, or raise maxConnections (database "b")'));
     // a Job at another server (warned of) makes them there, not on the Service the clients reach
     expect(build('db.example.com')()).toContain('dockyard: warning: database "a" is on pg:25060, but database-grants connects to db.example.com:25060');
+    // a Job at that Service spelt otherwise (warned of too, as the databases' clients may sit in another namespace)
+    // still makes both roles, with their CONNECTION LIMITs, on the server its own pod reaches at "pg": counted there,
+    // where they were taken before, each against its own limit only, as no Harbor, Drone or Woodpecker binds them
+    for (const jobHost of ['pg.data', 'pg.data.svc', 'pg.data.svc.cluster.local']) {
+      expect(build(jobHost)).toThrow(/^invalid connectionLimit 6: the connection limits of the databases on pg\.data\.svc:25060 sum to 22 \(a 16, b 6\)/);
+    }
   });
 
   test('counts a Harbor\'s one-label database host in the Harbor\'s namespace', () => {
