@@ -87,10 +87,11 @@ function heldTeam(harbor: Harbor, output: PreviousOutput, team: string): boolean
  * that deletes robots the other stack uses, does not. An output's mark is read once, when a team first asks.
  */
 export function teamOfAnotherStack(harbor: Harbor, view: SecretRecordView): (team: string) => boolean {
-  let others: PreviousOutput[] | undefined;
+  let others: { output: PreviousOutput; left: ReadonlySet<string> }[] | undefined;
   const prefix = teamsLeftOwnerPrefix(harbor);
-  return (team) => (others ??= view.otherOutputs.map(outputIn)).some((output) => heldTeam(harbor, output, team)
-    || output.ownersUnder(prefix).some((owner) => output.namesOf(owner).includes(team)));
+  return (team) => (others ??= view.otherOutputs.map(outputIn).map((output) =>
+    ({ output, left: new Set(output.ownersUnder(prefix).flatMap((owner) => output.namesOf(owner))) })))
+    .some(({ output, left }) => left.has(team) || heldTeam(harbor, output, team));
 }
 
 /** The teams of each Harbor warned of as left unretired in this synth, by each review that warned (`noteTeamsLeft`). */
