@@ -1,6 +1,7 @@
 import {
   changedInConsole, changes, CLUSTER, FORCE_NEW, generated, kubernetesHazards, kubernetesObjects, ProgramRun, refreshed, runProgram, STACK,
 } from './digitalocean/day-two';
+import { warningsDuring } from './digitalocean/harness';
 
 /**
  * The second `pulumi up` of a DigitalOcean stack after one setting of its infrastructure changed (README, "DigitalOcean
@@ -84,6 +85,52 @@ describe('the DigitalOcean program on day two: infrastructure settings', () => {
     const pinned = await after({ kubernetesVersion: '1.35.9-do.0' });
     expect(changes(refreshed(pinned, CLUSTER, { autoUpgrade: true }),
       await after({ kubernetesVersion: '1.35.9-do.0' }))).toEqual([]);
+  }, 60_000);
+
+  // What a refresh reads back of settings the program leaves unset, and the provider would otherwise set back at the
+  // next update (terraform-provider-digitalocean v2.99.1): a VPC's description (vpc/resource_vpc.go:45-50 optional, not
+  // computed; :136 read; :148-152 sent on update), a database cluster's tags (database/resource_database_cluster.go:241;
+  // :585 read; :543-547 SetTags untags what is not configured) and a bucket's versioning
+  // (spaces/resource_spaces_bucket.go:97-112, whose DiffSuppressFunc hides only the block's count going 1 → 0; :362-383
+  // read; :293-297 and :602-617 put `Suspended`; digitalocean/terraform-provider-digitalocean#409)
+  test('a VPC description, database tags and bucket versioning set in the DigitalOcean console stay after a refresh', async () => {
+    const read: [string, Record<string, unknown>][] = [
+      ['digitalocean:index/vpc:Vpc::cluster-vpc', { description: 'Dockyard CI' }],
+      ['digitalocean:index/databaseCluster:DatabaseCluster::postgres-cluster', { tags: ['platform'] }],
+      ['digitalocean:index/databaseCluster:DatabaseCluster::valkey-cluster', { tags: ['platform'] }],
+      ['digitalocean:index/spacesBucket:SpacesBucket::spaces-bucket', { versioning: { enabled: true } }],
+      ['digitalocean:index/spacesBucket:SpacesBucket::drone-logs-bucket', { versioning: { enabled: true } }],
+    ];
+    const fromConsole = read.reduce((run, [key, values]) => refreshed(run, key, values), base);
+    expect(changes(fromConsole, await runProgram({ ...STACK }, {}, false))).toEqual([]);
+    // what the program still manages on them changes as before
+    expect(changes(fromConsole, await afterOnce({ postgresSize: 'db-s-1vcpu-2gb' }))).toEqual(['postgres-cluster DatabaseCluster: update size (protected)']);
+  }, 60_000);
+
+  // DigitalOcean upgrades a cluster whose minor reached end of life itself (the mocks offer 1.33 to 1.35); the refresh
+  // reads the newer slug (resource_kubernetes_cluster.go:687), and the pin, now lower, plans a new cluster
+  // (:460-478, CustomizeDiff), which the protection refuses in the engine's words alone (pulumi/pulumi
+  // pkg/resource/deploy/step_generator.go, "unable to replace resource … as it is currently marked for protection")
+  test('kubernetesVersion of a minor past its end of life, upgraded by DigitalOcean: one line says so before the refusal, and its advice changes nothing', async () => {
+    const pin = { kubernetesVersion: '1.32.9-do.0' };
+    const pinned = await after(pin);
+    const upgraded = refreshed(pinned, CLUSTER, { version: '1.33.9-do.0' });
+    let again: ProgramRun | undefined;
+    const warnings = await warningsDuring(async () => {
+      again = await after(pin);
+    });
+    expect(changes(upgraded, again!)).toEqual(['cluster-cluster KubernetesCluster: replace version (protected)']);
+    expect(warnings.filter((w) => w.includes('1.32.9-do.0'))).toEqual([
+      'version "1.32.9-do.0" is of Kubernetes 1.32, past its end of life (DigitalOcean offers 1.33 to 1.35), and DigitalOcean upgrades such a cluster ' +
+      'itself: once a refresh reads the newer version, pulumi up stops at "unable to replace resource … marked for protection", the provider ' +
+      'replacing a cluster given a lower version than it runs; set version to the one the cluster runs (doctl kubernetes cluster list), or drop it ' +
+      'to leave the version to DigitalOcean',
+    ]);
+    // either way out the line gives: the version the cluster runs, or none (then not managed, `ignoreChanges`)
+    expect(changes(upgraded, await after({ kubernetesVersion: '1.33.9-do.0' }))).toEqual([]);
+    expect(changes(upgraded, await runProgram({ ...STACK }, {}, false))).toEqual([]);
+    // a version still offered is not warned of
+    expect((await warningsDuring(() => after({ kubernetesVersion: '1.33.9-do.0' }))).filter((w) => w.includes('1.33.9-do.0'))).toEqual([]);
   }, 60_000);
 
   test('bucket and droneLogBucket would replace their buckets, which the protection refuses, rather than update a name DigitalOcean never renames', async () => {

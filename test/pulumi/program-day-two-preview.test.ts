@@ -1,4 +1,7 @@
-import { changedInConsole, changes, exposures, kubernetesObjects, ProgramRun, renderedPlaceholders, runProgram, STACK } from './digitalocean/day-two';
+import {
+  changedInConsole, changes, CLUSTER, exposures, kubernetesObjects, ProgramRun, refreshed, renderedPlaceholders, runProgram, STACK,
+} from './digitalocean/day-two';
+import { warningsDuring } from './digitalocean/harness';
 
 /**
  * `pulumi preview` (and the preview `pulumi up` shows first) of a DigitalOcean stack after one setting changed, under
@@ -65,5 +68,30 @@ describe('a preview of the DigitalOcean program on day two', () => {
   test('auto-upgrade, surge and the default pool\'s settings made in the DigitalOcean console are no change in the preview either', async () => {
     const fromConsole = changedInConsole(base);
     expect(changes(fromConsole, await runProgram({ ...STACK }, {}, true))).toEqual([]);
+  }, 60_000);
+
+  // the same for a VPC's description, a database cluster's tags and a bucket's versioning (terraform-provider-digitalocean
+  // v2.99.1 vpc/resource_vpc.go:136, :148-152; database/resource_database_cluster.go:543-547, :585;
+  // spaces/resource_spaces_bucket.go:97-112, :293-297, :362-383; program-day-two-infra.test.ts)
+  test('a VPC description, database tags and bucket versioning made in the DigitalOcean console are no change in the preview either', async () => {
+    const fromConsole = [
+      ['digitalocean:index/vpc:Vpc::cluster-vpc', { description: 'Dockyard CI' }],
+      ['digitalocean:index/databaseCluster:DatabaseCluster::postgres-cluster', { tags: ['platform'] }],
+      ['digitalocean:index/databaseCluster:DatabaseCluster::valkey-cluster', { tags: ['platform'] }],
+      ['digitalocean:index/spacesBucket:SpacesBucket::spaces-bucket', { versioning: { enabled: true } }],
+      ['digitalocean:index/spacesBucket:SpacesBucket::drone-logs-bucket', { versioning: { enabled: true } }],
+    ].reduce((run, [key, values]) => refreshed(run, key as string, values as Record<string, unknown>), base);
+    expect(changes(fromConsole, await runProgram({ ...STACK }, {}, true))).toEqual([]);
+  }, 60_000);
+
+  // the versions are an invoke, which the engine answers in a preview too: a pin past its end of life is warned of there
+  // (the preview `pulumi up` shows first, where the engine's protection refusal comes as well), and its slug stays known
+  test('a kubernetesVersion past its end of life is warned of in the preview, its slug known', async () => {
+    let run: ProgramRun | undefined;
+    const warnings = await warningsDuring(async () => {
+      run = await runProgram({ ...STACK, kubernetesVersion: '1.32.9-do.0' }, {}, true);
+    });
+    expect(warnings.filter((w) => w.startsWith('version "1.32.9-do.0" is of Kubernetes 1.32, past its end of life'))).toHaveLength(1);
+    expect(run!.resources.get(CLUSTER)!.inputs.version).toBe('1.32.9-do.0');
   }, 60_000);
 });

@@ -33,3 +33,28 @@ export function newestVersion(versions: Pick<digitalocean.GetKubernetesVersionsR
   }
   return versions.latestVersion;
 }
+
+/** The Kubernetes minor of a DOKS version slug (`1.34.1-do.0` → 34), undefined for another text. */
+function minorOf(slug: string): number | undefined {
+  const minor = /^1\.(\d+)\./.exec(slug)?.[1];
+  return minor === undefined ? undefined : Number(minor);
+}
+
+/**
+ * The warning for a pinned `version` whose Kubernetes minor is older than every one DigitalOcean offers: past its end
+ * of life, which DigitalOcean upgrades a cluster from itself, after which the provider plans to replace the cluster
+ * (a version lower than it runs) and its protection stops every `pulumi up` in a line that does not say why. A slug
+ * whose minor is still offered (an older patch of it included: DigitalOcean offers each minor's newest patch, and
+ * upgrades no cluster off an older one unless auto-upgrade is on) gets none.
+ *
+ * @returns one line, or undefined when there is nothing to say
+ */
+export function endOfLifeVersionWarning(version: string, versions: Pick<digitalocean.GetKubernetesVersionsResult, 'validVersions'>): string | undefined {
+  const pinned = minorOf(version);
+  const offered = (versions.validVersions ?? []).map(minorOf).filter((m): m is number => m !== undefined);
+  if (pinned === undefined || offered.length === 0 || pinned >= Math.min(...offered)) return undefined;
+  const range = Math.min(...offered) === Math.max(...offered) ? `1.${Math.min(...offered)}` : `1.${Math.min(...offered)} to 1.${Math.max(...offered)}`;
+  return `version "${version}" is of Kubernetes 1.${pinned}, past its end of life (DigitalOcean offers ${range}), and DigitalOcean upgrades such a ` +
+    'cluster itself: once a refresh reads the newer version, pulumi up stops at "unable to replace resource … marked for protection", the provider ' +
+    'replacing a cluster given a lower version than it runs; set version to the one the cluster runs (doctl kubernetes cluster list), or drop it to leave the version to DigitalOcean';
+}

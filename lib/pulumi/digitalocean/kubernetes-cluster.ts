@@ -2,7 +2,7 @@ import * as digitalocean from '@pulumi/digitalocean';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { checkBoolean, checkInteger, invalid } from '../../core/validation';
-import { kubeconfigOf, newestVersion } from './cluster-answers';
+import { endOfLifeVersionWarning, kubeconfigOf, newestVersion } from './cluster-answers';
 import { protectsData } from './data-protection';
 import { checkRegion } from './database-size';
 import { checkDropletSize } from './droplet-size';
@@ -35,7 +35,10 @@ export interface KubernetesClusterCreateArgs {
   /**
    * The exact DOKS version slug, e.g. `1.34.1-do.0`: the cluster is upgraded in place to it when it changes. It can
    * only go up: DigitalOcean replaces a cluster given a lower version (terraform-provider-digitalocean
-   * `resource_kubernetes_cluster.go`, CustomizeDiff), which the cluster's protection then refuses.
+   * `resource_kubernetes_cluster.go`, CustomizeDiff), which the cluster's protection then refuses. That includes the
+   * cluster DigitalOcean upgrades itself once its version's minor reaches end of life: a run whose pin is of a minor
+   * DigitalOcean no longer offers warns of it in one line, before the protection's refusal (raise `version` to what the
+   * cluster runs, or drop it).
    *
    * @default - the newest version DigitalOcean offers when the cluster is created, and from then on whatever it
    * runs: the version is not managed (`ignoreChanges`), so no later `pulumi up` upgrades, or replaces, the cluster
@@ -211,7 +214,12 @@ export class KubernetesCluster extends pulumi.ComponentResource {
       const args = source.args;
       // the VPC and the cluster hold the workloads: a replacement of either starts an empty cluster
       const protect = protectsData(opts);
-      const vpc = new digitalocean.Vpc(`${name}-vpc`, { region: args.region, ipRange: args.vpcIpRange }, { parent: this, protect });
+      // its description is the console's, which this component never sets: the provider reads it back and its update
+      // sends the configured one, none, so a description written in the console was cleared at the next `pulumi up`
+      // after a refresh (terraform-provider-digitalocean v2.99.1 digitalocean/vpc/resource_vpc.go:45-50 optional, not
+      // computed; :136 read; :148-152 sent on update)
+      const vpc = new digitalocean.Vpc(`${name}-vpc`, { region: args.region, ipRange: args.vpcIpRange },
+        { parent: this, protect, ignoreChanges: ['description'] satisfies (keyof digitalocean.VpcArgs)[] });
       // a version nobody chose is read once, at creation: re-read on every run it would follow DigitalOcean's offer
       // (and replace a cluster upgraded past it outside Pulumi), so it is left out of the diff from then on
       const unmanagedVersion = args.version === undefined && args.versionPrefix === undefined;
@@ -232,7 +240,7 @@ export class KubernetesCluster extends pulumi.ComponentResource {
       const cluster = new digitalocean.KubernetesCluster(`${name}-cluster`, {
         name: args.clusterName,
         region: args.region,
-        version: args.version ?? latestVersion(args.versionPrefix, this),
+        version: args.version === undefined ? latestVersion(args.versionPrefix, this) : pinnedVersion(args.version, this),
         vpcUuid: vpc.id,
         nodePool: { name: args.nodePoolName ?? 'default', size: args.nodeSize ?? DEFAULT_NODE_SIZE, nodeCount: args.nodeCount ?? 2 },
         registryIntegration: args.registryIntegration ?? false,
@@ -304,6 +312,33 @@ function checkCreateArgs(args: KubernetesClusterCreateArgs): void {
   }
 }
 
+
+/**
+ * The pinned `version`, sent as given once what DigitalOcean offers is read, with a warning first when its minor is
+ * past its end of life (`endOfLifeVersionWarning`). DigitalOcean upgrades a cluster whose version reached end of life
+ * itself; a refresh then reads the newer version (terraform-provider-digitalocean v2.99.1
+ * digitalocean/kubernetes/resource_kubernetes_cluster.go:687 `d.Set("version", cluster.VersionSlug)`), the slug has no
+ * diff suppress (:102-106), and the CustomizeDiff forces a new cluster for a configured version lower than the state's
+ * (:460-478, `ForceNewIfChange` with hashicorp/go-version), which the cluster's protection refuses in the engine's
+ * own words, not saying why (pulumi/pulumi pkg/resource/deploy/step_generator.go, "unable to replace resource …
+ * as it is currently marked for protection", an update bailing at once).
+ *
+ * Warned of, not refused nor ignored. The running version is read (`getKubernetesCluster`) only once the cluster is
+ * registered, as a created cluster's name is Pulumi's auto-name, so before the engine diffs it the program can only
+ * tell that the pin's minor is gone from DigitalOcean's offer, not whether DigitalOcean has upgraded the cluster yet:
+ * a refusal would stop every `pulumi up` of a cluster still running the pin, while the engine's refusal already stops
+ * one that does not, right after this line. Ignoring the drift would take `ignoreChanges: ['version']`, which the
+ * engine applies whatever the direction, so raising `version` would no longer upgrade the cluster, and the setting
+ * would stay a version the cluster no longer runs. The line is logged before the cluster registers (the version is an
+ * input of it), so it comes before the engine's.
+ */
+function pinnedVersion(version: pulumi.Input<string>, parent: pulumi.Resource): pulumi.Output<string> {
+  return pulumi.all([version, digitalocean.getKubernetesVersionsOutput({}, { parent })]).apply(([pinned, offered]) => {
+    const warning = endOfLifeVersionWarning(pinned, offered);
+    if (warning !== undefined) void pulumi.log.warn(warning, parent);
+    return pinned;
+  });
+}
 
 /**
  * The latest DOKS version, of the minor `prefix` if given (the pattern do.md §1.5 recommends), failing clearly when

@@ -35,9 +35,12 @@ export interface ManagedDatabaseArgs {
    */
   readonly clusterName?: string;
   /**
-   * Tags on the cluster.
+   * Tags on the cluster. Given, they are managed: a tag added in the console is removed at the next `pulumi up`.
    *
-   * @default - none
+   * @default - not managed: none at creation, and from then on what the console sets. The provider reads the
+   * cluster's tags back and would otherwise remove them at the next `pulumi up` after a refresh
+   * (terraform-provider-digitalocean v2.99.1 digitalocean/database/resource_database_cluster.go:241 optional, not
+   * computed; :585 read; :543-547 `SetTags`, untagging what the configuration lacks)
    */
   readonly tags?: readonly string[];
 }
@@ -85,6 +88,13 @@ export function databaseSettings(engine: DatabaseEngine, chosen: string | undefi
  */
 export function managedCluster(parent: pulumi.Resource, name: string, settings: DatabaseSettings, args: ManagedDatabaseArgs,
   protect: boolean, engineArgs: Pick<digitalocean.DatabaseClusterArgs, 'evictionPolicy'> = {}): digitalocean.DatabaseCluster {
+  // what the caller does not set is left to DigitalOcean and the console: a version at creation (a later Dockyard's
+  // default upgrades no running database), and the tags, which the firewall does not use (its rule names the DOKS
+  // cluster by id) and the provider would otherwise untag at the next update after a refresh (`tags` above)
+  const ignoreChanges = [
+    ...(settings.versionChosen ? [] : ['version' as const]),
+    ...(args.tags === undefined ? ['tags' as const] : []),
+  ] satisfies (keyof digitalocean.DatabaseClusterArgs)[];
   const cluster = new digitalocean.DatabaseCluster(`${name}-cluster`, {
     name: args.clusterName,
     engine: settings.engine,
@@ -95,7 +105,7 @@ export function managedCluster(parent: pulumi.Resource, name: string, settings: 
     privateNetworkUuid: args.privateNetworkUuid,
     tags: args.tags ? [...args.tags] : undefined,
     ...engineArgs,
-  }, { parent, protect, ...(settings.versionChosen ? {} : { ignoreChanges: ['version'] }) });
+  }, { parent, protect, ...(ignoreChanges.length > 0 ? { ignoreChanges } : {}) });
   new digitalocean.DatabaseFirewall(`${name}-firewall`, {
     clusterId: cluster.id,
     rules: [{ type: 'k8s', value: args.kubernetesClusterId }],

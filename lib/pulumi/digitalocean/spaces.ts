@@ -65,6 +65,11 @@ export interface SpacesBucketArgs {
  * The bucket is protected (Pulumi refuses to delete or replace it) unless the options say `protect: false`. A new
  * `bucketName` replaces it (`replaceOnChanges`), which the protection refuses: DigitalOcean renames no bucket, and the
  * provider would otherwise record the new name over the old bucket and point the key at a bucket that does not exist.
+ *
+ * **The console.** The bucket's versioning is left to the DigitalOcean console: never sent, and left out of the diff,
+ * so versioning turned on there stays on at the next `pulumi up`. Its lifecycle rules stay this component's (a rule
+ * added by hand goes), and none of them expires noncurrent versions: with versioning on, every object Harbor deletes
+ * (its garbage collection's blobs) stays billed as a noncurrent version.
  */
 export class SpacesBucket extends pulumi.ComponentResource {
   /** The bucket's name. */
@@ -114,7 +119,14 @@ export class SpacesBucket extends pulumi.ComponentResource {
     // the key granted the new name and the apps pointed at a bucket that does not exist (terraform-provider-digitalocean
     // v2.99.1 digitalocean/spaces/resource_spaces_bucket.go:35-39 `name` without ForceNew, :271-306 Update, :475 Read
     // keeping the configured name, :267 the id set once, at creation)
-    }, { parent: this, protect: protectsData(opts), replaceOnChanges: ['name'] });
+    //
+    // Its versioning is the console's, which this component never sets: the provider reads the bucket's back and, with
+    // none configured, suspends one enabled in the console at the next `pulumi up` after a refresh (TF v2.99.1
+    // resource_spaces_bucket.go:97-112, whose DiffSuppressFunc hides only the block's count going from 1 to 0, not
+    // `enabled` going from true to false, by design: digitalocean/terraform-provider-digitalocean#409, review of
+    // 2020-04-06, "it will detect the need for an update when removing a block with versioning.enabled = true"; :362-383
+    // read; :293-297 and :602-617, PutBucketVersioning `Suspended`), so it is left out of the diff
+    }, { parent: this, protect: protectsData(opts), replaceOnChanges: ['name'], ignoreChanges: ['versioning'] satisfies (keyof digitalocean.SpacesBucketArgs)[] });
 
     // `readwrite` on this bucket only; created with the API token (do.md §1.4)
     const key = new digitalocean.SpacesKey(`${name}-key`, {

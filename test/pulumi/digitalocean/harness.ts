@@ -150,10 +150,14 @@ function fakeCall(token: string, inputs: any): Record<string, unknown> {
         endpoint: `https://${inputs.name}.k8s.ondigitalocean.com`,
         kubeConfigs: [{ rawConfig: `fresh-kubeconfig(${inputs.name})`, token: 'fresh-token', expiresAt: '2026-08-08T00:00:00Z' }],
       };
-    case 'digitalocean:index/getKubernetesVersions:getKubernetesVersions':
-      // without a prefix, the newest version on offer
-      const prefix = inputs.versionPrefix ?? '1.35.';
-      return { id: 'versions', latestVersion: `${prefix}9-do.0`, validVersions: [`${prefix}9-do.0`, `${prefix}8-do.1`] };
+    case 'digitalocean:index/getKubernetesVersions:getKubernetesVersions': {
+      // newest first, as DigitalOcean lists them (`doctl kubernetes options versions`): with a prefix, that minor's
+      // patches; without, three minors, 1.33 to 1.35, so that a version of 1.32 or below is past its end of life
+      const offered = inputs.versionPrefix === undefined
+        ? ['1.35.9-do.0', '1.35.8-do.1', '1.34.9-do.0', '1.33.9-do.0']
+        : [`${inputs.versionPrefix}9-do.0`, `${inputs.versionPrefix}8-do.1`];
+      return { id: 'versions', latestVersion: offered[0], validVersions: offered };
+    }
     // the cluster's CA, as the provider decodes it from the API's base64 (datasource_database_ca.go)
     case 'digitalocean:index/getDatabaseCa:getDatabaseCa':
       return { id: inputs.clusterId, clusterId: inputs.clusterId, certificate: fakeDatabaseCa(inputs.clusterId) };

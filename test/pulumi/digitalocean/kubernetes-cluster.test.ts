@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import type * as Module from '../../../lib/pulumi/digitalocean/kubernetes-cluster';
-import { childrenOf, expectParent, get, invoked, one, options, recordParent, registered, settled, setup, T } from './harness';
+import { childrenOf, expectParent, get, invoked, one, options, recordParent, registered, settled, setup, T, warningsDuring } from './harness';
 
 let m: typeof Module;
 
@@ -53,7 +53,7 @@ describe('KubernetesCluster.create', () => {
   test('size, count, exact version, VPC range, registry integration and name reach the resources', async () => {
     const doks = m.KubernetesCluster.create('doks2', {
       region: 'ams3',
-      version: '1.32.5-do.1',
+      version: '1.34.5-do.1',
       nodeSize: 's-4vcpu-8gb',
       nodeCount: 3,
       nodePoolName: 'workers',
@@ -69,7 +69,7 @@ describe('KubernetesCluster.create', () => {
     expect(one('doks2', T.doks).inputs).toEqual({
       name: 'dockyard',
       region: 'ams3',
-      version: '1.32.5-do.1',
+      version: '1.34.5-do.1',
       vpcUuid: 'doks2-vpc-id',
       nodePool: { name: 'workers', size: 's-4vcpu-8gb', nodeCount: 3 },
       registryIntegration: true,
@@ -98,6 +98,10 @@ describe('KubernetesCluster.create', () => {
       await get(doks.kubeconfig);
       expect(optionsOf('doks4-cluster', T.doks)).toMatchObject({ protect: true, ignoreChanges: ['version', 'autoUpgrade', 'surgeUpgrade', ...POOL_CONSOLE] });
       expect(optionsOf('doks4-vpc', T.vpc).protect).toBe(true);
+      // the VPC's description is the console's: terraform-provider-digitalocean v2.99.1 digitalocean/vpc/resource_vpc.go
+      // :45-50 optional and not computed, :136 read back, :148-152 sent on update, clearing a console's description
+      expect(optionsOf('doks4-vpc', T.vpc).ignoreChanges).toEqual(['description']);
+      expect('description' in one('doks4', T.vpc).inputs).toBe(false);
       // the provider is no data: a new token must be able to update it
       expect(optionsOf('doks4-provider', T.k8sProvider).protect).toBeUndefined();
     });
@@ -137,6 +141,40 @@ describe('KubernetesCluster.create', () => {
       expect(off.ignoreChanges).toEqual(POOL_CONSOLE);
     });
 
+    // DigitalOcean upgrades a cluster whose minor reached end of life itself; a refresh reads the newer slug
+    // (resource_kubernetes_cluster.go:687), and the CustomizeDiff forces a new cluster for a configured version lower
+    // than the state's (:460-478), which the protection refuses in the engine's words alone (pulumi/pulumi
+    // pkg/resource/deploy/step_generator.go, "unable to replace resource … as it is currently marked for protection")
+    test('a pinned version of a minor DigitalOcean no longer offers is warned of in one line before the cluster registers, and still sent', async () => {
+      // each warning, with what had registered of the cluster when it came: nothing, so it comes before the engine's refusal
+      const seen: [string, unknown][] = [];
+      const spy = jest.spyOn(pulumi.log, 'warn').mockImplementation((msg: string) => {
+        seen.push([msg, childrenOf('doks11').find((r) => r.type === T.doks)]);
+        return Promise.resolve();
+      });
+      try {
+        await get(m.KubernetesCluster.create('doks11', { region: 'fra1', version: '1.32.5-do.1' }, { transformations: [recordParent] }).kubeconfig);
+        await settled(100);
+      } finally {
+        spy.mockRestore();
+      }
+      const warnings = seen.map(([msg]) => msg);
+      expect(warnings).toEqual([
+        'version "1.32.5-do.1" is of Kubernetes 1.32, past its end of life (DigitalOcean offers 1.33 to 1.35), and DigitalOcean upgrades such a cluster ' +
+        'itself: once a refresh reads the newer version, pulumi up stops at "unable to replace resource … marked for protection", the provider ' +
+        'replacing a cluster given a lower version than it runs; set version to the one the cluster runs (doctl kubernetes cluster list), or drop it ' +
+        'to leave the version to DigitalOcean',
+      ]);
+      expect(seen.map(([, cluster]) => cluster)).toEqual([undefined]);
+      expect(one('doks11', T.doks).inputs.version).toBe('1.32.5-do.1');
+      expect(optionsOf('doks11-cluster', T.doks).ignoreChanges).toEqual(['autoUpgrade', 'surgeUpgrade', ...POOL_CONSOLE]);
+
+      // a minor still offered, at an older patch than the newest: DigitalOcean upgrades no such cluster itself
+      const offered = await warningsDuring(() => get(m.KubernetesCluster.create('doks12', { region: 'fra1', version: '1.33.1-do.0' }).kubeconfig));
+      expect(offered).toEqual([]);
+      expect(one('doks12', T.doks).inputs.version).toBe('1.33.1-do.0');
+    });
+
     test('protect: false in the options leaves them unprotected, e.g. for a throw-away stack', async () => {
       const doks = m.KubernetesCluster.create('doks7', { region: 'fra1' }, { transformations: [recordParent], protect: false });
       await get(doks.kubeconfig);
@@ -168,6 +206,25 @@ describe('KubernetesCluster.create', () => {
     expect(() => m.KubernetesCluster.create('bad', { region: 'fra1', ...override })).toThrow(message);
     expect(registered.length).toBe(before);
   });
+});
+
+// DigitalOcean lists each supported minor's newest patch (`doctl kubernetes options versions`); a minor below them all
+// is past its end of life, which DigitalOcean upgrades a cluster from itself
+test.each<[string, string, string[], boolean]>([
+  ['a minor below every one offered', '1.31.1-do.0', ['1.34.2-do.0', '1.33.4-do.1', '1.32.8-do.0'], true],
+  ['an older patch of the oldest minor offered', '1.32.1-do.0', ['1.34.2-do.0', '1.33.4-do.1', '1.32.8-do.0'], false],
+  ['the newest minor', '1.34.2-do.0', ['1.34.2-do.0', '1.33.4-do.1', '1.32.8-do.0'], false],
+  ['a minor newer than any offered (DigitalOcean refuses it itself)', '1.40.1-do.0', ['1.34.2-do.0'], false],
+  ['nothing offered', '1.31.1-do.0', [], false],
+])('endOfLifeVersionWarning: %s', async (_what, version, validVersions, warns) => {
+  const { endOfLifeVersionWarning } = await import('../../../lib/pulumi/digitalocean/cluster-answers');
+  const warning = endOfLifeVersionWarning(version, { validVersions });
+  expect(warning === undefined).toBe(!warns);
+  if (warns) {
+    expect(warning).toMatch(/^version "1\.31\.1-do\.0" is of Kubernetes 1\.31, past its end of life \(DigitalOcean offers 1\.32 to 1\.34\)/);
+    expect(warning).toContain('set version to the one the cluster runs (doctl kubernetes cluster list), or drop it');
+    expect(warning).not.toContain('\n');
+  }
 });
 
 test('takes every private range DigitalOcean takes for a VPC', async () => {
