@@ -62,7 +62,7 @@ describe('the DigitalOcean program on day two: infrastructure settings', () => {
   test('kubernetesVersion: the version the cluster runs changes nothing, a newer one upgrades in place, an older one would replace it (refused)', async () => {
     // the mocks offer 1.35.9-do.0 as the newest, which the first run's cluster was created with (version unset, ignoreChanges)
     expect(base.resources.get('digitalocean:index/kubernetesCluster:KubernetesCluster::cluster-cluster')!.options.ignoreChanges)
-      .toEqual(['version', 'autoUpgrade', 'surgeUpgrade', 'nodePool.autoScale', 'nodePool.minNodes', 'nodePool.maxNodes', 'nodePool.labels',
+      .toEqual(['version', 'autoUpgrade', 'surgeUpgrade', 'tags', 'nodePool.autoScale', 'nodePool.minNodes', 'nodePool.maxNodes', 'nodePool.labels',
         'nodePool.taints', 'nodePool.tags']);
     expect(changes(base, await after({ kubernetesVersion: '1.35.9-do.0' }))).toEqual([]);
     expect(changes(base, await after({ kubernetesVersion: '1.36.1-do.0' }))).toEqual(['cluster-cluster KubernetesCluster: update version (protected)']);

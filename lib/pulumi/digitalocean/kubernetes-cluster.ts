@@ -128,9 +128,11 @@ export interface KubernetesClusterCreateArgs {
    */
   readonly clusterName?: string;
   /**
-   * Tags on the cluster.
+   * Tags on the cluster. Given, they are managed: a tag added in the console goes at the next `pulumi up`.
    *
-   * @default - none
+   * @default - not managed: none at creation, and from then on what the console sets, which the provider would
+   * otherwise remove at the next `pulumi up` after a refresh or another update of the cluster
+   * (resource_kubernetes_cluster.go:148 optional; :694 read, DigitalOcean's `k8s` tags filtered out; :811-818 sent)
    */
   readonly tags?: readonly string[];
 }
@@ -170,7 +172,8 @@ type ClusterSource =
  *
  * **Upgrades and the console.** What the caller leaves unset of the version, `autoUpgrade` and `surgeUpgrade` is not
  * managed after creation: an upgrade, or an auto-upgrade turned on in the DigitalOcean console, stays as it is at the
- * next `pulumi up`. So do the default pool's autoscaling, labels, taints and tags, which this component never sets;
+ * next `pulumi up`. So do the cluster's tags when not given, its VPC's description, and the default pool's autoscaling,
+ * labels, taints and tags, which this component never sets;
  * its size and `nodeCount` are managed (with autoscaling on, a `pulumi up` after a refresh resizes the pool to
  * `nodeCount`, which the autoscaler then moves again).
  */
@@ -235,6 +238,9 @@ export class KubernetesCluster extends pulumi.ComponentResource {
         ...(unmanagedVersion ? ['version' as const] : []),
         ...(args.autoUpgrade === undefined ? ['autoUpgrade' as const] : []),
         ...(args.surgeUpgrade === undefined ? ['surgeUpgrade' as const] : []),
+        // the cluster's own tags alike: read back without DigitalOcean's `k8s` ones and sent with every settings update
+        // (resource_kubernetes_cluster.go:694 `FilterTags`, :811-818), so a tag added in the console went
+        ...(args.tags === undefined ? ['tags' as const] : []),
         ...CONSOLE_NODE_POOL_SETTINGS.map((p) => `${NODE_POOL}.${p}` as const),
       ] satisfies (ClusterInput | `${typeof NODE_POOL}.${NodePoolInput}`)[];
       const cluster = new digitalocean.KubernetesCluster(`${name}-cluster`, {

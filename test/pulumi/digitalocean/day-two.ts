@@ -185,12 +185,12 @@ export const CLUSTER = `${DOKS}::cluster-cluster`;
 
 /**
  * `run` after a refresh that read what a user set on the created cluster in the DigitalOcean console: auto-upgrade on,
- * surge upgrade off (terraform-provider-digitalocean v2.99.1 resource_kubernetes_cluster.go:688, :700 read them back),
+ * surge upgrade off, a tag (terraform-provider-digitalocean v2.99.1 resource_kubernetes_cluster.go:688, :700, :694 read them back),
  * and the default pool autoscaled, labelled, tainted and tagged (kubernetes.go:552-588 flattenNodePool).
  */
 export function changedInConsole(run: ProgramRun): ProgramRun {
   return refreshed(run, CLUSTER, {
-    autoUpgrade: true, surgeUpgrade: false,
+    autoUpgrade: true, surgeUpgrade: false, tags: ['team-ci'],
     nodePool: { ...run.resources.get(CLUSTER)!.inputs.nodePool, autoScale: true, minNodes: 2, maxNodes: 4, labels: { tier: 'ci' },
       taints: [{ key: 'ci', value: 'true', effect: 'NoSchedule' }], tags: ['ci'] },
   });

@@ -77,6 +77,8 @@ describe('KubernetesCluster.create', () => {
       tags: ['dockyard'],
     });
     expect(await get(doks.clusterName)).toBe('dockyard');
+    // given tags are managed; unset, they are the console's (resource_kubernetes_cluster.go:694 read back, :811-818 sent)
+    expect(options.get(`${T.doks}::doks2-cluster`)!.ignoreChanges).not.toContain('tags');
     expectParent('doks2', doks);
   });
 
@@ -96,7 +98,7 @@ describe('KubernetesCluster.create', () => {
     test('the cluster and its VPC are protected; a version nobody chose is read at creation only', async () => {
       const doks = m.KubernetesCluster.create('doks4', { region: 'fra1' }, { transformations: [recordParent] });
       await get(doks.kubeconfig);
-      expect(optionsOf('doks4-cluster', T.doks)).toMatchObject({ protect: true, ignoreChanges: ['version', 'autoUpgrade', 'surgeUpgrade', ...POOL_CONSOLE] });
+      expect(optionsOf('doks4-cluster', T.doks)).toMatchObject({ protect: true, ignoreChanges: ['version', 'autoUpgrade', 'surgeUpgrade', 'tags', ...POOL_CONSOLE] });
       expect(optionsOf('doks4-vpc', T.vpc).protect).toBe(true);
       // the VPC's description is the console's: terraform-provider-digitalocean v2.99.1 digitalocean/vpc/resource_vpc.go
       // :45-50 optional and not computed, :136 read back, :148-152 sent on update, clearing a console's description
@@ -110,7 +112,7 @@ describe('KubernetesCluster.create', () => {
       for (const [id, args] of [['doks5', { version: '1.34.1-do.0' }], ['doks6', { versionPrefix: '1.34.' }]] as const) {
         const doks = m.KubernetesCluster.create(id, { region: 'fra1', ...args }, { transformations: [recordParent] });
         await get(doks.kubeconfig);
-        expect(optionsOf(`${id}-cluster`, T.doks).ignoreChanges).toEqual(['autoUpgrade', 'surgeUpgrade', ...POOL_CONSOLE]);
+        expect(optionsOf(`${id}-cluster`, T.doks).ignoreChanges).toEqual(['autoUpgrade', 'surgeUpgrade', 'tags', ...POOL_CONSOLE]);
         expect(optionsOf(`${id}-cluster`, T.doks).protect).toBe(true);
       }
     });
@@ -129,16 +131,16 @@ describe('KubernetesCluster.create', () => {
       };
       const unset = await registration('doks8', { versionPrefix: '1.34.' });
       expect(['autoUpgrade' in unset.inputs, 'surgeUpgrade' in unset.inputs]).toEqual([false, false]);
-      expect(unset.ignoreChanges).toEqual(['autoUpgrade', 'surgeUpgrade', ...POOL_CONSOLE]);
+      expect(unset.ignoreChanges).toEqual(['autoUpgrade', 'surgeUpgrade', 'tags', ...POOL_CONSOLE]);
 
       const given = await registration('doks9', { versionPrefix: '1.34.', autoUpgrade: true, surgeUpgrade: false });
       expect(given.inputs).toMatchObject({ autoUpgrade: true, surgeUpgrade: false });
-      expect(given.ignoreChanges).toEqual(POOL_CONSOLE);
+      expect(given.ignoreChanges).toEqual(['tags', ...POOL_CONSOLE]);
 
       // false is managed too: it turns off an auto-upgrade turned on in the console, with an exact version as well
       const off = await registration('doks10', { version: '1.34.1-do.0', autoUpgrade: false, surgeUpgrade: true });
       expect(off.inputs).toMatchObject({ autoUpgrade: false, surgeUpgrade: true });
-      expect(off.ignoreChanges).toEqual(POOL_CONSOLE);
+      expect(off.ignoreChanges).toEqual(['tags', ...POOL_CONSOLE]);
     });
 
     // DigitalOcean upgrades a cluster whose minor reached end of life itself; a refresh reads the newer slug
@@ -167,7 +169,7 @@ describe('KubernetesCluster.create', () => {
       ]);
       expect(seen.map(([, cluster]) => cluster)).toEqual([undefined]);
       expect(one('doks11', T.doks).inputs.version).toBe('1.32.5-do.1');
-      expect(optionsOf('doks11-cluster', T.doks).ignoreChanges).toEqual(['autoUpgrade', 'surgeUpgrade', ...POOL_CONSOLE]);
+      expect(optionsOf('doks11-cluster', T.doks).ignoreChanges).toEqual(['autoUpgrade', 'surgeUpgrade', 'tags', ...POOL_CONSOLE]);
 
       // a minor still offered, at an older patch than the newest: DigitalOcean upgrades no such cluster itself
       const offered = await warningsDuring(() => get(m.KubernetesCluster.create('doks12', { region: 'fra1', version: '1.33.1-do.0' }).kubeconfig));
