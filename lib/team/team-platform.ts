@@ -106,6 +106,10 @@ export interface TeamPlatformProps {
    * For endpoints in several blocks (a control plane across zones, such as EKS's endpoints in two subnets), use
    * `apiServers`.
    *
+   * With neither this nor `apiServers`, on an engine whose `buildEgress.apiServerCidrs` names blocks, the synth warns,
+   * naming them: the teams' deploy pipelines cannot reach them, and the app pods reach a public one. It is no refusal,
+   * as a platform may mean its teams to have no API access.
+   *
    * @default - none: deploy pipelines cannot reach the API server until it is declared
    */
   readonly apiServer?: NetworkPeer;
@@ -344,6 +348,30 @@ export class TeamPlatform extends Construct {
       // only the team's build namespaces are let through to them: every other pod's internet rule must leave them out
       this.appEgress = baseEgressRules({ ...appEgress, apiServerCidrs: [...(appEgress.apiServerCidrs ?? []), ...publicBlocks] });
     }
+    // an engine that keeps its builds from the API server, on a platform that names none: the teams' deploy pipelines
+    // cannot reach it, which shows only as timeouts at run time
+    if (endpoints.length === 0) {
+      this.node.addValidation({ validate: () => { this.warnOfUndeclaredApiServer(appEgress); return []; } });
+    }
+  }
+
+  /**
+   * Warn, at synth, of a platform without `apiServer` (or `apiServers`) whose engine's build egress names the API
+   * server's blocks (`buildEgress.apiServerCidrs`, left out of every build's internet rule): no team's build namespace
+   * gets a rule to them, so its deploy pipelines' connections time out, and the app pods' internet rule (`appEgress`)
+   * still lets through those of them it does not leave out. A warning, not a refusal: a platform may mean to give the
+   * teams no API access, and has no other way to say so.
+   */
+  private warnOfUndeclaredApiServer(appEgress: BuildEgressProps): void {
+    const blocks = this.props.ci.buildEgress?.apiServerCidrs ?? [];
+    if (blocks.length === 0) {
+      return;
+    }
+    const reached = blocks.filter((block) => internetRuleReaches(appEgress, parseCidr('buildEgress.apiServerCidrs', block)));
+    warnOnce(this, `TeamPlatform ${this.node.path} has no apiServer (nor apiServers), but ${buildEgressOwner(this.props.ci)} ` +
+      `buildEgress.apiServerCidrs names the API server at ${blocks.join(', ')}: the teams' build namespaces get no egress to it, so their deploy ` +
+      `pipelines' connections to it time out${reached.length === 0 ? '' : `, and the teams' app pods reach ${reached.join(', ')}, which apiServer would take out of their egress`}; ` +
+      'pass its endpoints as apiServer (an ApiServerEndpoint\'s peer, with apiServerPort its port) or apiServers, unless the teams are to have no API access');
   }
 
   /** The teams, in the order they were added. */
@@ -725,10 +753,14 @@ function checkApiServerBlock(prop: string, apiServer: string, ci: ICiEngine): vo
       'or a cloud\'s metadata or host services), where no API server lies and no build may reach');
   }
   if (ci.buildEgress !== undefined && internetRuleReaches(ci.buildEgress, cidr)) {
-    const where = ci.kind === CiEngineKind.WOODPECKER ? 'WoodpeckerCi\'s' : 'the Drone runner\'s';
     invalid(prop, apiServer, 'must be left out of the build pods\' internet rule, or every build, pull requests from ' +
-      `forks included, reaches the API server: add it to ${where} buildEgress.apiServerCidrs`);
+      `forks included, reaches the API server: add it to ${buildEgressOwner(ci)} buildEgress.apiServerCidrs`);
   }
+}
+
+/** Whose `buildEgress` the engine's is, as messages name it: WoodpeckerCi's own, or its Drone runner's. */
+function buildEgressOwner(ci: ICiEngine): string {
+  return ci.kind === CiEngineKind.WOODPECKER ? 'WoodpeckerCi\'s' : 'the Drone runner\'s';
 }
 
 /** A peer as an error message shows it: its Kubernetes form, or the value itself when it is no NetworkPeer. */

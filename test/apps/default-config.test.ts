@@ -657,6 +657,23 @@ describe('DOCKYARD_API_SERVER', () => {
     }
   });
 
+  // the new-user trial: a stack of its own on defaultPlatform whose TeamPlatform is given no apiServer; the engine
+  // knows the endpoint from DOCKYARD_API_SERVER (buildEgress.apiServerCidrs), and TeamPlatform says so at synth
+  test.each(['drone', 'woodpecker'])('on %s, a TeamPlatform of its own without apiServer is warned of at synth; apps/teams, which passes it, is not', (ci) => {
+    const { App } = require('cdk8s');
+    const { TeamPlatform } = require('../../lib');
+    const { defaultPlatform } = require('../../apps/default/stack');
+    const { teamsStack } = require('../../apps/teams/stack');
+    const { stderrOf } = require('../util');
+    const config = loadConfig({ DOCKYARD_CI: ci, DOCKYARD_API_SERVER: 'https://203.0.113.10:6443' });
+    const platform = defaultPlatform(new App(), config, { sharedPipelineRepos: [`${config.organization}/demo`] });
+    new TeamPlatform(platform.chart, 'Teams', { ci: platform.ci, harbor: platform.harbor, sharedProjects: ['dockerhub'] });
+    expect(stderrOf(() => platform.chart.toJson())).toContain('dockyard: warning: TeamPlatform dockyard/Teams has no apiServer (nor apiServers), but ' +
+      `${ci === 'drone' ? 'the Drone runner\'s' : 'WoodpeckerCi\'s'} buildEgress.apiServerCidrs names the API server at 203.0.113.10/32: `);
+    const teams = teamsStack(new App(), { ...config, teams: 1 });
+    expect(stderrOf(() => teams.toJson())).not.toContain('has no apiServer');
+  });
+
   test('a non-canonical IPv6 value reaches the NetworkPolicy canonical', () => {
     const { App } = require('cdk8s');
     const { defaultStack } = require('../../apps/default/stack');

@@ -2,8 +2,8 @@
 // runner's build egress, and a public API server is reachable from the teams' build namespaces only. Evaluated with
 // ./network-model.ts (Kubernetes NetworkPolicy semantics) on the rendered policies.
 import { Image, NetworkPeer, PipelineEvent, PRIVATE_IPV4_RANGES, PRIVATE_IPV6_RANGES, Resources } from '../../lib';
-import { find } from '../util';
-import { platform } from './fixtures';
+import { find, stderrOf } from '../util';
+import { Engine, platform, PlatformOptions } from './fixtures';
 import { connectionAllowed, Endpoint } from './network-model';
 
 /** A public API server endpoint, as a managed cluster's often is. */
@@ -215,5 +215,55 @@ describe('TeamPlatform apiServer', () => {
   ])('refuses %s', (_, make, message) => {
     expect(make).toThrow(message);
     expect(() => make()).toThrow(/^[^\n]*$/);
+  });
+});
+
+// A stack on an engine whose build egress names the API server (the default stack sets buildEgress.apiServerCidrs from
+// DOCKYARD_API_SERVER) that gives its TeamPlatform no apiServer: a block the engine lists is cut out of every build's
+// internet rule (kubernetes/api v0.36.3 networking/v1/types.go:189-194, IPBlock `except`: "a slice of CIDRs that
+// should not be included within an IPBlock"), and a private one lies outside it already, so without apiServer's rule
+// no team's build namespace reaches the endpoint; the app pods' internet rule leaves out only what appEgress names.
+describe('TeamPlatform without apiServer, on an engine whose build egress names the API server', () => {
+  const warning = (owner: string, blocks: string, reached?: string) => `dockyard: warning: TeamPlatform platform/Teams has no apiServer (nor ` +
+    `apiServers), but ${owner} buildEgress.apiServerCidrs names the API server at ${blocks}: the teams' build namespaces get no egress to it, so ` +
+    `their deploy pipelines' connections to it time out${reached ? `, and the teams' app pods reach ${reached}, which apiServer would take out of ` +
+    'their egress' : ''}` + '; pass its endpoints as apiServer (an ApiServerEndpoint\'s peer, with apiServerPort its port) or apiServers, unless the ' +
+    'teams are to have no API access\n';
+
+  test.each<[Engine, string]>([['drone', 'the Drone runner\'s'], ['woodpecker', 'WoodpeckerCi\'s']])(
+    '%s: one warning at synth, naming the blocks, and the rendered policies bear it out', (engine, owner) => {
+      const p = platform({}, { engine, buildEgress: { apiServerCidrs: [`${PUBLIC_API}/32`, '10.0.0.1/32'] } });
+      p.teams.addTeam({ name: 'a', repos: ['acme/a'] });
+      let objects: any[] = [];
+      // two synths of one app print it once
+      const warned = stderrOf(() => { objects = p.objects(); p.objects(); });
+      expect(warned).toBe(warning(owner, `${PUBLIC_API}/32, 10.0.0.1/32`, `${PUBLIC_API}/32`));
+      for (const ip of [PUBLIC_API, '10.0.0.1']) {
+        expect([ip, connectionAllowed(objects, pod('a-builds'), { ip }, 443)]).toEqual([ip, false]);
+      }
+      expect(connectionAllowed(objects, pod('a'), { ip: PUBLIC_API }, 443)).toBe(true);
+    });
+
+  test('a private block alone, or a public one appEgress leaves out: the app pods reach none of them, and the warning does not say they do', () => {
+    const privateOnly = platform({}, { buildEgress: { apiServerCidrs: ['10.0.0.1/32'] } });
+    expect(stderrOf(() => privateOnly.objects())).toBe(warning('the Drone runner\'s', '10.0.0.1/32'));
+    const p = platform({ appEgress: { apiServerCidrs: [`${PUBLIC_API}/32`] } }, { buildEgress: { apiServerCidrs: [`${PUBLIC_API}/32`] } });
+    p.teams.addTeam({ name: 'a', repos: ['acme/a'] });
+    let objects: any[] = [];
+    expect(stderrOf(() => { objects = p.objects(); })).toBe(warning('the Drone runner\'s', `${PUBLIC_API}/32`));
+    expect(connectionAllowed(objects, pod('a'), { ip: PUBLIC_API }, 443)).toBe(false);
+  });
+
+  test.each<[string, Parameters<typeof platform>[0], PlatformOptions]>([
+    ['apiServer given, on Drone', { apiServer: NetworkPeer.ipBlock(`${PUBLIC_API}/32`) }, { buildEgress: { apiServerCidrs: [`${PUBLIC_API}/32`] } }],
+    ['apiServer given, on Woodpecker', { apiServer: NetworkPeer.ipBlock(`${PUBLIC_API}/32`) }, { engine: 'woodpecker', buildEgress: { apiServerCidrs: [`${PUBLIC_API}/32`] } }],
+    ['apiServers given', { apiServers: [NetworkPeer.ipBlock('10.0.0.1/32')] }, { buildEgress: { apiServerCidrs: ['10.0.0.1/32'] } }],
+    ['no blocks, on Drone', {}, {}],
+    ['no blocks, on Woodpecker', {}, { engine: 'woodpecker' }],
+    ['excludedCidrs only', {}, { buildEgress: { excludedCidrs: ['198.51.100.0/24'] } }],
+  ])('no warning with %s', (_, props, options) => {
+    const p = platform(props, options);
+    p.teams.addTeam({ name: 'a', repos: ['acme/a'] });
+    expect(stderrOf(() => p.objects())).toBe('');
   });
 });
