@@ -108,14 +108,15 @@ export interface TeamPlatformProps {
    *
    * With neither this nor `apiServers`, on an engine whose `buildEgress.apiServerCidrs` names blocks, the synth warns,
    * naming them: the teams' deploy pipelines cannot reach them, and the app pods reach a public one. It is no refusal,
-   * as a platform may mean its teams to have no API access.
+   * as a platform may mean its teams to have no API access: `apiServers: []` says so, and silences it.
    *
    * @default - none: deploy pipelines cannot reach the API server until it is declared
    */
   readonly apiServer?: NetworkPeer;
   /**
    * The API server's endpoints, when they are more than one block: each is checked and reached as `apiServer` is.
-   * Set this or `apiServer`, not both.
+   * Set this or `apiServer`, not both. An empty list says the teams are to have no API access: as with neither set, no
+   * build namespace reaches the API server, and the synth does not warn that the engine's build egress names one.
    *
    * @default - `apiServer`, if set
    */
@@ -334,7 +335,8 @@ export class TeamPlatform extends Construct {
       return cidr;
     });
     if (props.apiServers != null) {
-      checkUniqueList(prop, blocks);
+      // an empty list says so on purpose: the teams get no API access, and the synth does not warn of it
+      checkUniqueList(prop, blocks, { allowEmpty: true });
     }
     this.apiServers = [...endpoints];
     const publicBlocks: string[] = [];
@@ -350,7 +352,7 @@ export class TeamPlatform extends Construct {
     }
     // an engine that keeps its builds from the API server, on a platform that names none: the teams' deploy pipelines
     // cannot reach it, which shows only as timeouts at run time
-    if (endpoints.length === 0) {
+    if (props.apiServers == null && props.apiServer == null) {
       this.node.addValidation({ validate: () => { this.warnOfUndeclaredApiServer(appEgress); return []; } });
     }
   }
@@ -360,7 +362,7 @@ export class TeamPlatform extends Construct {
    * server's blocks (`buildEgress.apiServerCidrs`, left out of every build's internet rule): no team's build namespace
    * gets a rule to them, so its deploy pipelines' connections time out, and the app pods' internet rule (`appEgress`)
    * still lets through those of them it does not leave out. A warning, not a refusal: a platform may mean to give the
-   * teams no API access, and has no other way to say so.
+   * teams no API access, which `apiServers: []` says.
    */
   private warnOfUndeclaredApiServer(appEgress: BuildEgressProps): void {
     const blocks = this.props.ci.buildEgress?.apiServerCidrs ?? [];
@@ -371,7 +373,7 @@ export class TeamPlatform extends Construct {
     warnOnce(this, `TeamPlatform ${this.node.path} has no apiServer (nor apiServers), but ${buildEgressOwner(this.props.ci)} ` +
       `buildEgress.apiServerCidrs names the API server at ${blocks.join(', ')}: the teams' build namespaces get no egress to it, so their deploy ` +
       `pipelines' connections to it time out${reached.length === 0 ? '' : `, and the teams' app pods reach ${reached.join(', ')}, which apiServer would take out of their egress`}; ` +
-      'pass its endpoints as apiServer (an ApiServerEndpoint\'s peer, with apiServerPort its port) or apiServers, unless the teams are to have no API access');
+      'pass its endpoints as apiServer (an ApiServerEndpoint\'s peer, with apiServerPort its port) or apiServers, or apiServers: [] if the teams are to have no API access');
   }
 
   /** The teams, in the order they were added. */

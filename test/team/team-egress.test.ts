@@ -190,7 +190,6 @@ describe('TeamPlatform apiServer', () => {
       'invalid apiServers [{"ipBlock":{"cidr":"10.0.0.1/32"}}]: must not be set together with apiServer: list every endpoint in apiServers'],
     ['the same endpoint twice', () => platform({ apiServers: [NetworkPeer.ipBlock('10.0.0.1/32'), NetworkPeer.ipBlock('10.0.0.1/32')] }),
       'invalid apiServers ["10.0.0.1/32","10.0.0.1/32"]: must not repeat "10.0.0.1/32"'],
-    ['an empty apiServers (omit it for none)', () => platform({ apiServers: [] }), 'invalid apiServers []: must not be empty'],
     ['apiServers that is no list (from JavaScript)', () => platform({ apiServers: '10.0.0.1/32' as any }),
       'invalid apiServers "10.0.0.1/32": must be a list of NetworkPeer.ipBlock'],
     // the API server is no pod a selector finds (a host-network static pod, or outside the cluster), and such a peer
@@ -227,8 +226,8 @@ describe('TeamPlatform without apiServer, on an engine whose build egress names 
   const warning = (owner: string, blocks: string, reached?: string) => `dockyard: warning: TeamPlatform platform/Teams has no apiServer (nor ` +
     `apiServers), but ${owner} buildEgress.apiServerCidrs names the API server at ${blocks}: the teams' build namespaces get no egress to it, so ` +
     `their deploy pipelines' connections to it time out${reached ? `, and the teams' app pods reach ${reached}, which apiServer would take out of ` +
-    'their egress' : ''}` + '; pass its endpoints as apiServer (an ApiServerEndpoint\'s peer, with apiServerPort its port) or apiServers, unless the ' +
-    'teams are to have no API access\n';
+    'their egress' : ''}` + '; pass its endpoints as apiServer (an ApiServerEndpoint\'s peer, with apiServerPort its port) or apiServers, or ' +
+    'apiServers: [] if the teams are to have no API access\n';
 
   test.each<[Engine, string]>([['drone', 'the Drone runner\'s'], ['woodpecker', 'WoodpeckerCi\'s']])(
     '%s: one warning at synth, naming the blocks, and the rendered policies bear it out', (engine, owner) => {
@@ -261,9 +260,19 @@ describe('TeamPlatform without apiServer, on an engine whose build egress names 
     ['no blocks, on Drone', {}, {}],
     ['no blocks, on Woodpecker', {}, { engine: 'woodpecker' }],
     ['excludedCidrs only', {}, { buildEgress: { excludedCidrs: ['198.51.100.0/24'] } }],
+    ['apiServers: [], no API access said on purpose', { apiServers: [] }, { buildEgress: { apiServerCidrs: [`${PUBLIC_API}/32`] } }],
   ])('no warning with %s', (_, props, options) => {
     const p = platform(props, options);
     p.teams.addTeam({ name: 'a', repos: ['acme/a'] });
     expect(stderrOf(() => p.objects())).toBe('');
+  });
+
+  test('apiServers: [] gives the teams no API access: no build namespace reaches the blocks the engine names', () => {
+    const p = platform({ apiServers: [] }, { buildEgress: { apiServerCidrs: [`${PUBLIC_API}/32`, '10.0.0.1/32'] } });
+    p.teams.addTeam({ name: 'a', repos: ['acme/a'] });
+    const objects = p.objects();
+    for (const ip of [PUBLIC_API, '10.0.0.1']) {
+      expect([ip, connectionAllowed(objects, pod('a-builds'), { ip }, 443)]).toEqual([ip, false]);
+    }
   });
 });
