@@ -3,10 +3,13 @@
 // The official image runs its init scripts only while PGDATA is empty (docker-library/postgres 6edb0a8c4d,
 // 17/bookworm/docker-entrypoint.sh lines 92 and 342-357), so a database added later reaches the server through the
 // reconciler's Job alone, and the PostgreSQL StatefulSet must not roll for it.
+import * as fs from 'fs';
+import * as path from 'path';
 import { App } from 'cdk8s';
+import * as ts from 'typescript';
 import { DEFAULT_CONFIG } from '../../apps/default/config';
 import { defaultPlatform } from '../../apps/default/stack';
-import { NetworkPeer, Secret, SecretValue, TeamPlatform } from '../../lib';
+import { NetworkPeer, Secret, SecretValue, TeamMember, TeamPlatform } from '../../lib';
 import { synthStack } from '../stacks';
 
 /** The default platform with team `payments`, and with its database when `withDatabase`. */
@@ -18,7 +21,9 @@ function build(app: App, withDatabase: boolean) {
     const appDb = platform.postgres.addDatabase('payments', { connectionLimit: 10 });
     payments.allowEgress(NetworkPeer.pods(platform.postgres.namespace, { 'app.kubernetes.io/name': 'postgres' }), [platform.postgres.port]);
     appDb.grantConnect(payments.appPeer);
-    new Secret(platform.chart, 'PaymentsDatabase', { name: 'payments-database', namespace: 'payments', values: { password: SecretValue.copyOf(appDb.password) } });
+    for (const namespace of payments.namespaces) {
+      new Secret(platform.chart, `PaymentsDatabase-${namespace}`, { name: 'payments-database', namespace, values: { password: SecretValue.copyOf(appDb.password) } });
+    }
   }
   return platform.chart;
 }
@@ -42,7 +47,31 @@ describe('apps/default: a stack on defaultPlatform adds a team\'s database to th
       from: [{ namespaceSelector: { matchLabels: { 'dockyard.dev/team': 'payments', 'dockyard.dev/team-namespace': 'app' } } }],
       ports: [{ port: 5432, protocol: 'TCP' }],
     });
-    const password = find(after.secrets, 'Secret', 'payments', 'payments-database').stringData.password;
-    expect(password).toBe(find(after.secrets, 'Secret', 'dockyard', 'postgres-payments').stringData.password);
+    const password = find(after.secrets, 'Secret', 'dockyard', 'postgres-payments').stringData.password;
+    for (const namespace of ['payments', 'payments-staging']) {
+      expect([namespace, find(after.secrets, 'Secret', namespace, 'payments-database')?.stringData.password]).toEqual([namespace, password]);
+    }
+  });
+
+  // The README's example itself, run on the default platform's parts (as test/docs/readme-examples.test.ts only
+  // type-checks it): the database's policy admits every app namespace of the team (`appPeer`), so each of them, and
+  // not only the one named like the team, must get the password, or the staging pods connect without one
+  test('README "Many teams": every app namespace the database admits gets its password', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('\n## Many teams\n'));
+    const block = /```ts\n([\s\S]*?)```/.exec(section)![1];
+    expect(block).toContain('postgres.addDatabase(');
+    // the README's team owns acme/payments-*: the platform's organisation is acme
+    const platform = defaultPlatform(new App({ outdir: '/nonexistent' }), { ...DEFAULT_CONFIG, organization: 'acme' }, { sharedPipelineRepos: ['acme/demo'] });
+    const names = ['chart', 'ci', 'harbor', 'postgres', 'NetworkPeer', 'Secret', 'SecretValue', 'TeamMember', 'TeamPlatform'];
+    const code = ts.transpileModule(`${block}\nreturn { payments, paymentsDb };`, { compilerOptions: { target: ts.ScriptTarget.ES2022 } }).outputText;
+    const { payments, paymentsDb } = new Function(...names, code)(platform.chart, platform.ci, platform.harbor, platform.postgres,
+      NetworkPeer, Secret, SecretValue, TeamMember, TeamPlatform);
+    const copies = platform.chart.node.findAll().filter((c): c is Secret => c instanceof Secret && c.secretName === 'payments-database');
+    expect(payments.namespaces).toEqual(['payments', 'payments-staging']);
+    expect(copies.map((c) => c.namespace).sort()).toEqual([...payments.namespaces].sort());
+    for (const copy of copies) {
+      expect(copy.values.password.sources.value).toBe(paymentsDb.password);
+    }
   });
 });
