@@ -7,6 +7,9 @@
  * (`URLsMatch`: the key's path a prefix of the image's).
  *
  * The one reading of a registry key: `registryHost` takes its host, `SecretValue.dockerConfigJson` its host and path.
+ * It reads the keys `dockerConfigJson` accepts (lower-case letters, digits, ".", "-", a port, a path of those and "_"
+ * and "/") as Go's url.Parse does; a key with a query ("?"), a fragment ("#"), a user ("@") or an escape ("%"), which
+ * url.Parse takes apart, is refused before it gets here.
  *
  * @internal
  */

@@ -263,6 +263,20 @@ describe('a SecretValue.dockerConfigJson with a path-scoped key, as the kubelet 
       .toEqual(distinct.map(keyringKey).sort());
   });
 
+  test('a key Go\'s url.Parse would take apart is refused, so the one reading of a key (readRegistryKey) is theirs', () => {
+    // readRegistryKey splits a key at its first "/" alone; the kubelet (keyring.go Add: url.Parse("https://" + key))
+    // and Drone's runner (auth.go hostname: url.Parse(key)) read it with golang/go src/net/url/url.go (0118299) `parse`,
+    // which cuts a query off at "?" (RawQuery), `Parse` a fragment at "#", `parseAuthority` a user before the last "@",
+    // and `setPath` unescapes the path: "harbor.example.com?x" is their harbor.example.com, "harbor.example.com/%6cibrary/"
+    // their harbor.example.com/library/. Were such keys accepted, two keys for one scope could pass
+    // checkDistinctDockerConfigKeys, or one key be filed where Dockyard does not look
+    for (const key of ['harbor.example.com?x=1', 'harbor.example.com#x', 'robot@harbor.example.com', 'harbor.example.com/%6cibrary/',
+      'harbor.example.com/library?x/', 'https://harbor.example.com?x/']) {
+      // the key as describeValue shows it (a query redacted), and the grammar's rule
+      expect(() => rendered(['harbor.example.com/library/', key])).toThrow(new RegExp(`^invalid registry "${key.split(/[?#]/)[0].replace(/[.?]/g, '\\$&')}.*": must be a registry host such as`));
+    }
+  });
+
   test('refuses a second spelling of a key in one line, naming both keys and never a login', () => {
     const { token } = keyed();
     let message = '';
