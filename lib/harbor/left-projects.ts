@@ -5,7 +5,7 @@ import { isHarborName } from '../core/validation';
 import type { ConfigureJobs } from './configure-job';
 import { LIBRARY } from './context';
 import type { Harbor } from './harbor';
-import { retireTeamRobotsCalls, teamLeftWithPlatform, teamPlatformsOf } from './left-robots';
+import { projectOfAnotherStacksTeam, retireTeamRobotsCalls, teamLeftWithPlatform, teamPlatformsOf } from './left-robots';
 
 // A project taken out of the code stays in Harbor as it was (goharbor/harbor v2.15.1: the configure Jobs never delete
 // one, and look up only the projects the code names): its images, its group members, and its `public` flag, with which
@@ -14,7 +14,10 @@ import { retireTeamRobotsCalls, teamLeftWithPlatform, teamPlatformsOf } from './
 // `retireProjectGroups` lets each run warn while it stays public; a project just dropped was known to no Job. Each synth
 // lists the Harbor's projects in its output's mark (lib/core/left-names.ts), so the next one names a project dropped
 // without the call, on every synth until it is retired or declared again, and hands it to the first configure Job,
-// which warns while it is public (lib/harbor/configure.js, "Left projects").
+// which warns while it is public (lib/harbor/configure.js, "Left projects"). A team's project that another stack on
+// the secret state has (the team moved there) is that stack's: it leaves this stack's list unwarned, by the rule of the
+// team's robots (lib/harbor/left-robots.ts, `projectOfAnotherStacksTeam`), which Harbor's review of the state finds
+// after the configure Jobs are rendered and before the mark is written: the Jobs of that one synth still list it.
 
 /**
  * Record the projects `harbor`, named `name`, declares and retires (by the sets it keeps of them; `released`: those of
@@ -27,8 +30,11 @@ export function watchLeftProjects(harbor: Harbor, name: string, jobs: ConfigureJ
     // by namespace and name, as the configure Jobs are: another Harbor's projects are not this one's
     owner: `harbor-project ${harbor.namespace}/${name}`,
     declared: () => declared,
-    // a team's project let go of by retireTeam (Harbor._releaseProject) left the code on purpose too
-    retired: () => new Set([...retired, ...released]),
+    // a team's project let go of by retireTeam (Harbor._releaseProject) left the code on purpose too; a team's that
+    // another stack on the secret state has (moved there), or warns of as left, is that stack's to warn of, whose
+    // project this stack's retireTeam or retireProjectGroups would take from it: it leaves this stack's list unwarned
+    retired: () => new Set([...retired, ...released,
+      ...previousOutput(harbor).namesOf(owner.owner).filter((project) => projectOfAnotherStacksTeam(harbor, project))]),
     accepts: isHarborName,
     warning: (project, words) => leftProjectWarning(harbor, project, words),
   };

@@ -27,7 +27,9 @@ import type { Harbor } from './harbor';
 // dropped before its platform, and every later synth without the platform, are warned of too. The state's
 // declaredFor is left as it is. Two stacks on one state with TeamPlatforms on the same Harbor leave each other's
 // teams alone: a team another output made from the state holds, or lists as left, is that stack's
-// (`teamOfAnotherStack`), so a team moved between them is not warned of by its old stack.
+// (`teamOfAnotherStack`), so a team moved between them is not warned of by its old stack, nor its Harbor project
+// (lib/harbor/left-projects.ts asks the same rule, `projectOfAnotherStacksTeam`); a robot of the Harbor's own whose
+// Secret another output holds is that stack's too (`robotOfAnotherStack`).
 
 /**
  * What a TeamPlatform of `harbor` lists its teams under in the mark (lib/team/left-teams.ts), without the platform's
@@ -73,9 +75,27 @@ function teamsLeftOwnerPrefix(harbor: Harbor): string {
   return `harbor-left-team ${harbor.namespace}/`;
 }
 
+/** Whether `output` held the Secret of robot `robot` of `harbor`: the stack that wrote it declared the robot then. */
+function heldRobot(harbor: Harbor, output: PreviousOutput, robot: string): boolean {
+  return output.secrets.has(secretOfStateKey(harbor._robotRecord(robot).stateKey));
+}
+
 /** Whether `output` held both robots' Secrets of team `team` of `harbor`: the stack that wrote it had the team then. */
 function heldTeam(harbor: Harbor, output: PreviousOutput, team: string): boolean {
-  return pairOf(team).every((robot) => output.secrets.has(secretOfStateKey(harbor._robotRecord(robot).stateKey)));
+  return pairOf(team).every((robot) => heldRobot(harbor, output, robot));
+}
+
+/** Per view of the state: the other outputs made from it (`SecretRecordView.otherOutputs`), each mark read once for every review that asks. */
+const otherOutputsRead = new WeakMap<SecretRecordView, readonly PreviousOutput[]>();
+
+/** The other outputs made from the secret state, as their marks tell them, read when first asked in a synth's reviews. */
+function otherOutputs(view: SecretRecordView): readonly PreviousOutput[] {
+  let read = otherOutputsRead.get(view);
+  if (read === undefined) {
+    read = view.otherOutputs.map(outputIn);
+    otherOutputsRead.set(view, read);
+  }
+  return read;
 }
 
 /**
@@ -89,9 +109,37 @@ function heldTeam(harbor: Harbor, output: PreviousOutput, team: string): boolean
 export function teamOfAnotherStack(harbor: Harbor, view: SecretRecordView): (team: string) => boolean {
   let others: { output: PreviousOutput; left: ReadonlySet<string> }[] | undefined;
   const prefix = teamsLeftOwnerPrefix(harbor);
-  return (team) => (others ??= view.otherOutputs.map(outputIn).map((output) =>
+  return (team) => (others ??= otherOutputs(view).map((output) =>
     ({ output, left: new Set(output.ownersUnder(prefix).flatMap((owner) => output.namesOf(owner))) })))
     .some(({ output, left }) => left.has(team) || heldTeam(harbor, output, team));
+}
+
+/**
+ * Whether robot `robot` of `harbor`, which this synth neither declares nor retires, is another stack's: another output
+ * made from the secret state held its Secret at its stack's last synth, which declared it (a robot of that stack's
+ * own, or one moved there). The same outputs as `teamOfAnotherStack`'s; a mark lists no robot left (a synth's state
+ * tells them), so once that stack drops the robot, both stacks warn of it.
+ */
+export function robotOfAnotherStack(harbor: Harbor, view: SecretRecordView): (robot: string) => boolean {
+  return (robot) => otherOutputs(view).some((output) => heldRobot(harbor, output, robot));
+}
+
+/**
+ * Per Harbor: the rule its review of this synth's secret state found (`teamOfAnotherStack`), with the previous output
+ * of the synth it was found in (`previousOutput`), so a later synth without a review (a new state) asks none.
+ */
+const anotherStacksRule = new WeakMap<Harbor, { previous: PreviousOutput; ofAnotherStack: (team: string) => boolean }>();
+
+/**
+ * Whether `project` of `harbor` is the project of a team another stack on the secret state has (`teamOfAnotherStack`),
+ * as Harbor's review of this synth's state found, which runs before the output's mark is written and its lists warned
+ * of (lib/harbor/left-projects.ts): a team moved there, whose project that stack declares now, or which that stack
+ * warns of as left itself. False outside a synth that reviewed the state (a new state, a Pulumi stack's mark) and for
+ * a name no team could have.
+ */
+export function projectOfAnotherStacksTeam(harbor: Harbor, project: string): boolean {
+  const found = anotherStacksRule.get(harbor);
+  return found !== undefined && found.previous === previousOutput(harbor) && isDnsLabel(project) && found.ofAnotherStack(project);
 }
 
 /** The teams of each Harbor warned of as left unretired in this synth, by each review that warned (`noteTeamsLeft`). */
@@ -187,6 +235,9 @@ export function reviewLeftRobots(harbor: Harbor, name: string, view: SecretRecor
   // an output of its own, which never held them)
   const platformless = teamPlatformsOf(harbor).length === 0;
   const elsewhere = teamOfAnotherStack(harbor, view);
+  const robotElsewhere = robotOfAnotherStack(harbor, view);
+  // the same rule for the projects of such teams, which the output's mark lists and warns of after this review
+  anotherStacksRule.set(harbor, { previous: previousOutput(harbor), ofAnotherStack: elsewhere });
   const warnedBefore = new Set(previousOutput(harbor).namesOf(teamsLeftOwner(harbor, name)));
   const leftTeams: string[] = [];
   for (const [key, path] of Object.entries(view.declaredBy)) {
@@ -203,7 +254,9 @@ export function reviewLeftRobots(harbor: Harbor, name: string, view: SecretRecor
     }
     const team = robot.endsWith('-push') ? robot.slice(0, -'-push'.length) : undefined;
     if (!teamPairLeft(harbor, view, robot)) {
-      left.push(robot);
+      // a robot another stack on the state declares (its own, or moved there) is that stack's: retireRobot here would
+      // delete it from under that stack
+      if (!robotElsewhere(robot)) left.push(robot);
     } else if (platformless && team !== undefined
       && (warnedBefore.has(team) || heldTeam(harbor, previousOutput(harbor), team)) && !elsewhere(team)) {
       leftTeams.push(team);

@@ -379,6 +379,34 @@ describe('a retired robot\'s secret, against the secret state', () => {
     expect(stateOf(dir).declaredBy[KEY]).toBe('other/Harbor/Robot-ci/Secret');
   });
 
+  // two stacks on one state with the same Harbor at the same path (the default stack and a copy of it, each its own
+  // output): each warned, at every synth, of the other's own robots as left, and a robot moved from one to the other
+  // was warned of by its old stack, whose retireRobot would delete it from under the new one. A robot whose Secret
+  // another output made from the state holds (the state lists those outputs) is that stack's: the rule of a team's
+  // robots (teamOfAnotherStack), robot by robot
+  test('two stacks on one state with the same Harbor leave each other\'s robots alone; a robot moved is not warned of by its old stack', () => {
+    const dir = harborStateDir();
+    const synth = (outdir: string, robots: string[], retired: string[] = []) => stderrOf(() => synthesize(
+      harborApp(robots, retired, 'platform', path.join(dir, outdir)), new LocalSecretStore({ statePath: path.join(dir, 'secrets.json') })))
+      .split('\n').filter((l) => l.startsWith('dockyard: warning: Harbor robot'));
+    expect(synth('dist-a', ['ci', 'deploy'])).toEqual([]);
+    expect(synth('dist-b', ['puller'])).toEqual([]);
+    expect(synth('dist-a', ['ci', 'deploy'])).toEqual([]);
+    // deploy moves to b: a, once b has it, does not warn of it
+    expect(synth('dist-b', ['puller', 'deploy'])).toEqual([]);
+    expect(synth('dist-a', ['ci'])).toEqual([]);
+    expect(synth('dist-a', ['ci'])).toEqual([]);
+    // ci, dropped from a and declared by no stack, is warned of, by b too, which no output tells that it never had it
+    // (a synth's mark lists no robot left, as it lists a team; the warning says to ignore it there)
+    expect(synth('dist-a', [])).toEqual([leftWarning('ci')]);
+    expect(synth('dist-b', ['puller', 'deploy'])).toEqual([leftWarning('ci')]);
+    // b drops deploy without retireRobot: both warn of it; retired in b, with ci, neither warns
+    expect(synth('dist-b', ['puller'])).toEqual([leftWarning('ci'), leftWarning('deploy')]);
+    expect(synth('dist-a', [])).toEqual([leftWarning('ci'), leftWarning('deploy')]);
+    expect(synth('dist-b', ['puller'], ['deploy', 'ci'])).toEqual([]);
+    expect(synth('dist-a', [])).toEqual([]);
+  });
+
   test('a rotation on the synth that declares it again takes the mark away too: the next synth keeps the new value', () => {
     const dir = harborStateDir();
     stderrLines(harborApp(['ci']), dir);

@@ -613,6 +613,48 @@ describe('offboarding mistakes, against the secret state', () => {
     expect(teamWarnings(stack('dist-b', ['ops']))).toEqual(['data platform/Teams']);
   });
 
+  // the same two stacks, and the team's Harbor project: the old stack's mark listed it as declared, and its next synth
+  // warned of it at every synth, advising retireTeam or retireProjectGroups there, which would take the robots and the
+  // project's groups from the stack that has the team now. The project warning asks the robots' rule
+  // (teamOfAnotherStack): a team another output holds, or lists as left, is that stack's, project included, and leaves
+  // the old stack's list; a team dropped from every stack is warned of by the stack that had it, once
+  test('a team moved to another stack on the same state: its old stack neither warns of its project nor keeps it listed; dropped everywhere, it is warned of once', () => {
+    const dir = stateDir();
+    const store = () => new LocalSecretStore({ statePath: path.join(dir, 'secrets.json') });
+    const projectWarnings = (app: App) => stderrOf(() => synthesize(app, store())).split('\n')
+      .filter((l) => l.startsWith('dockyard: warning: Harbor project')).map((l) => /^dockyard: warning: Harbor project (\S+) /.exec(l)?.[1]);
+    const stack = (outdir: string, names: string[], retired: string[] = []) => {
+      const p = platform({}, { outdir: path.join(dir, outdir) });
+      names.forEach((name) => p.teams.addTeam({ name, repos: [`acme/${name}`] }));
+      retired.forEach((name) => p.teams.retireTeam(name));
+      return p.app;
+    };
+    const listed = (outdir: string) => fs.readFileSync(path.join(dir, outdir, '.dockyard-output'), 'utf8').split('\n')
+      .filter((l) => l.startsWith(JSON.stringify('harbor-project harbor/harbor\t').slice(0, -1))).map((l) => JSON.parse(l).split('\t')[1]).sort();
+    expect(projectWarnings(stack('dist-a', ['web', 'data']))).toEqual([]);
+    expect(projectWarnings(stack('dist-b', ['ops']))).toEqual([]);
+    expect(listed('dist-a')).toEqual(['data', 'dockerhub', 'web']);
+    // data moves to b: a warns of it no more, nor lists it, at this synth and the next
+    expect(projectWarnings(stack('dist-b', ['ops', 'data']))).toEqual([]);
+    expect(projectWarnings(stack('dist-a', ['web']))).toEqual([]);
+    expect(listed('dist-a')).toEqual(['dockerhub', 'web']);
+    expect(projectWarnings(stack('dist-a', ['web']))).toEqual([]);
+    // web, dropped from a and had by no other stack, is warned of by a alone, at every synth of a
+    expect(projectWarnings(stack('dist-a', []))).toEqual(['web']);
+    expect(projectWarnings(stack('dist-b', ['ops', 'data']))).toEqual([]);
+    expect(projectWarnings(stack('dist-a', []))).toEqual(['web']);
+    // b drops data without retireTeam: b warns of its project, a does not; once b retires it, neither does
+    expect(projectWarnings(stack('dist-b', ['ops']))).toEqual(['data']);
+    expect(projectWarnings(stack('dist-a', []))).toEqual(['web']);
+    expect(projectWarnings(stack('dist-b', ['ops'], ['data']))).toEqual([]);
+    expect(projectWarnings(stack('dist-a', []))).toEqual(['web']);
+    // ops moves to a, its old stack b synthesized first: b warns of it while no other output has it, then no more
+    expect(projectWarnings(stack('dist-b', [], ['data']))).toEqual(['ops']);
+    expect(projectWarnings(stack('dist-a', ['ops']))).toEqual(['web']);
+    expect(projectWarnings(stack('dist-b', [], ['data']))).toEqual([]);
+    expect(listed('dist-b')).toEqual(['dockerhub']);
+  });
+
   // a Drone platform and a Woodpecker one on one Harbor: each reviews the state, and each said what the team's
   // leaving opens on its own engine, so the same team was warned of in two lines; the state does not tell which had
   // it, so each names what stays open on either engine, in one line
