@@ -10,6 +10,7 @@
 
 import * as fs from 'fs';
 import { isIPv4, isIPv6 } from 'net';
+import type { IConstruct } from 'constructs';
 import { isInside } from './paths';
 import { nearestName } from './text';
 
@@ -249,17 +250,43 @@ export function withContext<T>(kind: string, name: unknown, check: () => T): T {
   try {
     return check();
   } catch (e) {
-    if (!(e instanceof ValidationError) || name === undefined || name === '') {
-      throw e;
-    }
-    const quoted = describeValue(name);
-    const label = `${kind} ${quoted}`;
-    // the subject named already, by an inner call for the same subject
-    if (e.message.includes(label)) {
-      throw e;
-    }
-    throw new ValidationError(`${e.message} (${label})`, e.prop, e.allowed);
+    throw namingSubject(kind, name, e);
   }
+}
+
+/** `e` as `withContext` throws it: a `ValidationError` names its subject, unless it does already or has no name. */
+function namingSubject(kind: string, name: unknown, e: unknown): unknown {
+  if (!(e instanceof ValidationError) || name === undefined || name === '') {
+    return e;
+  }
+  const label = `${kind} ${describeValue(name)}`;
+  // the subject named already, by an inner call for the same subject
+  if (e.message.includes(label)) {
+    return e;
+  }
+  return new ValidationError(`${e.message} (${label})`, e.prop, e.allowed);
+}
+
+/**
+ * `e`, caught from the checks of `construct`'s props (its constructor's, in a `try` around them), with the construct
+ * it is about named by its construct path when it is a refusal (`withContext`): ` (<kind> "<path>")` appended, e.g.
+ * `invalid host "Valkey.cache": must be … (ExternalRedis "platform/cache")`, its `prop` and `allowed` kept. A stack
+ * may hold several constructs of a kind (a Redis or a PostgreSQL server per Harbor, a Harbor per region) whose props
+ * alone do not say which one was refused; what a user names (a team, a database) is named by that name instead. A
+ * refusal that names this construct or one below it already (an inner construct's own, or a message naming its
+ * path, `test/Harbor's Ingress would route …`) is returned unchanged, as are other errors.
+ *
+ * @param kind the construct's class, e.g. `ExternalRedis`
+ */
+export function constructRefusal(kind: string, construct: IConstruct, e: unknown): unknown {
+  const path = construct.node.path;
+  // named already: by this construct's path (`test/Harbor's Ingress`, `"test/Harbor"`), or by one of a construct
+  // below it (`test/Harbor/Core`); a path this one only starts (`test/Harbor2`) is another construct's
+  const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  if (e instanceof ValidationError && new RegExp(`(?:^|[\\s"(])${escaped}(?=[/'"\\s):,;]|$)`).test(e.message)) {
+    return e;
+  }
+  return namingSubject(kind, path, e);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import {
-  checkRequiredObject, checkBoolean, checkDnsLabel, checkInteger, checkKnownProps, checkObject, checkUrl, describeValue, Images, invalid, invalidSecret, namespaceOf, readsAsRegistry, NetworkPeer, Resources, Secret,
+  checkRequiredObject, checkBoolean, checkDnsLabel, checkInteger, checkKnownProps, checkObject, checkUrl, constructRefusal, describeValue, Images, invalid, invalidSecret, namespaceOf, readsAsRegistry, NetworkPeer, Resources, Secret,
   SecretKey, SecretValue, withContext,
 } from '../core';
 import { checkMetrics, MetricsOptions, serviceMonitor } from '../core/metrics';
@@ -456,225 +456,230 @@ export class Harbor extends Construct {
 
   public constructor(scope: Construct, id: string, props: HarborProps) {
     super(scope, id);
-    const name = checkDnsLabel('name', props.name ?? 'harbor');
-    // checked here, under this prop, rather than as the first derived name that fails
-    if (name.length > MAX_HARBOR_NAME) {
-      invalid('name', name, `must be at most ${MAX_HARBOR_NAME} characters: it prefixes every object's name, the longest ` +
-        `a configure Job's, "<name>-configure-<chunk>-<hash>", which labels its pods and so is at most ${MAX_JOB_NAME}`);
-    }
-    this.namespace = namespaceOf(this, props.namespace);
-    const tls = props.tls ?? true;
-    const url = checkUrl('externalUrl', props.externalUrl, tls ? ['https'] : ['https', 'http']);
-    if (url.pathname !== '/' || url.search !== '') {
-      invalid('externalUrl', props.externalUrl, 'must be a scheme, host and optional port, without path or query');
-    }
-    // its host is the registry in every image name pushed to or pulled through it
-    if (!readsAsRegistry(url.host)) {
-      invalid('externalUrl', props.externalUrl, 'must have a host with a "." or a :port, or localhost: the host is the registry in every ' +
-        'image name pushed to or pulled through Harbor, and a single label such as "harbor" reads as a Docker Hub namespace');
-    }
-    this.url = url.origin;
-    this.host = url.host;
-    checkRequiredObject('database', props.database, POSTGRES_DATABASE_RULE);
-    checkRequiredObject('redis', props.redis, REDIS_RULE);
-    checkRequiredObject('storage', props.storage, 'must be a HarborStorage: HarborStorage.filesystem({ size }), .s3({ ... }) or .spaces({ ... })',
-      HarborStorage);
-    // made by its factory, which checks every setting; checked before anything is built or granted. Anything else is
-    // never shown: a JavaScript caller's plain options hold the client secret
-    if (props.oidc !== undefined && !(props.oidc instanceof HarborOidc)) {
-      invalidSecret('oidc', 'must be a HarborOidc: HarborOidc.of({ name, endpoint, clientId, clientSecret })');
-    }
-    this.oidc = props.oidc;
-    const garbageCollection = checkObject('garbageCollection', props.garbageCollection ?? HarborGarbageCollection.weekly(),
-      'must be a HarborGarbageCollection: HarborGarbageCollection.weekly(), .daily(), .cron(expression), .none() or .unmanaged()', HarborGarbageCollection);
-    const auditLogRetention = checkObject('auditLogRetention', props.auditLogRetention ?? HarborAuditLogRetention.daily(),
-      'must be a HarborAuditLogRetention: HarborAuditLogRetention.daily(), .weekly(), .cron(expression), .none() or .unmanaged()', HarborAuditLogRetention);
-    const usersCreateProjects = checkBoolean('usersCreateProjects', props.usersCreateProjects ?? false);
-    const version = props.version ?? Harbor.VERSION;
-    if (!/^\d+\.\d+\.\d+$/.test(version)) {
-      invalid('version', version, 'must be a Harbor release such as "2.15.1"');
-    }
-    checkRedisTls(version, props.redis);
-    const registryCache = props.registryCache ?? props.redis;
-    checkRedisTls(version, registryCache, 'registryCache');
-    checkRedisKeepsKeys(props.redis);
-    checkRegistryCacheCa(props.redis, registryCache);
-    const replicas = (prop: string, value: number | undefined) => checkInteger(prop, value ?? 1, 1, 20);
-    const counts = {
-      core: replicas('coreReplicas', props.coreReplicas),
-      portal: replicas('portalReplicas', props.portalReplicas),
-      registry: replicas('registryReplicas', props.registryReplicas),
-      jobservice: replicas('jobserviceReplicas', props.jobserviceReplicas),
-      trivy: replicas('trivyReplicas', props.trivyReplicas),
-      exporter: (props.exporter ?? props.metrics !== undefined) ? 1 : 0,
-    };
-    if (props.storage.volume && counts.registry > 1) {
-      // a ReadWriteOnce volume attaches to one node: a second replica scheduled elsewhere would wait in
-      // ContainerCreating for ever ("Multi-Attach error", kubernetes/kubernetes
-      // pkg/controller/volume/attachdetach/reconciler/reconciler.go `reportMultiAttachError`); refused rather than
-      // quietly run as one, which a user who asked for several would take for a replicated registry
-      invalid('registryReplicas', counts.registry, 'must be 1 with HarborStorage.filesystem, whose ReadWriteOnce volume attaches ' +
-        'to one node; use HarborStorage.s3 or HarborStorage.spaces to run more registry replicas');
-    }
-    checkTrivy({ storageSize: props.trivyStorageSize, dbRepositories: props.trivyDbRepositories, javaDbRepositories: props.trivyJavaDbRepositories });
-    const metrics = props.metrics;
-    if (metrics) {
-      if (props.exporter === false) {
-        invalid('exporter', false, 'must be true or unset when metrics are on: the exporter serves the database and job queue metrics');
+    // a refusal names the Harbor (`constructRefusal`): a stack may hold several, one per region or tenant
+    try {
+      const name = checkDnsLabel('name', props.name ?? 'harbor');
+      // checked here, under this prop, rather than as the first derived name that fails
+      if (name.length > MAX_HARBOR_NAME) {
+        invalid('name', name, `must be at most ${MAX_HARBOR_NAME} characters: it prefixes every object's name, the longest ` +
+          `a configure Job's, "<name>-configure-<chunk>-<hash>", which labels its pods and so is at most ${MAX_JOB_NAME}`);
       }
-      checkMetrics('metrics', metrics);
-    }
-    this.maxOpenConns = connectionBudget({
-      connectionLimit: statedConnectionLimit('database.connectionLimit', props.database.connectionLimit),
-      databaseName: props.database.databaseName,
-      replicas: { core: counts.core, jobservice: counts.jobservice, exporter: counts.exporter },
-      // on SIGTERM jobservice stops its API and waits for its running jobs (goharbor/harbor v2.15.1
-      // src/jobservice/runtime/bootstrap.go:231-270, `rootContext.WG.Wait`; gocraft/work v0.5.1 `WorkerPool.Stop`), a replication or garbage collection
-      // with its database pool, up to its 120 s grace period, while its successors start; core exits within 3 s
-      // (src/core/main.go:114-136)
-      lingering: ['jobservice'],
-      minimumPerPod: MIN_CONNECTIONS_PER_POD,
-      unlimitedPerPod: 100,
-    });
-    // on the server core, jobservice and the exporter reach from the Harbor's namespace (a one-label host is a
-    // Service there)
-    countConnectionsFrom(props.database, this.namespace, this);
-    this.redisPools = redisPools({
-      redis: props.redis, registryCache, workers: jobWorkers(props.jobWorkers), namespace: this.namespace,
-      replicas: { core: counts.core, registry: counts.registry, jobservice: counts.jobservice, trivy: (props.trivy ?? true) ? counts.trivy : 0, exporter: counts.exporter },
-    });
-
-    // Harbor, and the data services it needs to start, can never pull their images through Harbor
-    Images.protect(this, this.host, `Harbor at ${this.host} cannot pull its own images through itself`);
-    for (const server of [props.database.server, props.redis.server, registryCache.server]) {
-      if (server) {
-        Images.protect(server, this.host, `${server.node.path} is a data service Harbor at ${this.host} needs to start`);
+      this.namespace = namespaceOf(this, props.namespace);
+      const tls = props.tls ?? true;
+      const url = checkUrl('externalUrl', props.externalUrl, tls ? ['https'] : ['https', 'http']);
+      if (url.pathname !== '/' || url.search !== '') {
+        invalid('externalUrl', props.externalUrl, 'must be a scheme, host and optional port, without path or query');
       }
-    }
-    // values given from outside that Harbor splices as they are into its DSN and Redis URLs: refused at synth
-    requireValue(this, props.database.password, 'Harbor\'s database DSN', HARBOR_DSN_PASSWORD_RULE);
-    requireValue(this, props.database.password, 'Harbor\'s pgconn v1.14.3', PGCONN_SCRAM_PASSWORD_RULE);
-    requireValue(this, props.redis.password, 'Harbor\'s Redis URLs', REDIS_URL_PASSWORD_RULE);
-    requireValue(this, registryCache.password, 'Harbor\'s Redis URLs', REDIS_URL_PASSWORD_RULE);
-    // and the S3 keys, which the registry reads from YAML double-quoted strings (`registryEnv`)
-    for (const key of props.storage.s3 ? [props.storage.s3.accessKey, props.storage.s3.secretKey] : []) {
-      requireValue(this, key, 'Harbor\'s registry', REGISTRY_YAML_STRING_RULE);
-    }
-    checkRedisOfOneHarbor(Harbor, this, this.namespace, props.redis);
-    if (registryCache !== props.redis) {
-      checkRedisOfOneHarbor(Harbor, this, this.namespace, registryCache, 'registryCache');
-    }
-    if (props.logLevel === HarborLogLevel.DEBUG) {
-      // documented on HarborLogLevel.DEBUG; said at synth too, as the choice is easily left on
-      warnOnce(this, `Harbor ${this.namespace}/${name}: logLevel DEBUG makes core, jobservice and the Trivy adapter log their Redis URLs, ` +
-        'password included (goharbor/harbor v2.15.1 src/lib/redis/pool.go:81, harbor-scanner-trivy v0.36.0 pkg/redisx/pool.go:43), and core ' +
-        'a refused internal secret (src/common/security/secret/context.go:52): use it briefly, and rotate the Redis password if the logs leave the cluster');
-    }
-    const credentials = new HarborCredentials(this, 'Credentials', { name, namespace: this.namespace, adminPassword: props.adminPassword });
-    this.adminPassword = credentials.adminPassword;
-    this.ctx = {
-      name,
-      namespace: this.namespace,
-      version,
-      logLevel: props.logLevel ?? HarborLogLevel.INFO,
-      externalUrl: url,
-      database: props.database,
-      redis: props.redis,
-      registryCache,
-      storage: props.storage,
-      credentials,
-      maxOpenConns: this.maxOpenConns,
-      redisPools: this.redisPools,
-      withTrivy: props.trivy ?? true,
-      peer: NetworkPeer.pods(this.namespace, instanceSelector('harbor', name)),
-      proxyPeer: props.exposure?.proxyPeer,
-      scrapers: metrics ? [...metrics.scrapers] : undefined,
-      trustBundle: props.trustBundle === undefined ? undefined
-        : checkTrustBundle(props.trustBundle)._projection(this, this.namespace, `${name}-trust-bundle`),
-    };
-    const ctx = this.ctx;
-
-    const core = defineCore(new Construct(this, 'Core'), ctx, { replicas: counts.core, resources: props.coreResources });
-    const portal = definePortal(new Construct(this, 'Portal'), ctx, { replicas: counts.portal, resources: props.portalResources });
-    const registry = defineRegistry(new Construct(this, 'Registry'), ctx, {
-      replicas: counts.registry, resources: props.registryResources, controllerResources: props.registryctlResources,
-    });
-    const jobservice = defineJobservice(new Construct(this, 'Jobservice'), ctx, {
-      replicas: counts.jobservice, workers: props.jobWorkers, resources: props.jobserviceResources,
-    });
-    const databaseClients = [core, jobservice];
-    // the registry reaches only its cache's server
-    const redisClients = registryCache === props.redis ? [core, registry, jobservice] : [core, jobservice];
-    if (ctx.withTrivy) {
-      redisClients.push(defineTrivy(new Construct(this, 'Trivy'), ctx, {
-        replicas: counts.trivy, storageSize: props.trivyStorageSize, resources: props.trivyResources,
-        dbRepositories: props.trivyDbRepositories, javaDbRepositories: props.trivyJavaDbRepositories,
-      }));
-    }
-    if (counts.exporter > 0) {
-      const exporter = defineExporter(new Construct(this, 'Exporter'), ctx, { replicas: 1, resources: props.exporterResources });
-      databaseClients.push(exporter);
-      redisClients.push(exporter);
-    }
-    databaseClients.forEach((c) => props.database.grantConnect(c.peer));
-    redisClients.forEach((c) => props.redis.grantConnect(c.peer));
-    if (registryCache !== props.redis) {
-      // garbage collection, in jobservice, clears the registry's cache
-      [core, registry, jobservice].forEach((c) => registryCache.grantConnect(c.peer));
-    }
-
-    const backend = (serviceName: string, paths: string[]) => ({ serviceName, portName: 'http', port: 80, paths });
-    this.tlsSecretName = props.exposure?._render(this, {
-      name, namespace: this.namespace, labels: portal.labels, host: url.hostname, hostProp: 'externalUrl\'s host',
-      // core's job status hooks take unauthenticated POSTs (goharbor/harbor v2.15.1 src/server/route.go:51-57, whose
-      // /service/ paths skip the CSRF check: src/server/middleware/csrf/csrf.go, `csrfSkipper`) and are for jobservice
-      // alone, at core's in-cluster URL: Harbor's own nginx answers them 404 from outside
-      // (make/photon/prepare/templates/nginx/nginx.http.conf.jinja, `location /service/notifications`). Routed to the
-      // portal, the longer prefix, whose nginx serves no POST
-      backends: [backend(core.name, ['/api/', '/service/', '/v2/', '/c/']), backend(portal.name, [JOB_HOOKS, '/'])],
-      ingressAnnotations: LARGE_UPLOADS,
-    });
-    if (metrics) {
-      // as harbor-helm 1.19.1 templates/metrics/metrics-svcmon.yaml: every Service of this Harbor with an
-      // http-metrics port (core, jobservice, registry, exporter)
-      serviceMonitor(this, {
-        prop: 'metrics', metrics, name, namespace: this.namespace,
-        selector: instanceSelector('harbor', name),
-        port: METRICS.portName, path: METRICS.path, honorLabels: true,
+      // its host is the registry in every image name pushed to or pulled through it
+      if (!readsAsRegistry(url.host)) {
+        invalid('externalUrl', props.externalUrl, 'must have a host with a "." or a :port, or localhost: the host is the registry in every ' +
+          'image name pushed to or pulled through Harbor, and a single label such as "harbor" reads as a Docker Hub namespace');
+      }
+      this.url = url.origin;
+      this.host = url.host;
+      checkRequiredObject('database', props.database, POSTGRES_DATABASE_RULE);
+      checkRequiredObject('redis', props.redis, REDIS_RULE);
+      checkRequiredObject('storage', props.storage, 'must be a HarborStorage: HarborStorage.filesystem({ size }), .s3({ ... }) or .spaces({ ... })',
+        HarborStorage);
+      // made by its factory, which checks every setting; checked before anything is built or granted. Anything else is
+      // never shown: a JavaScript caller's plain options hold the client secret
+      if (props.oidc !== undefined && !(props.oidc instanceof HarborOidc)) {
+        invalidSecret('oidc', 'must be a HarborOidc: HarborOidc.of({ name, endpoint, clientId, clientSecret })');
+      }
+      this.oidc = props.oidc;
+      const garbageCollection = checkObject('garbageCollection', props.garbageCollection ?? HarborGarbageCollection.weekly(),
+        'must be a HarborGarbageCollection: HarborGarbageCollection.weekly(), .daily(), .cron(expression), .none() or .unmanaged()', HarborGarbageCollection);
+      const auditLogRetention = checkObject('auditLogRetention', props.auditLogRetention ?? HarborAuditLogRetention.daily(),
+        'must be a HarborAuditLogRetention: HarborAuditLogRetention.daily(), .weekly(), .cron(expression), .none() or .unmanaged()', HarborAuditLogRetention);
+      const usersCreateProjects = checkBoolean('usersCreateProjects', props.usersCreateProjects ?? false);
+      const version = props.version ?? Harbor.VERSION;
+      if (!/^\d+\.\d+\.\d+$/.test(version)) {
+        invalid('version', version, 'must be a Harbor release such as "2.15.1"');
+      }
+      checkRedisTls(version, props.redis);
+      const registryCache = props.registryCache ?? props.redis;
+      checkRedisTls(version, registryCache, 'registryCache');
+      checkRedisKeepsKeys(props.redis);
+      checkRegistryCacheCa(props.redis, registryCache);
+      const replicas = (prop: string, value: number | undefined) => checkInteger(prop, value ?? 1, 1, 20);
+      const counts = {
+        core: replicas('coreReplicas', props.coreReplicas),
+        portal: replicas('portalReplicas', props.portalReplicas),
+        registry: replicas('registryReplicas', props.registryReplicas),
+        jobservice: replicas('jobserviceReplicas', props.jobserviceReplicas),
+        trivy: replicas('trivyReplicas', props.trivyReplicas),
+        exporter: (props.exporter ?? props.metrics !== undefined) ? 1 : 0,
+      };
+      if (props.storage.volume && counts.registry > 1) {
+        // a ReadWriteOnce volume attaches to one node: a second replica scheduled elsewhere would wait in
+        // ContainerCreating for ever ("Multi-Attach error", kubernetes/kubernetes
+        // pkg/controller/volume/attachdetach/reconciler/reconciler.go `reportMultiAttachError`); refused rather than
+        // quietly run as one, which a user who asked for several would take for a replicated registry
+        invalid('registryReplicas', counts.registry, 'must be 1 with HarborStorage.filesystem, whose ReadWriteOnce volume attaches ' +
+          'to one node; use HarborStorage.s3 or HarborStorage.spaces to run more registry replicas');
+      }
+      checkTrivy({ storageSize: props.trivyStorageSize, dbRepositories: props.trivyDbRepositories, javaDbRepositories: props.trivyJavaDbRepositories });
+      const metrics = props.metrics;
+      if (metrics) {
+        if (props.exporter === false) {
+          invalid('exporter', false, 'must be true or unset when metrics are on: the exporter serves the database and job queue metrics');
+        }
+        checkMetrics('metrics', metrics);
+      }
+      this.maxOpenConns = connectionBudget({
+        connectionLimit: statedConnectionLimit('database.connectionLimit', props.database.connectionLimit),
+        databaseName: props.database.databaseName,
+        replicas: { core: counts.core, jobservice: counts.jobservice, exporter: counts.exporter },
+        // on SIGTERM jobservice stops its API and waits for its running jobs (goharbor/harbor v2.15.1
+        // src/jobservice/runtime/bootstrap.go:231-270, `rootContext.WG.Wait`; gocraft/work v0.5.1 `WorkerPool.Stop`), a replication or garbage collection
+        // with its database pool, up to its 120 s grace period, while its successors start; core exits within 3 s
+        // (src/core/main.go:114-136)
+        lingering: ['jobservice'],
+        minimumPerPod: MIN_CONNECTIONS_PER_POD,
+        unlimitedPerPod: 100,
       });
-    }
-    this.configuration = new ConfigureJobs(this, 'Configure', ctx);
-    // a robot that left the code without retireRobot shows only against the secret state, which a synth reads
-    onSecretRecord(this, (view) => reviewLeftRobots(this, name, view));
-    // and the teams warned of as left unretired, by a TeamPlatform or by it, go into the output's mark for the next synth,
-    // which has them no other way once the platform left the code
-    recordTeamsLeft(this, name);
-    // and under a Pulumi stack, which keeps no secret state of Dockyard's, against the robots its mark lists
-    watchLeftRobotsOfStack(this, name, this.robotNames);
-    // and the state records which robots are a team's, whose leaving a TeamPlatform warns of, and which are this Harbor's own
-    recordRobotsDeclaredFor(this, this.robotNames, this.teamRobotNames);
-    // a project that left the code without retireProjectGroups shows only against the previous output's mark
-    watchLeftProjects(this, name, this.configuration, this.projectNames, this.retiredProjectNames, this.releasedProjectNames);
-    // a retired robot's secret is revoked (the Jobs delete the robot): a robot of that name made again gets a new one
-    onRetiredKeys(this, () => this.retiredRobots.map((name): [string, string] => [this._robotRecord(name).stateKey, this._robotRecord(name).declaredBy]));
-    // on every Harbor, so that Harbor's default, "everyone", never stands (see usersCreateProjects)
-    this.configuration.setSettings({ projectCreationRestriction: usersCreateProjects ? 'everyone' : 'adminonly' });
-    if (this.oidc !== undefined) {
-      this.oidcRedirectUri = `${this.url}/c/oidc/callback`;
-      this.configuration.setOidc(this.oidc._state(), this.oidc.clientSecret);
-    }
-    const gc = garbageCollection._state();
-    if (gc === undefined) {
-      // unmanaged: a schedule saved in the portal keeps the registry cache's password it was saved with
-      unmanagedGcScheduleStep(this, ctx, ctx.registryCache.password);
-    } else {
-      // a schedule keeps core's URLs, which None does not save
-      const saved = garbageCollection.cron !== undefined;
-      this.configuration.setGarbageCollection(saved ? { ...gc, captures: gcCaptures(ctx) } : gc, saved ? [ctx.registryCache.password] : []);
-    }
-    const audit = auditLogRetention._state();
-    if (audit !== undefined) {
-      this.configuration.setAuditLogRetention(audit);
+      // on the server core, jobservice and the exporter reach from the Harbor's namespace (a one-label host is a
+      // Service there)
+      countConnectionsFrom(props.database, this.namespace, this);
+      this.redisPools = redisPools({
+        redis: props.redis, registryCache, workers: jobWorkers(props.jobWorkers), namespace: this.namespace,
+        replicas: { core: counts.core, registry: counts.registry, jobservice: counts.jobservice, trivy: (props.trivy ?? true) ? counts.trivy : 0, exporter: counts.exporter },
+      });
+
+      // Harbor, and the data services it needs to start, can never pull their images through Harbor
+      Images.protect(this, this.host, `Harbor at ${this.host} cannot pull its own images through itself`);
+      for (const server of [props.database.server, props.redis.server, registryCache.server]) {
+        if (server) {
+          Images.protect(server, this.host, `${server.node.path} is a data service Harbor at ${this.host} needs to start`);
+        }
+      }
+      // values given from outside that Harbor splices as they are into its DSN and Redis URLs: refused at synth
+      requireValue(this, props.database.password, 'Harbor\'s database DSN', HARBOR_DSN_PASSWORD_RULE);
+      requireValue(this, props.database.password, 'Harbor\'s pgconn v1.14.3', PGCONN_SCRAM_PASSWORD_RULE);
+      requireValue(this, props.redis.password, 'Harbor\'s Redis URLs', REDIS_URL_PASSWORD_RULE);
+      requireValue(this, registryCache.password, 'Harbor\'s Redis URLs', REDIS_URL_PASSWORD_RULE);
+      // and the S3 keys, which the registry reads from YAML double-quoted strings (`registryEnv`)
+      for (const key of props.storage.s3 ? [props.storage.s3.accessKey, props.storage.s3.secretKey] : []) {
+        requireValue(this, key, 'Harbor\'s registry', REGISTRY_YAML_STRING_RULE);
+      }
+      checkRedisOfOneHarbor(Harbor, this, this.namespace, props.redis);
+      if (registryCache !== props.redis) {
+        checkRedisOfOneHarbor(Harbor, this, this.namespace, registryCache, 'registryCache');
+      }
+      if (props.logLevel === HarborLogLevel.DEBUG) {
+        // documented on HarborLogLevel.DEBUG; said at synth too, as the choice is easily left on
+        warnOnce(this, `Harbor ${this.namespace}/${name}: logLevel DEBUG makes core, jobservice and the Trivy adapter log their Redis URLs, ` +
+          'password included (goharbor/harbor v2.15.1 src/lib/redis/pool.go:81, harbor-scanner-trivy v0.36.0 pkg/redisx/pool.go:43), and core ' +
+          'a refused internal secret (src/common/security/secret/context.go:52): use it briefly, and rotate the Redis password if the logs leave the cluster');
+      }
+      const credentials = new HarborCredentials(this, 'Credentials', { name, namespace: this.namespace, adminPassword: props.adminPassword });
+      this.adminPassword = credentials.adminPassword;
+      this.ctx = {
+        name,
+        namespace: this.namespace,
+        version,
+        logLevel: props.logLevel ?? HarborLogLevel.INFO,
+        externalUrl: url,
+        database: props.database,
+        redis: props.redis,
+        registryCache,
+        storage: props.storage,
+        credentials,
+        maxOpenConns: this.maxOpenConns,
+        redisPools: this.redisPools,
+        withTrivy: props.trivy ?? true,
+        peer: NetworkPeer.pods(this.namespace, instanceSelector('harbor', name)),
+        proxyPeer: props.exposure?.proxyPeer,
+        scrapers: metrics ? [...metrics.scrapers] : undefined,
+        trustBundle: props.trustBundle === undefined ? undefined
+          : checkTrustBundle(props.trustBundle)._projection(this, this.namespace, `${name}-trust-bundle`),
+      };
+      const ctx = this.ctx;
+
+      const core = defineCore(new Construct(this, 'Core'), ctx, { replicas: counts.core, resources: props.coreResources });
+      const portal = definePortal(new Construct(this, 'Portal'), ctx, { replicas: counts.portal, resources: props.portalResources });
+      const registry = defineRegistry(new Construct(this, 'Registry'), ctx, {
+        replicas: counts.registry, resources: props.registryResources, controllerResources: props.registryctlResources,
+      });
+      const jobservice = defineJobservice(new Construct(this, 'Jobservice'), ctx, {
+        replicas: counts.jobservice, workers: props.jobWorkers, resources: props.jobserviceResources,
+      });
+      const databaseClients = [core, jobservice];
+      // the registry reaches only its cache's server
+      const redisClients = registryCache === props.redis ? [core, registry, jobservice] : [core, jobservice];
+      if (ctx.withTrivy) {
+        redisClients.push(defineTrivy(new Construct(this, 'Trivy'), ctx, {
+          replicas: counts.trivy, storageSize: props.trivyStorageSize, resources: props.trivyResources,
+          dbRepositories: props.trivyDbRepositories, javaDbRepositories: props.trivyJavaDbRepositories,
+        }));
+      }
+      if (counts.exporter > 0) {
+        const exporter = defineExporter(new Construct(this, 'Exporter'), ctx, { replicas: 1, resources: props.exporterResources });
+        databaseClients.push(exporter);
+        redisClients.push(exporter);
+      }
+      databaseClients.forEach((c) => props.database.grantConnect(c.peer));
+      redisClients.forEach((c) => props.redis.grantConnect(c.peer));
+      if (registryCache !== props.redis) {
+        // garbage collection, in jobservice, clears the registry's cache
+        [core, registry, jobservice].forEach((c) => registryCache.grantConnect(c.peer));
+      }
+
+      const backend = (serviceName: string, paths: string[]) => ({ serviceName, portName: 'http', port: 80, paths });
+      this.tlsSecretName = props.exposure?._render(this, {
+        name, namespace: this.namespace, labels: portal.labels, host: url.hostname, hostProp: 'externalUrl\'s host',
+        // core's job status hooks take unauthenticated POSTs (goharbor/harbor v2.15.1 src/server/route.go:51-57, whose
+        // /service/ paths skip the CSRF check: src/server/middleware/csrf/csrf.go, `csrfSkipper`) and are for jobservice
+        // alone, at core's in-cluster URL: Harbor's own nginx answers them 404 from outside
+        // (make/photon/prepare/templates/nginx/nginx.http.conf.jinja, `location /service/notifications`). Routed to the
+        // portal, the longer prefix, whose nginx serves no POST
+        backends: [backend(core.name, ['/api/', '/service/', '/v2/', '/c/']), backend(portal.name, [JOB_HOOKS, '/'])],
+        ingressAnnotations: LARGE_UPLOADS,
+      });
+      if (metrics) {
+        // as harbor-helm 1.19.1 templates/metrics/metrics-svcmon.yaml: every Service of this Harbor with an
+        // http-metrics port (core, jobservice, registry, exporter)
+        serviceMonitor(this, {
+          prop: 'metrics', metrics, name, namespace: this.namespace,
+          selector: instanceSelector('harbor', name),
+          port: METRICS.portName, path: METRICS.path, honorLabels: true,
+        });
+      }
+      this.configuration = new ConfigureJobs(this, 'Configure', ctx);
+      // a robot that left the code without retireRobot shows only against the secret state, which a synth reads
+      onSecretRecord(this, (view) => reviewLeftRobots(this, name, view));
+      // and the teams warned of as left unretired, by a TeamPlatform or by it, go into the output's mark for the next synth,
+      // which has them no other way once the platform left the code
+      recordTeamsLeft(this, name);
+      // and under a Pulumi stack, which keeps no secret state of Dockyard's, against the robots its mark lists
+      watchLeftRobotsOfStack(this, name, this.robotNames);
+      // and the state records which robots are a team's, whose leaving a TeamPlatform warns of, and which are this Harbor's own
+      recordRobotsDeclaredFor(this, this.robotNames, this.teamRobotNames);
+      // a project that left the code without retireProjectGroups shows only against the previous output's mark
+      watchLeftProjects(this, name, this.configuration, this.projectNames, this.retiredProjectNames, this.releasedProjectNames);
+      // a retired robot's secret is revoked (the Jobs delete the robot): a robot of that name made again gets a new one
+      onRetiredKeys(this, () => this.retiredRobots.map((name): [string, string] => [this._robotRecord(name).stateKey, this._robotRecord(name).declaredBy]));
+      // on every Harbor, so that Harbor's default, "everyone", never stands (see usersCreateProjects)
+      this.configuration.setSettings({ projectCreationRestriction: usersCreateProjects ? 'everyone' : 'adminonly' });
+      if (this.oidc !== undefined) {
+        this.oidcRedirectUri = `${this.url}/c/oidc/callback`;
+        this.configuration.setOidc(this.oidc._state(), this.oidc.clientSecret);
+      }
+      const gc = garbageCollection._state();
+      if (gc === undefined) {
+        // unmanaged: a schedule saved in the portal keeps the registry cache's password it was saved with
+        unmanagedGcScheduleStep(this, ctx, ctx.registryCache.password);
+      } else {
+        // a schedule keeps core's URLs, which None does not save
+        const saved = garbageCollection.cron !== undefined;
+        this.configuration.setGarbageCollection(saved ? { ...gc, captures: gcCaptures(ctx) } : gc, saved ? [ctx.registryCache.password] : []);
+      }
+      const audit = auditLogRetention._state();
+      if (audit !== undefined) {
+        this.configuration.setAuditLogRetention(audit);
+      }
+    } catch (e) {
+      throw constructRefusal('Harbor', this, e);
     }
   }
 

@@ -1,4 +1,4 @@
-import { invalid } from '../core';
+import { describeValue, invalid } from '../core';
 import { IRedis } from '../redis';
 import { checkMaxClients } from '../redis/max-clients';
 import { shareConnectionLimit } from './connection-budget';
@@ -141,7 +141,7 @@ export function redisPools(input: RedisBudgetInput): RedisPools {
   // `redis.<namespace>`, `redis.<namespace>.svc` and `redis.<namespace>.svc.cluster.local` are one server, with one limit
   const same = input.registryCache === input.redis || serverKey(input.registryCache, input.namespace) === serverKey(input.redis, input.namespace);
   if (same) {
-    const stated = sameServerLimit(input.redis, limits);
+    const stated = sameServerLimit(input, limits);
     const share = shareConnectionLimit({
       limit: stated?.limit, prop: `${stated?.prop ?? 'redis'}.maxClients`, replicas: r, lingering, minimumPerPool: MIN_PER_POOL,
       reserved: RESERVED,
@@ -180,12 +180,18 @@ function capped(share: number | undefined): number | undefined {
 /**
  * The limit of a server that is both `redis` and `registryCache` (`limits`, as each states it), and the prop that
  * states it: either may, as each is an `IRedis` of its own (an `ExternalRedis` made twice for one host and port);
- * undefined when neither does.
+ * undefined when neither does. Two different limits are refused naming the server as each prop writes it, and, when
+ * they write it differently, the name both are to the Harbor's pods (`serverKey`), as `checkRedisOfOneHarbor` does,
+ * so that `valkey.cache` and `valkey.cache.svc` are seen to be one server.
  */
-function sameServerLimit(redis: IRedis, limits: { redis?: number; registryCache?: number }): { limit: number; prop: 'redis' | 'registryCache' } | undefined {
+function sameServerLimit(input: RedisBudgetInput, limits: { redis?: number; registryCache?: number }): { limit: number; prop: 'redis' | 'registryCache' } | undefined {
   if (limits.redis !== undefined && limits.registryCache !== undefined && limits.redis !== limits.registryCache) {
+    const redis = `${input.redis.host}:${input.redis.port}`;
+    const cache = `${input.registryCache.host}:${input.registryCache.port}`;
+    const server = redis === cache ? `(${redis})` : `(redis names it ${describeValue(redis)}, registryCache ${describeValue(cache)}, and the ` +
+      `pods resolve both names to ${serverKey(input.redis, input.namespace)})`;
     invalid('registryCache.maxClients', limits.registryCache, `must be redis's maxClients (${limits.redis}) or unset: registryCache is the ` +
-      `same server as redis (${redis.host}:${redis.port}), which has one limit`);
+      `same server as redis ${server}, which has one limit`);
   }
   if (limits.redis !== undefined) return { limit: limits.redis, prop: 'redis' };
   return limits.registryCache === undefined ? undefined : { limit: limits.registryCache, prop: 'registryCache' };

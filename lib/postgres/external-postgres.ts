@@ -1,5 +1,5 @@
 import { Construct, IConstruct } from 'constructs';
-import { checkHost, checkInteger, checkRequiredObject, PASSWORD_KEY_RULE, checkOneOf, checkPort, describeValue, invalid, isNamespaceDefined, missing, NetworkPeer, SecretKey, withContext } from '../core';
+import { checkHost, checkInteger, checkRequiredObject, PASSWORD_KEY_RULE, checkOneOf, checkPort, constructRefusal, describeValue, invalid, isNamespaceDefined, missing, NetworkPeer, SecretKey, withContext } from '../core';
 import { firstInstance, recordInstance } from '../core/instances';
 import { checkPeer } from '../core/network';
 import { reachedHost, reachedServer } from '../core/service';
@@ -114,8 +114,14 @@ export class ExternalPostgres extends Construct implements IPostgresDatabase {
 
   public constructor(scope: Construct, id: string, props: ExternalPostgresProps) {
     super(scope, id);
-    // every error names the database: a stack declares several, often on one server
-    const checked = withContext('database', props.databaseName, () => checkExternalPostgres(this, props));
+    // every error names the database, a stack declares several, often on one server, and the construct
+    // (`constructRefusal`), as two servers may each hold a "registry"
+    let checked: CheckedExternalPostgres;
+    try {
+      checked = withContext('database', props.databaseName, () => checkExternalPostgres(this, props));
+    } catch (e) {
+      throw constructRefusal('ExternalPostgres', this, e);
+    }
     this.host = checked.host;
     this.port = checked.port;
     this.databaseName = checked.databaseName;

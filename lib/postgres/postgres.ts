@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import {
-  checkInteger, checkObject, checkPositiveQuantity, checkStorageClassName, describeValue, Image, invalid, NetworkPeer, Resources, Secret,
+  checkInteger, checkObject, checkPositiveQuantity, checkStorageClassName, constructRefusal, describeValue, Image, invalid, NetworkPeer, Resources, Secret,
   SecretKey, SecretValue, withContext,
 } from '../core';
 import { readOnFirstStartBy } from '../core/checksum';
@@ -148,102 +148,107 @@ export class Postgres extends Construct {
 
   public constructor(scope: Construct, id: string, props: PostgresProps = {}) {
     super(scope, id);
-    const image = props.image ?? Postgres.IMAGE;
-    const { name, namespace, labels, selector } = placement(this, {
-      app: 'postgres', component: 'database', name: props.name, defaultName: 'postgres', namespace: props.namespace, version: image.tag,
-    });
-    this.serviceName = name;
-    this.namespace = namespace;
-    this.host = serviceHost(name, this.namespace);
-    if (name.length > MAX_NAME) {
-      invalid('name', name, `must be at most ${MAX_NAME} characters, for the reconciler Job's name`);
-    }
-    this.maxConnections = checkInteger('maxConnections', props.maxConnections ?? 100, SUPERUSER_RESERVED + 2, 10000);
-    this.maxConnectionsDefaulted = props.maxConnections === undefined;
-    const storageSize = props.storageSize ?? '10Gi';
-    checkPositiveQuantity('storageSize', storageSize);
+    // a refusal names the server (`constructRefusal`): a stack may hold several
+    try {
+      const image = props.image ?? Postgres.IMAGE;
+      const { name, namespace, labels, selector } = placement(this, {
+        app: 'postgres', component: 'database', name: props.name, defaultName: 'postgres', namespace: props.namespace, version: image.tag,
+      });
+      this.serviceName = name;
+      this.namespace = namespace;
+      this.host = serviceHost(name, this.namespace);
+      if (name.length > MAX_NAME) {
+        invalid('name', name, `must be at most ${MAX_NAME} characters, for the reconciler Job's name`);
+      }
+      this.maxConnections = checkInteger('maxConnections', props.maxConnections ?? 100, SUPERUSER_RESERVED + 2, 10000);
+      this.maxConnectionsDefaulted = props.maxConnections === undefined;
+      const storageSize = props.storageSize ?? '10Gi';
+      checkPositiveQuantity('storageSize', storageSize);
 
-    this.superuserPassword = new Secret(this, 'Superuser', {
-      name: passwordSecretName(name, SUPERUSER_SECRET),
-      namespace: this.namespace,
-      // the image's entrypoint hands POSTGRES_PASSWORD to initdb (docker_init_database_dir, `initdb --pwfile`) only while
-      // the data directory is empty (docker-library/postgres docker-entrypoint.sh at 6edb0a8c4d, lines 92 and 342-357):
-      // so the StatefulSet's checksum counts the key by name (readOnFirstStartBy below), and a rotation does not restart
-      // the server for nothing
-      values: { password: SecretValue.alphanumeric(32).readOnFirstStart('set the new value in PostgreSQL with \\password postgres in psql (which keeps it out of the history and the logs)') },
-    }).key('password');
+      this.superuserPassword = new Secret(this, 'Superuser', {
+        name: passwordSecretName(name, SUPERUSER_SECRET),
+        namespace: this.namespace,
+        // the image's entrypoint hands POSTGRES_PASSWORD to initdb (docker_init_database_dir, `initdb --pwfile`) only while
+        // the data directory is empty (docker-library/postgres docker-entrypoint.sh at 6edb0a8c4d, lines 92 and 342-357):
+        // so the StatefulSet's checksum counts the key by name (readOnFirstStartBy below), and a rotation does not restart
+        // the server for nothing
+        values: { password: SecretValue.alphanumeric(32).readOnFirstStart('set the new value in PostgreSQL with \\password postgres in psql (which keeps it out of the history and the logs)') },
+      }).key('password');
 
-    this.env = new EnvVars(this.namespace);
-    this.env.value('POSTGRES_USER', 'postgres');
-    this.env.secret('POSTGRES_PASSWORD', this.superuserPassword);
-    // a subdirectory, because the volume's root may hold lost+found
-    this.env.value('PGDATA', `${DATA}/pgdata`);
-    // initdb's first start without huge pages, as the server's (memorySettings): read only while the data directory
-    // is empty
-    const initdb = initdbArgs(image);
-    if (initdb !== undefined) this.env.value('POSTGRES_INITDB_ARGS', initdb);
+      this.env = new EnvVars(this.namespace);
+      this.env.value('POSTGRES_USER', 'postgres');
+      this.env.secret('POSTGRES_PASSWORD', this.superuserPassword);
+      // a subdirectory, because the volume's root may hold lost+found
+      this.env.value('PGDATA', `${DATA}/pgdata`);
+      // initdb's first start without huge pages, as the server's (memorySettings): read only while the data directory
+      // is empty
+      const initdb = initdbArgs(image);
+      if (initdb !== undefined) this.env.value('POSTGRES_INITDB_ARGS', initdb);
 
-    const service = clusterService(this, 'Service', {
-      name, namespace: this.namespace, labels, selector, ports: { postgres: PORT },
-    });
+      const service = clusterService(this, 'Service', {
+        name, namespace: this.namespace, labels, selector, ports: { postgres: PORT },
+      });
 
-    // the server alone: another pod that logs in as the superuser reads the password at each start, and rolls
-    readOnFirstStartBy(this, 'StatefulSet', namespace, name, [this.superuserPassword]);
-    const resources = props.resources ?? Resources.of({ cpuRequest: '250m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '1Gi' });
-    // shared_buffers, work_mem and /dev/shm from the memory limit, so that a busy server is not killed for memory
-    const memory = memorySettings(resources.memoryLimit, this.maxConnections, props.maxConnections === undefined);
-    statefulSet(this, 'Resource', {
-      name, namespace, labels, selector,
-      serviceName: service.name,
-      claims: { data: { size: storageSize, storageClassName: checkStorageClassName('storageClassName', props.storageClassName) } },
-      // the postgres user of the official Debian image
-      runAs: { user: 999, group: 999 },
-      terminationGracePeriodSeconds: 60,
-      containers: [{
-        name: 'postgres',
-        image,
-        args: ['postgres', '-c', `max_connections=${this.maxConnections}`, ...memory.args],
-        ports: { postgres: PORT },
-        env: this.env,
-        mounts: [
-          { volume: 'data', path: DATA },
-          { volume: 'run', path: '/var/run/postgresql' },
-          { volume: 'tmp', path: '/tmp' },
-          { volume: 'shm', path: '/dev/shm' },
+      // the server alone: another pod that logs in as the superuser reads the password at each start, and rolls
+      readOnFirstStartBy(this, 'StatefulSet', namespace, name, [this.superuserPassword]);
+      const resources = props.resources ?? Resources.of({ cpuRequest: '250m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '1Gi' });
+      // shared_buffers, work_mem and /dev/shm from the memory limit, so that a busy server is not killed for memory
+      const memory = memorySettings(resources.memoryLimit, this.maxConnections, props.maxConnections === undefined);
+      statefulSet(this, 'Resource', {
+        name, namespace, labels, selector,
+        serviceName: service.name,
+        claims: { data: { size: storageSize, storageClassName: checkStorageClassName('storageClassName', props.storageClassName) } },
+        // the postgres user of the official Debian image
+        runAs: { user: 999, group: 999 },
+        terminationGracePeriodSeconds: 60,
+        containers: [{
+          name: 'postgres',
+          image,
+          args: ['postgres', '-c', `max_connections=${this.maxConnections}`, ...memory.args],
+          ports: { postgres: PORT },
+          env: this.env,
+          mounts: [
+            { volume: 'data', path: DATA },
+            { volume: 'run', path: '/var/run/postgresql' },
+            { volume: 'tmp', path: '/tmp' },
+            { volume: 'shm', path: '/dev/shm' },
+          ],
+          // TCP, not the socket: the first-start server listens only on the socket until initdb's setup finishes (the
+          // 300 s startup budget covers that). Ready on exit 0 alone; alive on 0 or 1 too, "rejecting connections":
+          // a server replaying its WAL after a crash answers every connection with "the database system is starting
+          // up" (SQLSTATE 57P03, which libpq's ping reports as rejecting, PostgreSQL 17 docs, pg_isready "Exit
+          // Status"), for as long as the replay takes, and a kill then would only restart the replay
+          probes: probesOf({ exec: { command: ['sh', '-c', `${PG_ISREADY}; [ $? -le 1 ]`] } }, 300, { exec: { command: PG_ISREADY.split(' ') } }),
+          resources,
+        }],
+        volumes: [
+          emptyDir('run', '16Mi'),
+          emptyDir('tmp', '256Mi'),
+          memoryEmptyDir('shm', memory.sharedMemorySize),
         ],
-        // TCP, not the socket: the first-start server listens only on the socket until initdb's setup finishes (the
-        // 300 s startup budget covers that). Ready on exit 0 alone; alive on 0 or 1 too, "rejecting connections":
-        // a server replaying its WAL after a crash answers every connection with "the database system is starting
-        // up" (SQLSTATE 57P03, which libpq's ping reports as rejecting, PostgreSQL 17 docs, pg_isready "Exit
-        // Status"), for as long as the replay takes, and a kill then would only restart the replay
-        probes: probesOf({ exec: { command: ['sh', '-c', `${PG_ISREADY}; [ $? -le 1 ]`] } }, 300, { exec: { command: PG_ISREADY.split(' ') } }),
-        resources,
-      }],
-      volumes: [
-        emptyDir('run', '16Mi'),
-        emptyDir('tmp', '256Mi'),
-        memoryEmptyDir('shm', memory.sharedMemorySize),
-      ],
-    });
+      });
 
-    // another major version refuses the data directory: refused at synth against the previous output, with the steps
-    checkVersionChange(this, {
-      kind: 'StatefulSet', namespace, name, container: 'postgres', prop: 'image', image,
-      check: (before, after) => postgresMajorChange(name, before, after),
-    });
+      // another major version refuses the data directory: refused at synth against the previous output, with the steps
+      checkVersionChange(this, {
+        kind: 'StatefulSet', namespace, name, container: 'postgres', prop: 'image', image,
+        check: (before, after) => postgresMajorChange(name, before, after),
+      });
 
-    this.firewall = new PodFirewall(this, 'NetworkPolicy', {
-      name, namespace: this.namespace, podLabels: selector, denyEgress: true,
-    });
-    // over TCP as the superuser, whom the official image's pg_hba admits with a password (scram-sha-256)
-    this.reconciler = new PostgresReconciler(this, 'Reconciler', {
-      name: `${name}${RECONCILER_SUFFIX}`, namespace: this.namespace, host: this.host, port: PORT, sslMode: 'disable',
-      adminUser: 'postgres', adminPassword: this.superuserPassword, adminDatabase: 'postgres',
-      serverPeer: NetworkPeer.pods(this.namespace, selector),
-      // the app's own server: its clients connect only to their own databases
-      ownsServer: true,
-    });
-    this.firewall.allow(this.reconciler.peer, PORT);
+      this.firewall = new PodFirewall(this, 'NetworkPolicy', {
+        name, namespace: this.namespace, podLabels: selector, denyEgress: true,
+      });
+      // over TCP as the superuser, whom the official image's pg_hba admits with a password (scram-sha-256)
+      this.reconciler = new PostgresReconciler(this, 'Reconciler', {
+        name: `${name}${RECONCILER_SUFFIX}`, namespace: this.namespace, host: this.host, port: PORT, sslMode: 'disable',
+        adminUser: 'postgres', adminPassword: this.superuserPassword, adminDatabase: 'postgres',
+        serverPeer: NetworkPeer.pods(this.namespace, selector),
+        // the app's own server: its clients connect only to their own databases
+        ownsServer: true,
+      });
+      this.firewall.allow(this.reconciler.peer, PORT);
+    } catch (e) {
+      throw constructRefusal('Postgres', this, e);
+    }
   }
 
   /**
@@ -252,7 +257,12 @@ export class Postgres extends Construct {
    * @param databaseName the database's name
    */
   public addDatabase(databaseName: string, options: PostgresDatabaseOptions = {}): IPostgresDatabase {
-    return withContext('database', databaseName, () => this.defineDatabase(databaseName, options));
+    // named by the database, and by the server (`constructRefusal`): two servers may each hold a "registry"
+    try {
+      return withContext('database', databaseName, () => this.defineDatabase(databaseName, options));
+    } catch (e) {
+      throw constructRefusal('Postgres', this, e);
+    }
   }
 
   /** `addDatabase`, whose errors do not yet name the database. */

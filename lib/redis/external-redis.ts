@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkHostname, checkPort, checkRequiredObject, invalid, NetworkPeer, PASSWORD_KEY_RULE, SecretKey } from '../core';
+import { checkHostname, checkPort, checkRequiredObject, constructRefusal, invalid, NetworkPeer, PASSWORD_KEY_RULE, SecretKey } from '../core';
 import { checkMaxClients } from './max-clients';
 import { IRedis } from './redis-ref';
 
@@ -71,19 +71,24 @@ export class ExternalRedis extends Construct implements IRedis {
 
   public constructor(scope: Construct, id: string, props: ExternalRedisProps) {
     super(scope, id);
-    this.host = checkHostname('host', props.host);
-    this.port = checkPort('port', props.port ?? 6379);
-    this.tls = props.tls ?? true;
-    if (props.username !== undefined && !/^[A-Za-z0-9._-]+$/.test(props.username)) {
-      invalid('username', props.username, 'must be a URL-safe ACL user name: letters, digits, ".", "_" or "-"');
+    // a refusal names the server (`constructRefusal`): a stack may hold several, a Harbor's redis and registryCache
+    try {
+      this.host = checkHostname('host', props.host);
+      this.port = checkPort('port', props.port ?? 6379);
+      this.tls = props.tls ?? true;
+      if (props.username !== undefined && !/^[A-Za-z0-9._-]+$/.test(props.username)) {
+        invalid('username', props.username, 'must be a URL-safe ACL user name: letters, digits, ".", "_" or "-"');
+      }
+      this.username = props.username;
+      this.password = checkRequiredObject('password', props.password, PASSWORD_KEY_RULE, SecretKey);
+      if (props.caCertificate && !this.tls) {
+        invalid('caCertificate', props.caCertificate.toString(), 'needs tls: true');
+      }
+      this.caCertificate = props.caCertificate;
+      this.maxClients = checkMaxClients('maxClients', props.maxClients);
+    } catch (e) {
+      throw constructRefusal('ExternalRedis', this, e);
     }
-    this.username = props.username;
-    this.password = checkRequiredObject('password', props.password, PASSWORD_KEY_RULE, SecretKey);
-    if (props.caCertificate && !this.tls) {
-      invalid('caCertificate', props.caCertificate.toString(), 'needs tls: true');
-    }
-    this.caCertificate = props.caCertificate;
-    this.maxClients = checkMaxClients('maxClients', props.maxClients);
   }
 
   public grantConnect(_peer: NetworkPeer): void {

@@ -1,7 +1,7 @@
 import { checkVersionChange } from '../core/version-changes';
 import { checkValkeyImage, valkeyDowngrade } from './version-change';
 import { Construct } from 'constructs';
-import { checkInteger, checkKnownProps, checkOneOf, checkPositiveQuantity, checkStorageClassName, Image, invalid, NetworkPeer, Resources, Secret, SecretKey, SecretValue } from '../core';
+import { checkInteger, checkKnownProps, checkOneOf, checkPositiveQuantity, checkStorageClassName, constructRefusal, Image, invalid, NetworkPeer, Resources, Secret, SecretKey, SecretValue } from '../core';
 import { EnvVars } from '../core/env';
 import { statefulSet } from '../core/deployment';
 import { PodFirewall } from '../core/network';
@@ -138,76 +138,81 @@ export class Redis extends Construct implements IRedis {
 
   public constructor(scope: Construct, id: string, props: RedisProps = {}) {
     super(scope, id);
-    // an object (a JavaScript caller's null would throw a TypeError below), without a misspelt prop (`storagesize`),
-    // which would otherwise be ignored and its default taken
-    checkKnownProps('Redis', props, REDIS_PROP_KEYS, 'must be an object of RedisProps, e.g. { namespace: "cache" }');
-    const image = props.image ?? Redis.IMAGE;
-    checkValkeyImage(image);
-    const { name, namespace, labels, selector } = placement(this, {
-      app: 'redis', component: 'cache', name: props.name, defaultName: 'redis', namespace: props.namespace, version: image.tag,
-    });
-    this.namespace = namespace;
-    this.host = serviceHost(name, namespace);
-    const storageSize = props.storageSize ?? '1Gi';
-    checkPositiveQuantity('storageSize', storageSize);
-    const maxMemoryMiB = checkInteger('maxMemoryMiB', props.maxMemoryMiB ?? 192, 16);
-    this.maxMemoryPolicy = checkOneOf('maxMemoryPolicy', props.maxMemoryPolicy ?? RedisMaxMemoryPolicy.NO_EVICTION, Object.values(RedisMaxMemoryPolicy));
-    // the request holds the full data (so a node short of memory evicts this pod after those over their requests),
-    // the limit that data twice over, for a rewrite of the append-only file (largestMaxMemoryMiB)
-    const resources = props.resources ?? Resources.of({ cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '256Mi', memoryLimit: '512Mi' });
-    const most = largestMaxMemoryMiB(resources.memoryLimit);
-    if (maxMemoryMiB > most) {
-      // unset, 192 is the default: a Redis given its own resources under the old 256Mi default limit is refused on
-      // upgrade for a value its code never named, so the line says where the value came from and what would take it
-      const defaulted = props.maxMemoryMiB === undefined
-        ? ` (${maxMemoryMiB} is the default: set maxMemoryMiB, or a memory limit of at least ${smallestMemoryLimitMiB(maxMemoryMiB)}Mi)` : '';
-      invalid('maxMemoryMiB', maxMemoryMiB, `must be at most ${most} under the container's memory limit ${resources.memoryLimit}: ` +
-        `an append-only file rewrite forks the server and can copy all its data, so the limit must hold 2.2 times maxmemory and 32 MiB; raise resources.memoryLimit${defaulted}`);
+    // a refusal names the server (`constructRefusal`): a stack may hold several, one per Harbor
+    try {
+      // an object (a JavaScript caller's null would throw a TypeError below), without a misspelt prop (`storagesize`),
+      // which would otherwise be ignored and its default taken
+      checkKnownProps('Redis', props, REDIS_PROP_KEYS, 'must be an object of RedisProps, e.g. { namespace: "cache" }');
+      const image = props.image ?? Redis.IMAGE;
+      checkValkeyImage(image);
+      const { name, namespace, labels, selector } = placement(this, {
+        app: 'redis', component: 'cache', name: props.name, defaultName: 'redis', namespace: props.namespace, version: image.tag,
+      });
+      this.namespace = namespace;
+      this.host = serviceHost(name, namespace);
+      const storageSize = props.storageSize ?? '1Gi';
+      checkPositiveQuantity('storageSize', storageSize);
+      const maxMemoryMiB = checkInteger('maxMemoryMiB', props.maxMemoryMiB ?? 192, 16);
+      this.maxMemoryPolicy = checkOneOf('maxMemoryPolicy', props.maxMemoryPolicy ?? RedisMaxMemoryPolicy.NO_EVICTION, Object.values(RedisMaxMemoryPolicy));
+      // the request holds the full data (so a node short of memory evicts this pod after those over their requests),
+      // the limit that data twice over, for a rewrite of the append-only file (largestMaxMemoryMiB)
+      const resources = props.resources ?? Resources.of({ cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '256Mi', memoryLimit: '512Mi' });
+      const most = largestMaxMemoryMiB(resources.memoryLimit);
+      if (maxMemoryMiB > most) {
+        // unset, 192 is the default: a Redis given its own resources under the old 256Mi default limit is refused on
+        // upgrade for a value its code never named, so the line says where the value came from and what would take it
+        const defaulted = props.maxMemoryMiB === undefined
+          ? ` (${maxMemoryMiB} is the default: set maxMemoryMiB, or a memory limit of at least ${smallestMemoryLimitMiB(maxMemoryMiB)}Mi)` : '';
+        invalid('maxMemoryMiB', maxMemoryMiB, `must be at most ${most} under the container's memory limit ${resources.memoryLimit}: ` +
+          `an append-only file rewrite forks the server and can copy all its data, so the limit must hold 2.2 times maxmemory and 32 MiB; raise resources.memoryLimit${defaulted}`);
+      }
+      this.password = new Secret(this, 'Password', {
+        name: `${name}-password`, namespace, values: { password: SecretValue.alphanumeric(32) },
+      }).key('password');
+
+      // the password lives in a config file from a Secret, so it never shows in the server's command line
+      const config = new Secret(this, 'Config', {
+        name: `${name}-config`, namespace, values: { 'valkey.conf': SecretValue.template('requirepass {password}\n', { password: this.password }) },
+      });
+      const env = new EnvVars(namespace);
+      // valkey-cli reads the password from here, so the probe needs no argument either
+      env.secret('REDISCLI_AUTH', this.password);
+
+      const service = clusterService(this, 'Service', { name, namespace, labels, selector, ports: { redis: PORT } });
+      statefulSet(this, 'Resource', {
+        name, namespace, labels, selector,
+        serviceName: service.name,
+        claims: { data: { size: storageSize, storageClassName: checkStorageClassName('storageClassName', props.storageClassName) } },
+        // the valkey user of the official Debian image
+        runAs: { user: 999, group: 999 },
+        containers: [{
+          name: 'redis',
+          image,
+          command: ['valkey-server'],
+          args: [`${CONFIG_DIR}/valkey.conf`, '--port', String(PORT), '--dir', '/data', '--appendonly', 'yes',
+            '--maxmemory', `${maxMemoryMiB}mb`, '--maxmemory-policy', this.maxMemoryPolicy, '--save', ''],
+          ports: { redis: PORT },
+          env,
+          mounts: [{ volume: 'data', path: '/data' }, { volume: 'config', path: CONFIG_DIR, readOnly: true }, { volume: 'tmp', path: '/tmp' }],
+          // a server loading its AOF at start accepts connections (it listens first: valkey-io/valkey 55bbbe0, after
+          // 8.0.1, src/server.c:7099, 7109) and answers every PING with "-LOADING ..." (:4182-4187) for as long as
+          // the load takes, minutes for a large file; valkey-cli exits 0 on an error reply unless given -e
+          // (src/valkey-cli.c:2217-2219, set_errcode 0 at :9534). So a loading server is alive, and no startup budget
+          // need cover the load, but it is ready only with -e (a PONG), which also keeps a server whose password
+          // differs from the probe's out of the Service
+          probes: probesOf(ping([]), 60, ping(['-e'])),
+          resources,
+        }],
+        volumes: [{ name: 'config', secret: { secretName: config.secretName } }, emptyDir('tmp', '16Mi')],
+      });
+      // an older server refuses the append-only file a newer one wrote: refused at synth against the previous output
+      checkVersionChange(this, {
+        kind: 'StatefulSet', namespace, name, container: 'redis', prop: 'image', image, check: (before, after) => valkeyDowngrade(name, before, after),
+      });
+      this.firewall = new PodFirewall(this, 'NetworkPolicy', { name, namespace, podLabels: selector, denyEgress: true });
+    } catch (e) {
+      throw constructRefusal('Redis', this, e);
     }
-    this.password = new Secret(this, 'Password', {
-      name: `${name}-password`, namespace, values: { password: SecretValue.alphanumeric(32) },
-    }).key('password');
-
-    // the password lives in a config file from a Secret, so it never shows in the server's command line
-    const config = new Secret(this, 'Config', {
-      name: `${name}-config`, namespace, values: { 'valkey.conf': SecretValue.template('requirepass {password}\n', { password: this.password }) },
-    });
-    const env = new EnvVars(namespace);
-    // valkey-cli reads the password from here, so the probe needs no argument either
-    env.secret('REDISCLI_AUTH', this.password);
-
-    const service = clusterService(this, 'Service', { name, namespace, labels, selector, ports: { redis: PORT } });
-    statefulSet(this, 'Resource', {
-      name, namespace, labels, selector,
-      serviceName: service.name,
-      claims: { data: { size: storageSize, storageClassName: checkStorageClassName('storageClassName', props.storageClassName) } },
-      // the valkey user of the official Debian image
-      runAs: { user: 999, group: 999 },
-      containers: [{
-        name: 'redis',
-        image,
-        command: ['valkey-server'],
-        args: [`${CONFIG_DIR}/valkey.conf`, '--port', String(PORT), '--dir', '/data', '--appendonly', 'yes',
-          '--maxmemory', `${maxMemoryMiB}mb`, '--maxmemory-policy', this.maxMemoryPolicy, '--save', ''],
-        ports: { redis: PORT },
-        env,
-        mounts: [{ volume: 'data', path: '/data' }, { volume: 'config', path: CONFIG_DIR, readOnly: true }, { volume: 'tmp', path: '/tmp' }],
-        // a server loading its AOF at start accepts connections (it listens first: valkey-io/valkey 55bbbe0, after
-        // 8.0.1, src/server.c:7099, 7109) and answers every PING with "-LOADING ..." (:4182-4187) for as long as
-        // the load takes, minutes for a large file; valkey-cli exits 0 on an error reply unless given -e
-        // (src/valkey-cli.c:2217-2219, set_errcode 0 at :9534). So a loading server is alive, and no startup budget
-        // need cover the load, but it is ready only with -e (a PONG), which also keeps a server whose password
-        // differs from the probe's out of the Service
-        probes: probesOf(ping([]), 60, ping(['-e'])),
-        resources,
-      }],
-      volumes: [{ name: 'config', secret: { secretName: config.secretName } }, emptyDir('tmp', '16Mi')],
-    });
-    // an older server refuses the append-only file a newer one wrote: refused at synth against the previous output
-    checkVersionChange(this, {
-      kind: 'StatefulSet', namespace, name, container: 'redis', prop: 'image', image, check: (before, after) => valkeyDowngrade(name, before, after),
-    });
-    this.firewall = new PodFirewall(this, 'NetworkPolicy', { name, namespace, podLabels: selector, denyEgress: true });
   }
 
   public grantConnect(peer: NetworkPeer): void {

@@ -37,13 +37,13 @@ describe('a required prop left out is refused naming it', () => {
       'missing database: must be an IPostgresDatabase: a database of Postgres.addDatabase, or an ExternalPostgres'],
     ['Harbor without database', (c) => new Harbor(c, 'Harbor', {
       externalUrl: 'https://harbor.example.com', redis: new Redis(c, 'Redis', {}), storage: HarborStorage.filesystem(),
-    } as any), 'missing database: must be an IPostgresDatabase: a database of Postgres.addDatabase, or an ExternalPostgres'],
+    } as any), 'missing database: must be an IPostgresDatabase: a database of Postgres.addDatabase, or an ExternalPostgres (Harbor "test/Harbor")'],
     ['Harbor without redis', (c) => new Harbor(c, 'Harbor', {
       externalUrl: 'https://harbor.example.com', database: db(c, 'registry'), storage: HarborStorage.filesystem(),
-    } as any), 'missing redis: must be an IRedis: a Redis or an ExternalRedis'],
+    } as any), 'missing redis: must be an IRedis: a Redis or an ExternalRedis (Harbor "test/Harbor")'],
     ['Harbor without storage', (c) => new Harbor(c, 'Harbor', {
       externalUrl: 'https://harbor.example.com', database: db(c, 'registry'), redis: new Redis(c, 'Redis', {}),
-    } as any), 'missing storage: must be a HarborStorage: HarborStorage.filesystem({ size }), .s3({ ... }) or .spaces({ ... })'],
+    } as any), 'missing storage: must be a HarborStorage: HarborStorage.filesystem({ size }), .s3({ ... }) or .spaces({ ... }) (Harbor "test/Harbor")'],
     ['DroneKubeRunner without server', (c) => new DroneKubeRunner(c, 'Runner', {} as any),
       'missing server: must be the DroneServer the runner polls for builds'],
     ['DroneCi without secretsExtension', (c) => {
@@ -60,9 +60,9 @@ describe('a required prop left out is refused naming it', () => {
     }, 'missing harbor: must be the Harbor that holds the teams\' projects and robots'],
     ['ExternalPostgres without password', (c) => new ExternalPostgres(c, 'Db', {
       host: 'db.example.com', port: 25060, databaseName: 'drone', user: 'drone', maxConnections: 22,
-    } as any), 'missing password: must be a SecretKey, e.g. Secret.fromSecretName(scope, id, name).key("password") (database "drone")'],
+    } as any), 'missing password: must be a SecretKey, e.g. Secret.fromSecretName(scope, id, name).key("password") (database "drone") (ExternalPostgres "test/Db")'],
     ['ExternalRedis without password', (c) => new ExternalRedis(c, 'Valkey', { host: 'valkey.example.com', port: 25061 } as any),
-      'missing password: must be a SecretKey, e.g. Secret.fromSecretName(scope, id, name).key("password")'],
+      'missing password: must be a SecretKey, e.g. Secret.fromSecretName(scope, id, name).key("password") (ExternalRedis "test/Valkey")'],
     ['DatabaseGrants without adminPassword', (c) => new DatabaseGrants(c, 'Grants', { host: 'db.example.com', port: 25060, adminUser: 'doadmin' } as any),
       'missing adminPassword: must be a SecretKey, e.g. Secret.fromSecretName(scope, id, name).key("password")'],
     ['RepositoryPipelines without engine', (c) => new RepositoryPipelines(c, 'Pipelines', { repo: 'acme/app' } as any),
@@ -80,7 +80,7 @@ describe('a required prop left out is refused naming it', () => {
     expect(refusal((c) => new Harbor(c, 'Harbor', {
       externalUrl: 'https://harbor.example.com', database: new Postgres(c, 'Postgres', {}).addDatabase('registry'), redis: new Redis(c, 'Redis', {}),
       storage: { size: '50Gi' },
-    } as any))).toBe('invalid storage {"size":"50Gi"}: must be a HarborStorage: HarborStorage.filesystem({ size }), .s3({ ... }) or .spaces({ ... })');
+    } as any))).toBe('invalid storage {"size":"50Gi"}: must be a HarborStorage: HarborStorage.filesystem({ size }), .s3({ ... }) or .spaces({ ... }) (Harbor "test/Harbor")');
     expect(() => checkRequiredObject('database', 'drone' as any, 'must be a database')).toThrow('invalid database "drone": must be a database');
     const set = { user: 'drone' };
     expect(checkRequiredObject('database', set, 'must be a database')).toBe(set);

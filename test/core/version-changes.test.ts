@@ -69,7 +69,8 @@ describe('in-cluster Valkey', () => {
     for (const ref of ['redis:7.2.5', 'docker.io/redis/redis-stack-server:7.4.0-v1', 'registry.example.com/mirror/library/redis:7.2.5']) {
       expect(refusal(() => synthIn(dirs(), (chart) => new Redis(chart, 'Redis', { image: Image.of(ref) })))).toBe(
         `invalid image "${Image.of(ref).reference}": must be a Valkey image, such as "docker.io/valkey/valkey:8.1.11": the server runs ` +
-        'valkey-server and its probes valkey-cli, which a Redis image lacks, so the pod would not start; for a Redis server of your own, use ExternalRedis');
+        'valkey-server and its probes valkey-cli, which a Redis image lacks, so the pod would not start; for a Redis server of your own, use ExternalRedis ' +
+        '(Redis "dockyard/Redis")');
     }
     // a Valkey image anywhere, under any name of its own, is taken
     expect(synthIn(dirs(), (chart) => new Redis(chart, 'Redis', { image: Image.of('registry.example.com/cache/valkey:8.1.11') })))

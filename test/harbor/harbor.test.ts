@@ -233,7 +233,7 @@ describe('Harbor registry storage', () => {
     // `reportMultiAttachError`), so more than one needs a bucket
     expect(() => inClusterHarbor(testChart('harbor'), { registryReplicas: 2 })).toThrow(new RegExp(
       '^invalid registryReplicas 2: must be 1 with HarborStorage.filesystem, whose ReadWriteOnce volume attaches to one node; ' +
-      'use HarborStorage.s3 or HarborStorage.spaces to run more registry replicas$'));
+      'use HarborStorage.s3 or HarborStorage.spaces to run more registry replicas \\(Harbor "test/Harbor"\\)$'));
   });
 
   test('Spaces storage is S3 at the region endpoint with explicit booleans and keys from a Secret', () => {
@@ -675,7 +675,7 @@ describe('Harbor connection budget', () => {
       const other = testChart('harbor');
       const db = { ...new Postgres(other, 'Pg').addDatabase('registry'), connectionLimit: limit };
       expect(() => inClusterHarbor(other, { database: db })).toThrow(new Error(`invalid database.connectionLimit ${shown}: must be -1 (no ` +
-        'limit) or an integer from 1 to 2147483647, as PostgreSQL\'s CONNECTION LIMIT'));
+        'limit) or an integer from 1 to 2147483647, as PostgreSQL\'s CONNECTION LIMIT (Harbor "test/Harbor")'));
     }
   });
 

@@ -161,7 +161,7 @@ describe('HarborOidc', () => {
     // fixture made still admits its reconciler alone, not Harbor's pods
     const chart2 = testChart('harbor');
     expect(refusal(() => inClusterHarbor(chart2, { oidc: { name: 'x', clientSecret: 'S3cr3t' } as any })))
-      .toBe('invalid oidc <redacted>: must be a HarborOidc: HarborOidc.of({ name, endpoint, clientId, clientSecret })');
+      .toBe('invalid oidc <redacted>: must be a HarborOidc: HarborOidc.of({ name, endpoint, clientId, clientSecret }) (Harbor "test/Harbor")');
     expect(refusal(() => HarborOidc.of('S3cr3t' as any))).toBe('invalid oidc <redacted>: must be an object of HarborOidcOptions: { name, endpoint, clientId, clientSecret }');
     chart2.node.tryRemoveChild('Harbor');
     const admitted = find(chart2.toJson(), 'NetworkPolicy', 'postgres').spec.ingress.flatMap((r: any) => r.from.map((f: any) => f.podSelector.matchLabels['app.kubernetes.io/component']));

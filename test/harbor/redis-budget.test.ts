@@ -205,7 +205,8 @@ describe('Harbor Redis connection budget', () => {
     const two = testChart('harbor');
     expect(thrown(() => managedHarbor(two, { redis: limitedRedis(two, 'Short', 1000, 'valkey.cache'), registryCache: limitedRedis(two, 'Long', 500, 'valkey.cache.svc') })).message)
       .toBe('invalid registryCache.maxClients 500: must be redis\'s maxClients (1000) or unset: registryCache is the same server as redis ' +
-        '(valkey.cache:25061), which has one limit');
+        '(redis names it "valkey.cache:25061", registryCache "valkey.cache.svc:25061", and the pods resolve both names to valkey.cache.svc:25061), ' +
+        'which has one limit (Harbor "test/Harbor")');
     // under another cluster domain, which Dockyard is not told, the name is compared as written
     const other = testChart('harbor');
     const apart = managedHarbor(other, { redis: limitedRedis(other, 'Short', 200, 'valkey.cache'), registryCache: limitedRedis(other, 'Long', undefined, 'valkey.cache.svc.k8s.example') });
@@ -216,7 +217,7 @@ describe('Harbor Redis connection budget', () => {
     const chart = testChart('harbor');
     expect(thrown(() => managedHarbor(chart, { redis: limitedRedis(chart, 'Limited', 1000), registryCache: limitedRedis(chart, 'Again', 500) })).message)
       .toBe('invalid registryCache.maxClients 500: must be redis\'s maxClients (1000) or unset: registryCache is the same server as redis ' +
-        '(private-valkey.example.com:25061), which has one limit');
+        '(private-valkey.example.com:25061), which has one limit (Harbor "test/Harbor")');
   });
 
   test('a registry cache without a limit beside a limited redis keeps the registry\'s 500', () => {
@@ -271,7 +272,7 @@ describe('Harbor Redis connection budget', () => {
     const custom = (chart: ReturnType<typeof testChart>, id: string, host: string, maxClients: number | undefined): IRedis => ({
       host, port: 6380, tls: false, grantConnect: () => undefined, password: password(chart, `${id}-pw`), maxClients,
     });
-    const rule = `${value}: must be an integer from 1 to 4294967295`;
+    const rule = `${value}: must be an integer from 1 to 4294967295 (Harbor "test/Harbor")`;
     const one = testChart('harbor');
     expect(thrown(() => managedHarbor(one, { redis: custom(one, 'valkey', 'valkey.example.com', value) })).message).toBe(`invalid redis.maxClients ${rule}`);
     // a cache server of its own, and the same server stating it as the cache
@@ -294,7 +295,8 @@ describe('the README\'s Redis connection budget', () => {
   test('quotes the refusals as Harbor words them', () => {
     const cases: [string, (chart: ReturnType<typeof testChart>) => Parameters<typeof managedHarbor>[1]][] = [
       ['invalid redis.maxClients 100:', (c) => ({ redis: limitedRedis(c, 'Limited', 100) })],
-      ['invalid registryCache.maxClients 500:', (c) => ({ redis: limitedRedis(c, 'Limited', 1000), registryCache: limitedRedis(c, 'Again', 500) })],
+      // the server spelt two ways, which the refusal names both of
+      ['invalid registryCache.maxClients 500:', (c) => ({ redis: limitedRedis(c, 'Limited', 1000, 'valkey.cache'), registryCache: limitedRedis(c, 'Again', 500, 'valkey.cache.svc') })],
     ];
     for (const [start, props] of cases) {
       const chart = testChart('harbor');

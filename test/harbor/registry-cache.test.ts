@@ -77,7 +77,7 @@ describe('Harbor registryCache', () => {
     const chart = testChart(NS);
     const redis = new Redis(chart, 'Lru', { maxMemoryPolicy: RedisMaxMemoryPolicy.ALL_KEYS_LRU });
     expect(refusal(() => inClusterHarbor(chart, { redis }))).toBe(`invalid redis "${redis.node.path} (maxMemoryPolicy allkeys-lru)": must keep every key ` +
-      'when full (maxMemoryPolicy "noeviction"): jobservice\'s queue lives there; give an evicting server to registryCache instead');
+      'when full (maxMemoryPolicy "noeviction"): jobservice\'s queue lives there; give an evicting server to registryCache instead (Harbor "test/Harbor")');
   });
 
   test('a cache server with another CA than redis\'s, another Harbor\'s server, or TLS before Harbor 2.13 is refused', () => {
@@ -88,7 +88,7 @@ describe('Harbor registryCache', () => {
     const redisCa = Secret.fromSecretName(chart, 'RedisCa', 'redis-ca').key('ca.crt');
     const redis = new ExternalRedis(chart, 'Shared', { host: 'valkey.example.com', password: pw, caCertificate: redisCa });
     expect(refusal(() => managedHarbor(chart, { redis, registryCache: cache })))
-      .toBe(`invalid registryCache.caCertificate "${NS}/other-ca#ca.crt": must be redis's CA (${NS}/redis-ca#ca.crt) or unset: core and jobservice trust one Redis CA`);
+      .toBe(`invalid registryCache.caCertificate "${NS}/other-ca#ca.crt": must be redis's CA (${NS}/redis-ca#ca.crt) or unset: core and jobservice trust one Redis CA (Harbor "test/Harbor")`);
 
     // the cache keys are fixed too: a second Harbor on the first's cache server would find the first's blobs
     const two = testChart('harbor');
@@ -99,6 +99,12 @@ describe('Harbor registryCache', () => {
       database: new Postgres(two, 'StagingDb', { namespace: 'staging' }).addDatabase('registry', { user: 'harbor' }),
       redis: new Redis(two, 'StagingRedis', { namespace: 'staging' }), registryCache: shared, storage: HarborStorage.filesystem(),
     }))).toMatch(/^invalid registryCache "shared-cache\.harbor\.svc:6379": must not be the Redis of another Harbor \(test\/Harbor\)/);
+    // and says which of the two Harbors it refuses: the second, named at the end of the line
+    expect(refusal(() => new Harbor(two, 'Qa', {
+      name: 'qa', namespace: 'qa', externalUrl: 'https://qa.example.com',
+      database: new Postgres(two, 'QaDb', { namespace: 'qa' }).addDatabase('registry', { user: 'harbor' }),
+      redis: new Redis(two, 'QaRedis', { namespace: 'qa' }), registryCache: shared, storage: HarborStorage.filesystem(),
+    }))).toMatch(/ \(Harbor "test\/Qa"\)$/);
 
     const old = testChart(NS);
     const tlsCache = new ExternalRedis(old, 'RegistryCache', { host: 'cache.example.com', password: Secret.fromSecretName(old, 'Pw', 'c').key('password') });

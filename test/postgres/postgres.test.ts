@@ -92,12 +92,12 @@ describe('Postgres', () => {
 
     test('refuse a maxConnections that leaves a connection less than PostgreSQL\'s smallest work_mem, 64kB, in one line', () => {
       expect(thrown(() => argsOf({ maxConnections: 150 }))).toEqual(new Error('invalid maxConnections 150: must leave each connection PostgreSQL\'s ' +
-        'smallest work_mem (64kB) within the memory limit 1Gi: at most 149 there; raise resources.memoryLimit or lower maxConnections'));
+        'smallest work_mem (64kB) within the memory limit 1Gi: at most 149 there; raise resources.memoryLimit or lower maxConnections (Postgres "test/Postgres")'));
       // the default 100 under a smaller limit
       expect(thrown(() => argsOf({ memoryLimit: '512Mi' })).message).toBe('invalid maxConnections 100: must leave each connection PostgreSQL\'s ' +
-        'smallest work_mem (64kB) within the memory limit 512Mi: at most 67 there; raise resources.memoryLimit or lower maxConnections (100 is the default)');
+        'smallest work_mem (64kB) within the memory limit 512Mi: at most 67 there; raise resources.memoryLimit or lower maxConnections (100 is the default) (Postgres "test/Postgres")');
       // a 100 the code gave is not called the default
-      expect(thrown(() => argsOf({ memoryLimit: '512Mi', maxConnections: 100 })).message).toMatch(/ or lower maxConnections$/);
+      expect(thrown(() => argsOf({ memoryLimit: '512Mi', maxConnections: 100 })).message).toMatch(/ or lower maxConnections \(Postgres "test\/Postgres"\)$/);
       expect(argsOf({ memoryLimit: '512Mi', maxConnections: 67 })).toContain('work_mem=81kB');
       expect(thrown(() => argsOf({ memoryLimit: '128Mi', maxConnections: 5 })).message).toMatch(/^invalid maxConnections 5: .* at most 0 there; /);
     });
@@ -207,25 +207,25 @@ describe('Postgres', () => {
     postgres.addDatabase('drone');
     // each message names the database it is about: a server holds several
     expect(() => postgres.addDatabase('drone'))
-      .toThrow(new Error('invalid databaseName "drone": must be unique on postgres, and so must its user "drone" (database "drone")'));
-    expect(() => postgres.addDatabase('other', { user: 'drone' })).toThrow(/must be unique on postgres, and so must its user "drone" \(database "other"\)$/);
+      .toThrow(new Error('invalid databaseName "drone": must be unique on postgres, and so must its user "drone" (database "drone") (Postgres "test/Postgres")'));
+    expect(() => postgres.addDatabase('other', { user: 'drone' })).toThrow(/must be unique on postgres, and so must its user "drone" \(database "other"\) \(Postgres "test\/Postgres"\)$/);
     expect(() => postgres.addDatabase('postgres'))
-      .toThrow(new Error('invalid databaseName "postgres": must not be "postgres", which belongs to the superuser (database "postgres")'));
-    expect(() => postgres.addDatabase('Bad-Name')).toThrow(/^invalid databaseName "Bad-Name": must be a PostgreSQL identifier.* \(database "Bad-Name"\)$/);
-    expect(() => postgres.addDatabase('x', { user: '1x' })).toThrow(/^invalid user "1x": .* \(database "x"\)$/);
+      .toThrow(new Error('invalid databaseName "postgres": must not be "postgres", which belongs to the superuser (database "postgres") (Postgres "test/Postgres")'));
+    expect(() => postgres.addDatabase('Bad-Name')).toThrow(/^invalid databaseName "Bad-Name": must be a PostgreSQL identifier.* \(database "Bad-Name"\) \(Postgres "test\/Postgres"\)$/);
+    expect(() => postgres.addDatabase('x', { user: '1x' })).toThrow(/^invalid user "1x": .* \(database "x"\) \(Postgres "test\/Postgres"\)$/);
     // names PostgreSQL refuses at CREATE ROLE (postgres/postgres src/backend/parser/gram.y RoleId/RoleSpec: public,
     // none; src/backend/commands/user.c CreateRole, IsReservedName: pg_*), which would fail the Job on every retry
     const RESERVED = 'must not be a role name PostgreSQL reserves: "public", "none", or one starting with "pg_"';
-    expect(() => postgres.addDatabase('public')).toThrow(new Error(`invalid user "public": ${RESERVED} (database "public")`));
-    expect(() => postgres.addDatabase('app', { user: 'none' })).toThrow(new Error(`invalid user "none": ${RESERVED} (database "app")`));
-    expect(() => postgres.addDatabase('pg_stats')).toThrow(new Error(`invalid user "pg_stats": ${RESERVED} (database "pg_stats")`));
+    expect(() => postgres.addDatabase('public')).toThrow(new Error(`invalid user "public": ${RESERVED} (database "public") (Postgres "test/Postgres")`));
+    expect(() => postgres.addDatabase('app', { user: 'none' })).toThrow(new Error(`invalid user "none": ${RESERVED} (database "app") (Postgres "test/Postgres")`));
+    expect(() => postgres.addDatabase('pg_stats')).toThrow(new Error(`invalid user "pg_stats": ${RESERVED} (database "pg_stats") (Postgres "test/Postgres")`));
     // its password's Secret, postgres-superuser, would be the superuser's: two generated Secrets of one name
     expect(() => postgres.addDatabase('superuser', { user: 'su' })).toThrow(new Error('invalid databaseName "superuser": must not be "superuser": ' +
-      'its password\'s Secret would be the superuser\'s, postgres-superuser (database "superuser")'));
+      'its password\'s Secret would be the superuser\'s, postgres-superuser (database "superuser") (Postgres "test/Postgres")'));
     // its password's Secret name, <server>-<database> with "_" as "-", must be a DNS subdomain (kubernetes
     // apimachinery pkg/util/validation/validation.go IsDNS1123Subdomain): "drone_" would name postgres-drone-
     expect(() => postgres.addDatabase('drone_')).toThrow(new Error('invalid databaseName "drone_": must not end in "_": its password\'s ' +
-      'Secret would be postgres-drone-, which Kubernetes refuses (a name ends in a letter or digit) (database "drone_")'));
+      'Secret would be postgres-drone-, which Kubernetes refuses (a name ends in a letter or digit) (database "drone_") (Postgres "test/Postgres")'));
     expect(Secret.allIn(postgres).map((s) => s.secretName)).toEqual(['postgres-superuser', 'postgres-drone']);
     // the template every CREATE DATABASE copies is the server's, as "postgres" is
     expect(() => postgres.addDatabase('template1')).toThrow(/^invalid databaseName "template1": must not be one of the databases PostgreSQL makes itself/);
@@ -238,14 +238,14 @@ describe('Postgres', () => {
     postgres.addDatabase('a', { connectionLimit: 40 });
     expect(() => postgres.addDatabase('b', { connectionLimit: 8 })).toThrow(new Error('invalid connectionLimit 8: the connection limits of the databases on ' +
       'postgres.data.svc:5432 sum to 48 (a 40, b 8), which with 3 reserved connections exceeds its maxConnections 50: lower one of them, or raise ' +
-      'maxConnections (database "b")'));
+      'maxConnections (database "b") (Postgres "test/Postgres")'));
     // a database without a limit gets a quarter of what max_connections leaves: (50 - 3) / 4 = 11, and 40 + 11 > 47
     // and the message says where the 11 came from, which the caller never wrote
-    expect(() => postgres.addDatabase('c')).toThrow(/sum to 51 \(a 40, c 11\), which with 3 reserved connections exceeds its maxConnections 50: lower one of them \(c's is the default, a quarter of what maxConnections leaves: set its connectionLimit\), or raise maxConnections \(database "c"\)$/);
+    expect(() => postgres.addDatabase('c')).toThrow(/sum to 51 \(a 40, c 11\), which with 3 reserved connections exceeds its maxConnections 50: lower one of them \(c's is the default, a quarter of what maxConnections leaves: set its connectionLimit\), or raise maxConnections \(database "c"\) \(Postgres "test\/Postgres"\)$/);
     expect(postgres.addDatabase('d', { connectionLimit: 7 }).connectionLimit).toBe(7);
-    expect(() => postgres.addDatabase('c', { connectionLimit: 0 })).toThrow(new Error('invalid connectionLimit 0: must be an integer of at least 1 (database "c")'));
+    expect(() => postgres.addDatabase('c', { connectionLimit: 0 })).toThrow(new Error('invalid connectionLimit 0: must be an integer of at least 1 (database "c") (Postgres "test/Postgres")'));
     expect(() => postgres.addDatabase('neg', { connectionLimit: -1 }))
-      .toThrow(new Error('invalid connectionLimit -1: must be an integer of at least 1 (database "neg")'));
+      .toThrow(new Error('invalid connectionLimit -1: must be an integer of at least 1 (database "neg") (Postgres "test/Postgres")'));
   });
 
   test('grantConnect and addDatabase refuse, in one line, what untyped JavaScript may pass for a peer or options, changing nothing', () => {
@@ -260,9 +260,9 @@ describe('Postgres', () => {
     }
     // the options name the database they were given for
     expect(thrown(() => postgres.addDatabase('other', null as unknown as object)).message)
-      .toBe('invalid options null: must be an object of PostgresDatabaseOptions, e.g. { connectionLimit: 10 } (database "other")');
+      .toBe('invalid options null: must be an object of PostgresDatabaseOptions, e.g. { connectionLimit: 10 } (database "other") (Postgres "test/Postgres")');
     expect(thrown(() => postgres.addDatabase('other', 'pay' as unknown as object)).message)
-      .toBe('invalid options "pay": must be an object of PostgresDatabaseOptions, e.g. { connectionLimit: 10 } (database "other")');
+      .toBe('invalid options "pay": must be an object of PostgresDatabaseOptions, e.g. { connectionLimit: 10 } (database "other") (Postgres "test/Postgres")');
     expect(synth(chart)).toEqual(before);
   });
 
@@ -302,7 +302,7 @@ describe('Postgres', () => {
     // the API server refuses a claim's storageClassName unless it is a DNS-1123 subdomain (kubernetes/kubernetes
     // pkg/apis/core/validation/validation.go ValidatePersistentVolumeClaimSpec, through ValidateClassName)
     expect(() => new Postgres(chart, 'E', { name: 'e', storageClassName: 'Fast SSD' }))
-      .toThrow(new Error('invalid storageClassName "Fast SSD": must be a DNS-1123 subdomain: at most 253 characters of dot-separated lower-case labels'));
+      .toThrow(new Error('invalid storageClassName "Fast SSD": must be a DNS-1123 subdomain: at most 253 characters of dot-separated lower-case labels (Postgres "test/E")'));
     expect(() => new Postgres(chart, 'F', { name: 'f', storageClassName: 'do-block-storage\n' })).toThrow('invalid storageClassName "do-block-storage\\n": ');
     expect(() => new Postgres(chart, 'G', { name: 'g', storageClassName: ' ' })).toThrow('invalid storageClassName " ": ');
   });
@@ -352,36 +352,36 @@ describe('ExternalPostgres', () => {
     const password = Secret.fromSecretName(chart, 'Pw', 'db').key('password');
     const base = { host: 'db.example.com', databaseName: 'drone', user: 'drone', password };
     // each message names the database it is about: a stack declares several
-    expect(() => new ExternalPostgres(chart, 'A', { ...base, host: 'postgres://db' })).toThrow(/^invalid host "postgres:\/\/db": .* \(database "drone"\)$/);
-    expect(() => new ExternalPostgres(chart, 'B', { ...base, port: 70000 })).toThrow(/^invalid port 70000: .* \(database "drone"\)$/);
+    expect(() => new ExternalPostgres(chart, 'A', { ...base, host: 'postgres://db' })).toThrow(/^invalid host "postgres:\/\/db": .* \(database "drone"\) \(ExternalPostgres "test\/A"\)$/);
+    expect(() => new ExternalPostgres(chart, 'B', { ...base, port: 70000 })).toThrow(/^invalid port 70000: .* \(database "drone"\) \(ExternalPostgres "test\/B"\)$/);
     expect(() => new ExternalPostgres(chart, 'C', { ...base, sslMode: SslMode.VERIFY_FULL }))
-      .toThrow(new Error('missing caCertificate: must be set when sslMode is "verify-full" (database "drone")'));
+      .toThrow(new Error('missing caCertificate: must be set when sslMode is "verify-full" (database "drone") (ExternalPostgres "test/C")'));
     expect(() => new ExternalPostgres(chart, 'D', { ...base, connectionLimit: 0 }))
-      .toThrow(new Error('invalid connectionLimit 0: must be an integer of at least 1 (database "drone")'));
+      .toThrow(new Error('invalid connectionLimit 0: must be an integer of at least 1 (database "drone") (ExternalPostgres "test/D")'));
     expect(() => new ExternalPostgres(chart, 'N', { ...base, databaseName: 'neg', connectionLimit: -1 }))
-      .toThrow(new Error('invalid connectionLimit -1: must be an integer of at least 1 (database "neg")'));
+      .toThrow(new Error('invalid connectionLimit -1: must be an integer of at least 1 (database "neg") (ExternalPostgres "test/N")'));
     expect(() => new ExternalPostgres(chart, 'J', { ...base, maxConnections: 1 }))
-      .toThrow(new Error('invalid maxConnections 1: must be an integer from 2 to 262143 (database "drone")'));
+      .toThrow(new Error('invalid maxConnections 1: must be an integer from 2 to 262143 (database "drone") (ExternalPostgres "test/J")'));
     // PostgreSQL takes max_connections up to MAX_BACKENDS, 2^18-1 (postgres/postgres src/include/postmaster/postmaster.h,
     // src/backend/utils/misc/guc_tables.c); a quarter of 10^12 as the default CONNECTION LIMIT is past int4
     expect(() => new ExternalPostgres(chart, 'L', { ...base, maxConnections: 1e12 }))
-      .toThrow(new Error('invalid maxConnections 1000000000000: must be an integer from 2 to 262143 (database "drone")'));
+      .toThrow(new Error('invalid maxConnections 1000000000000: must be an integer from 2 to 262143 (database "drone") (ExternalPostgres "test/L")'));
     expect(new ExternalPostgres(chart, 'M', { ...base, host: 'big.example.com', maxConnections: 262143 }).connectionLimit).toBe(65535);
     expect(() => new ExternalPostgres(chart, 'K', { ...base, maxConnections: 22, reservedConnections: 22 }))
-      .toThrow(new Error('invalid reservedConnections 22: must be an integer from 0 to 21 (database "drone")'));
-    expect(() => new ExternalPostgres(chart, 'E', { ...base, databaseName: 'a b' })).toThrow(/^invalid databaseName "a b": .* \(database "a b"\)$/);
+      .toThrow(new Error('invalid reservedConnections 22: must be an integer from 0 to 21 (database "drone") (ExternalPostgres "test/K")'));
+    expect(() => new ExternalPostgres(chart, 'E', { ...base, databaseName: 'a b' })).toThrow(/^invalid databaseName "a b": .* \(database "a b"\) \(ExternalPostgres "test\/E"\)$/);
     expect(() => new ExternalPostgres(chart, 'F', { ...base, host: '$(DRONE_DATABASE_PASSWORD)' }))
-      .toThrow(new Error('invalid host "$(DRONE_DATABASE_PASSWORD)": must be a lower-case DNS host name or an IP address, without scheme, port or path (database "drone")'));
+      .toThrow(new Error('invalid host "$(DRONE_DATABASE_PASSWORD)": must be a lower-case DNS host name or an IP address, without scheme, port or path (database "drone") (ExternalPostgres "test/F")'));
     expect(() => new ExternalPostgres(chart, 'G', { ...base, sslMode: 'prefer' as SslMode }))
-      .toThrow(new Error('invalid sslMode "prefer": must be one of disable, require, verify-ca, verify-full (database "drone")'));
+      .toThrow(new Error('invalid sslMode "prefer": must be one of disable, require, verify-ca, verify-full (database "drone") (ExternalPostgres "test/G")'));
     expect(() => new ExternalPostgres(chart, 'H', { ...base, user: 'drone password=x' }))
-      .toThrow(/^invalid user "drone password=x": must be a PostgreSQL identifier.* \(database "drone"\)$/);
+      .toThrow(/^invalid user "drone password=x": must be a PostgreSQL identifier.* \(database "drone"\) \(ExternalPostgres "test\/H"\)$/);
     expect(new ExternalPostgres(chart, 'I', { ...base, host: '10.20.0.7' }).host).toBe('10.20.0.7');
     // any name libpq resolves, a last label of digits too (the Service db of namespace 123); not a short IPv4 form,
     // which libpq's getaddrinfo reads as 10.0.0.20 and Go's resolver looks up (test/integ/libpq-host.integ.test.ts)
     expect(new ExternalPostgres(chart, 'O', { ...base, host: 'db.123' }).host).toBe('db.123');
     expect(() => new ExternalPostgres(chart, 'P', { ...base, host: '10.20' }))
-      .toThrow(/^invalid host "10.20": must be an IPv4 address of four decimal numbers from 0 to 255 without leading zeros, .* \(database "drone"\)$/);
+      .toThrow(/^invalid host "10.20": must be an IPv4 address of four decimal numbers from 0 to 255 without leading zeros, .* \(database "drone"\) \(ExternalPostgres "test\/P"\)$/);
   });
 
   // a library user's trial: sslMode disable on a managed server's host passed without a word; SslMode.DISABLE is for
@@ -428,13 +428,13 @@ describe('ExternalPostgres connection budget', () => {
     new ExternalPostgres(chart, 'Harbor', { ...base(chart), databaseName: 'registry', user: 'harbor', maxConnections: 22, connectionLimit: 16 });
     expect(() => new ExternalPostgres(chart, 'Drone', { ...base(chart), databaseName: 'drone', user: 'drone', maxConnections: 22, connectionLimit: 6 }))
       .toThrow(new Error('invalid connectionLimit 6: the connection limits of the databases on db.example.com:25060 sum to 22 (registry 16, drone 6), ' +
-        'which with 1 reserved connection exceeds its maxConnections 22: lower one of them, or raise maxConnections (database "drone")'));
+        'which with 1 reserved connection exceeds its maxConnections 22: lower one of them, or raise maxConnections (database "drone") (ExternalPostgres "test/Drone")'));
     expect(new ExternalPostgres(chart, 'Drone2', { ...base(chart), databaseName: 'drone', user: 'drone', maxConnections: 22, connectionLimit: 5 }).connectionLimit).toBe(5);
     // one without a limit gets a quarter of what maxConnections leaves, (22 - 1) / 4 = 5, and is told so
     expect(() => new ExternalPostgres(chart, 'App', { ...base(chart), databaseName: 'app', user: 'app', maxConnections: 22 }))
       .toThrow(new Error('invalid connectionLimit 5: the connection limits of the databases on db.example.com:25060 sum to 26 (registry 16, drone 5, app 5), ' +
         'which with 1 reserved connection exceeds its maxConnections 22: lower one of them (app\'s is the default, a quarter of what maxConnections ' +
-        'leaves: set its connectionLimit), or raise maxConnections (database "app")'));
+        'leaves: set its connectionLimit), or raise maxConnections (database "app") (ExternalPostgres "test/App")'));
     // another server has its own budget
     expect(new ExternalPostgres(chart, 'Other', { ...base(chart), host: 'other.example.com', databaseName: 'x', user: 'x', maxConnections: 22, connectionLimit: 21 })
       .connectionLimit).toBe(21);
@@ -444,7 +444,7 @@ describe('ExternalPostgres connection budget', () => {
     const chart = testChart();
     expect(() => new ExternalPostgres(chart, 'Db', { ...base(chart), databaseName: 'registry', user: 'harbor', maxConnections: 22, connectionLimit: 25 }))
       .toThrow(new Error('invalid connectionLimit 25: the connection limits of the databases on db.example.com:25060 sum to 25 (registry 25), ' +
-        'which with 1 reserved connection exceeds its maxConnections 22: lower one of them, or raise maxConnections (database "registry")'));
+        'which with 1 reserved connection exceeds its maxConnections 22: lower one of them, or raise maxConnections (database "registry") (ExternalPostgres "test/Db")'));
   });
 
   test('fails when databases on one server disagree on its maxConnections', () => {
@@ -452,7 +452,7 @@ describe('ExternalPostgres connection budget', () => {
     new ExternalPostgres(chart, 'A', { ...base(chart), databaseName: 'a', user: 'a', maxConnections: 22, connectionLimit: 5 });
     expect(() => new ExternalPostgres(chart, 'B', { ...base(chart), databaseName: 'b', user: 'b', maxConnections: 47, connectionLimit: 5 }))
       .toThrow(new Error('invalid maxConnections 47: must be the same for every database on db.example.com:25060: database "a" there has ' +
-        'maxConnections 22, this one 47 (database "b")'));
+        'maxConnections 22, this one 47 (database "b") (ExternalPostgres "test/B")'));
   });
 
   test('says which value of a disagreeing setting is a default, taken because its database left the setting out', () => {
@@ -460,17 +460,17 @@ describe('ExternalPostgres connection budget', () => {
     new ExternalPostgres(chart, 'A', { ...base(chart), databaseName: 'a', user: 'a', connectionLimit: 5 });
     expect(() => new ExternalPostgres(chart, 'B', { ...base(chart), databaseName: 'b', user: 'b', maxConnections: 22, connectionLimit: 5 }))
       .toThrow(new Error('invalid maxConnections 22: must be the same for every database on db.example.com:25060: database "a" there has ' +
-        'maxConnections 100 (left out, so the default), this one 22 (database "b")'));
+        'maxConnections 100 (left out, so the default), this one 22 (database "b") (ExternalPostgres "test/B")'));
     // only reservedConnections differs: it is the setting named, and this database's value is the default
     const other = testChart();
     new ExternalPostgres(other, 'A', { ...base(other), databaseName: 'a', user: 'a', maxConnections: 22, reservedConnections: 3, connectionLimit: 5 });
     expect(() => new ExternalPostgres(other, 'B', { ...base(other), databaseName: 'b', user: 'b', maxConnections: 22, connectionLimit: 5 }))
       .toThrow(new Error('invalid reservedConnections 1: must be the same for every database on db.example.com:25060: database "a" there has ' +
-        'reservedConnections 3, this one 1 (left out, so the default) (database "b")'));
+        'reservedConnections 3, this one 1 (left out, so the default) (database "b") (ExternalPostgres "test/B")'));
     // both differ: each is named, with both values
     expect(() => new ExternalPostgres(other, 'C', { ...base(other), databaseName: 'c', user: 'c', maxConnections: 47, reservedConnections: 0, connectionLimit: 5 }))
       .toThrow(new Error('invalid maxConnections 47: must be the same for every database on db.example.com:25060, as must reservedConnections: ' +
-        'database "a" there has maxConnections 22, this one 47; database "a" there has reservedConnections 3, this one 0 (database "c")'));
+        'database "a" there has maxConnections 22, this one 47; database "a" there has reservedConnections 3, this one 0 (database "c") (ExternalPostgres "test/C")'));
   });
 
   // a pod's resolver completes a name of fewer than 5 dots with its search list, <namespace>.svc.<domain>,
@@ -483,7 +483,7 @@ describe('ExternalPostgres connection budget', () => {
       new ExternalPostgres(chart, 'Harbor', { ...base(chart), host: first, databaseName: 'registry', user: 'harbor', maxConnections: 22, connectionLimit: 16 });
       expect(() => new ExternalPostgres(chart, 'Drone', { ...base(chart), host: second, databaseName: 'drone', user: 'drone', maxConnections: 22, connectionLimit: 6 }))
         .toThrow(new Error('invalid connectionLimit 6: the connection limits of the databases on pg.db.svc:25060 sum to 22 (registry 16, drone 6), ' +
-          'which with 1 reserved connection exceeds its maxConnections 22: lower one of them, or raise maxConnections (database "drone")'));
+          'which with 1 reserved connection exceeds its maxConnections 22: lower one of them, or raise maxConnections (database "drone") (ExternalPostgres "test/Drone")'));
       expect(new ExternalPostgres(chart, 'Drone2', { ...base(chart), host: second, databaseName: 'drone', user: 'drone', maxConnections: 22, connectionLimit: 5 })
         .connectionLimit).toBe(5);
     }
@@ -500,7 +500,7 @@ describe('ExternalPostgres connection budget', () => {
     new ExternalPostgres(chart, 'A', { ...base(chart), host: 'pg.db', databaseName: 'a', user: 'a', maxConnections: 22, connectionLimit: 5 });
     expect(() => new ExternalPostgres(chart, 'B', { ...base(chart), host: 'pg.db.svc.cluster.local', databaseName: 'b', user: 'b', maxConnections: 47, connectionLimit: 5 }))
       .toThrow(new Error('invalid maxConnections 47: must be the same for every database on pg.db.svc:25060: database "a" there has ' +
-        'maxConnections 22, this one 47 (database "b")'));
+        'maxConnections 22, this one 47 (database "b") (ExternalPostgres "test/B")'));
   });
 
   // the official image runs PostgreSQL with its default superuser_reserved_connections, 3 (`Postgres` keeps them,
@@ -511,20 +511,20 @@ describe('ExternalPostgres connection budget', () => {
     postgres.addDatabase('a', { connectionLimit: 40 });
     expect(() => new ExternalPostgres(chart, 'B', { ...base(chart), host: 'pg.db', port: 5432, databaseName: 'b', user: 'b', maxConnections: 50, reservedConnections: 3, connectionLimit: 8 }))
       .toThrow(new Error('invalid connectionLimit 8: the connection limits of the databases on pg.db.svc:5432 sum to 48 (a 40, b 8), ' +
-        'which with 3 reserved connections exceeds its maxConnections 50: lower one of them, or raise maxConnections (database "b")'));
+        'which with 3 reserved connections exceeds its maxConnections 50: lower one of them, or raise maxConnections (database "b") (ExternalPostgres "test/B")'));
     new ExternalPostgres(chart, 'C', { ...base(chart), host: 'pg.db.svc.cluster.local', port: 5432, databaseName: 'c', user: 'c', maxConnections: 50, reservedConnections: 3, connectionLimit: 7 });
     // and the server's next database counts it
     expect(() => postgres.addDatabase('d', { connectionLimit: 1 })).toThrow(/the databases on pg\.db\.svc:5432 sum to 48 \(a 40, c 7, d 1\), which with 3 reserved/);
     // its settings are the server's: the reserved connections are the ones the Postgres keeps, named as such
     expect(() => new ExternalPostgres(chart, 'E', { ...base(chart), host: 'pg.db.svc', port: 5432, databaseName: 'e', user: 'e', maxConnections: 50, connectionLimit: 1 }))
       .toThrow(new Error('invalid reservedConnections 1: must be the same for every database on pg.db.svc:5432: database "a" there has ' +
-        'reservedConnections 3 (the superuser_reserved_connections a Postgres keeps), this one 1 (left out, so the default) (database "e")'));
+        'reservedConnections 3 (the superuser_reserved_connections a Postgres keeps), this one 1 (left out, so the default) (database "e") (ExternalPostgres "test/E")'));
     // an ExternalPostgres defined first: the Postgres's database is refused, naming the Postgres's maxConnections
     const first = testChart('data');
     new ExternalPostgres(first, 'B', { ...base(first), host: 'pg.db', port: 5432, databaseName: 'b', user: 'b', reservedConnections: 3, connectionLimit: 8 });
     const later = new Postgres(first, 'Postgres', { name: 'pg', namespace: 'db', maxConnections: 50 });
     expect(() => later.addDatabase('a', { connectionLimit: 4 })).toThrow(new Error('invalid maxConnections 50: must be the same for every database on ' +
-      'pg.db.svc:5432: database "b" there has maxConnections 100 (left out, so the default), this one 50 (database "a")'));
+      'pg.db.svc:5432: database "b" there has maxConnections 100 (left out, so the default), this one 50 (database "a") (Postgres "test/Postgres")'));
   });
 
   // a one-label host is the Service of that name in the namespace of the pod that connects: the first entry of its
@@ -552,7 +552,7 @@ describe('ExternalPostgres connection budget', () => {
     // whichever server it is, its own limit must fit, at once
     expect(() => new ExternalPostgres(chart, 'E', { ...base(chart), host: 'pg', databaseName: 'e', user: 'e', maxConnections: 22, connectionLimit: 25 }))
       .toThrow(new Error('invalid connectionLimit 25: the connection limits of the databases on pg:25060 sum to 25 (e 25), which with 1 reserved ' +
-        'connection exceeds its maxConnections 22: lower one of them, or raise maxConnections (database "e")'));
+        'connection exceeds its maxConnections 22: lower one of them, or raise maxConnections (database "e") (ExternalPostgres "test/E")'));
   });
 
   // the Job's pod completes the one-label host in its own namespace (generateSearchesForDNSClusterFirst) and makes
@@ -589,7 +589,7 @@ describe('ExternalPostgres connection budget', () => {
     };
     build('harbor')();
     expect(build('registry')).toThrow(new Error('invalid connectionLimit 16: the connection limits of the databases on pg.registry.svc:25060 sum to 22 ' +
-      '(other 6, registry 16), which with 1 reserved connection exceeds its maxConnections 22: lower one of them, or raise maxConnections (database "registry")'));
+      '(other 6, registry 16), which with 1 reserved connection exceeds its maxConnections 22: lower one of them, or raise maxConnections (database "registry") (Harbor "test/Harbor")'));
   });
 
   // Each client sizes its pool to the database's connectionLimit: Harbor's core, jobservice and exporter share it as
@@ -608,7 +608,7 @@ describe('ExternalPostgres connection budget', () => {
     expect(() => managedHarbor(second, { database, redis })).toThrow(new Error('invalid database "registry": must be the database of one client, but ' +
       'test/Harbor opens it already on db.example.com:25060: each sizes its connection pool to the database\'s connectionLimit, so two would open ' +
       'twice what the server\'s budget counts (or, where the role\'s CONNECTION LIMIT is set, be refused what the other holds), ' +
-      'and keep their tables side by side; give each its own database (Postgres.addDatabase, or an ExternalPostgres)'));
+      'and keep their tables side by side; give each its own database (Postgres.addDatabase, or an ExternalPostgres) (Harbor "second/Harbor")'));
     // another object naming the same database, on another spelling of the server, is the same database
     const other = testChart('ci');
     const password = Secret.fromSecretName(other, 'Pw', 'db').key('password');

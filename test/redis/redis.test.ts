@@ -33,7 +33,7 @@ describe('Redis (in-cluster Valkey)', () => {
     const args = container(find(synth(chart), 'StatefulSet', 'lru')).args;
     expect(args.slice(args.indexOf('--maxmemory-policy'), args.indexOf('--maxmemory-policy') + 2)).toEqual(['--maxmemory-policy', 'allkeys-lru']);
     expect(refusal(() => new Redis(chart, 'Volatile', { name: 'v', maxMemoryPolicy: 'volatile-lru' as RedisMaxMemoryPolicy })))
-      .toBe('invalid maxMemoryPolicy "volatile-lru": must be one of noeviction, allkeys-lru');
+      .toBe('invalid maxMemoryPolicy "volatile-lru": must be one of noeviction, allkeys-lru (Redis "test/Volatile")');
   });
 
   test('keeps the password out of the command line: a config file from a Secret, and REDISCLI_AUTH for the probe', () => {
@@ -78,9 +78,9 @@ describe('Redis (in-cluster Valkey)', () => {
       'memory limit 256Mi: an append-only file rewrite forks the server and can copy all its data, so the limit must hold 2.2 times maxmemory and ' +
       '32 MiB; raise resources.memoryLimit (192 is the default: set maxMemoryMiB, or a memory limit of at least 455Mi)');
     expect(() => new Redis(chart, 'Dflt2', { resources: Resources.of({ cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '455Mi' }), name: 'dflt2' })).not.toThrow();
-    expect(() => new Redis(chart, 'Dflt3', { resources: Resources.of({ cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '454Mi' }), name: 'dflt3' })).toThrow(/at most 191 .* at least 455Mi\)$/);
+    expect(() => new Redis(chart, 'Dflt3', { resources: Resources.of({ cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '454Mi' }), name: 'dflt3' })).toThrow(/at most 191 .* at least 455Mi\) \(Redis "test\/Dflt3"\)$/);
     // a value the code gave is not called the default
-    expect(() => new Redis(chart, 'Dflt4', { resources: old, maxMemoryMiB: 192, name: 'dflt4' })).toThrow(/raise resources\.memoryLimit$/);
+    expect(() => new Redis(chart, 'Dflt4', { resources: old, maxMemoryMiB: 192, name: 'dflt4' })).toThrow(/raise resources\.memoryLimit \(Redis "test\/Dflt4"\)$/);
     // the limit it names takes the value, and one MiB less does not, for every maxMemoryMiB a Redis may have
     for (let m = 16; m <= 4096; m++) {
       expect(largestMaxMemoryMiB(`${smallestMemoryLimitMiB(m)}Mi`)).toBeGreaterThanOrEqual(m);
@@ -93,13 +93,13 @@ describe('Redis (in-cluster Valkey)', () => {
     // the API server refuses a claim's storageClassName unless it is a DNS-1123 subdomain (kubernetes/kubernetes
     // pkg/apis/core/validation/validation.go ValidatePersistentVolumeClaimSpec, through ValidateClassName)
     expect(() => new Redis(chart, 'E', { name: 'e', storageClassName: 'Fast SSD' }))
-      .toThrow(new Error('invalid storageClassName "Fast SSD": must be a DNS-1123 subdomain: at most 253 characters of dot-separated lower-case labels'));
+      .toThrow(new Error('invalid storageClassName "Fast SSD": must be a DNS-1123 subdomain: at most 253 characters of dot-separated lower-case labels (Redis "test/E")'));
   });
 
   test('refuses a prop it does not have, suggesting the one meant, where JavaScript would drop it silently', () => {
     const props = { storagesize: '5Gi' } as unknown as RedisProps;
     expect(() => new Redis(testChart('cache'), 'R', props)).toThrow(new Error('invalid storagesize "5Gi": Redis has no prop "storagesize" ' +
-      '(did you mean "storageSize"?); its props are name, namespace, image, storageSize, storageClassName, maxMemoryMiB, maxMemoryPolicy, resources'));
+      '(did you mean "storageSize"?); its props are name, namespace, image, storageSize, storageClassName, maxMemoryMiB, maxMemoryPolicy, resources (Redis "test/R")'));
     // one far from every prop gets no suggestion
     expect(() => new Redis(testChart('cache'), 'R', { replicas: 3 } as unknown as RedisProps))
       .toThrow(/^invalid replicas 3: Redis has no prop "replicas"; its props are name,/);
@@ -107,9 +107,9 @@ describe('Redis (in-cluster Valkey)', () => {
 
   test('refuses props that are no object in one line, where null had thrown a TypeError (JavaScript callers)', () => {
     const allowed = 'must be an object of RedisProps, e.g. { namespace: "cache" }';
-    expect(refusal(() => new Redis(testChart('cache'), 'R', null as unknown as RedisProps))).toBe(`invalid props null: ${allowed}`);
+    expect(refusal(() => new Redis(testChart('cache'), 'R', null as unknown as RedisProps))).toBe(`invalid props null: ${allowed} (Redis "test/R")`);
     // a string had been refused for its characters, as props "0", "1", ...
-    expect(refusal(() => new Redis(testChart('cache'), 'R', 'cache' as unknown as RedisProps))).toBe(`invalid props "cache": ${allowed}`);
+    expect(refusal(() => new Redis(testChart('cache'), 'R', 'cache' as unknown as RedisProps))).toBe(`invalid props "cache": ${allowed} (Redis "test/R")`);
     // undefined takes the defaults
     const chart = testChart('cache');
     new Redis(chart, 'R', undefined);

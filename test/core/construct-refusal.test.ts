@@ -1,0 +1,114 @@
+import { Construct } from 'constructs';
+import {
+  constructRefusal, ExternalPostgres, ExternalRedis, Harbor, HarborExposure, HarborStorage, IngressTls, Postgres, Redis, RedisMaxMemoryPolicy, Secret, SslMode,
+  ValidationError, VALIDATION_RULES,
+} from '../../lib';
+import { App } from 'cdk8s';
+import { DockyardChart } from '../../lib';
+import { quotes, readmeQuotes, testChart, thrown } from '../util';
+
+/**
+ * A refusal of a construct a stack may hold several of names it by its construct path (`constructRefusal`): a
+ * Harbor's redis and registryCache servers, a PostgreSQL server per app, a Harbor per region. Without it,
+ * `invalid host "Valkey.cache": …` in a stack of several ExternalRedis did not say which one to fix.
+ */
+
+const password = (scope: Construct, name: string) => Secret.fromSecretName(scope, name, name).key('password');
+
+describe('a refusal names the construct it is about', () => {
+  test('the second of two ExternalRedis is named, by its path, at the end of the one line', () => {
+    const chart = testChart();
+    new ExternalRedis(chart, 'Queue', { host: 'valkey.cache', password: password(chart, 'queue') });
+    const err = thrown(() => new ExternalRedis(chart, 'RegistryCache', { host: 'Valkey.cache', password: password(chart, 'registry-cache') }));
+    expect(err.message).toBe(`invalid host "Valkey.cache": must be ${VALIDATION_RULES.hostName} (ExternalRedis "test/RegistryCache")`);
+    // still the refusal of the prop, for a caller that reads it (inSetting)
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).prop).toBe('host');
+    // and the first, refused alike, is named as itself
+    const other = testChart();
+    expect(thrown(() => new ExternalRedis(other, 'Queue', { host: 'valkey.cache', port: 0, password: password(other, 'queue') })).message)
+      .toMatch(/^invalid port 0: .* \(ExternalRedis "test\/Queue"\)$/);
+  });
+
+  test('a named refusal still redacts what a value holds: a host pasted with its credentials', () => {
+    const chart = testChart();
+    const message = thrown(() => new ExternalRedis(chart, 'Cache', { host: 'rediss://default:s3cret@valkey.example.com', password: password(chart, 'c') })).message;
+    expect(message).toMatch(/^invalid host "rediss:\/\/<redacted>@valkey\.example\.com": .* \(ExternalRedis "test\/Cache"\)$/);
+    expect(message).not.toContain('s3cret');
+  });
+
+  test('the in-cluster Redis refused is named among several', () => {
+    const chart = testChart();
+    new Redis(chart, 'Queue', { name: 'queue' });
+    expect(thrown(() => new Redis(chart, 'Lru', { name: 'lru', maxMemoryPolicy: 'volatile-lru' as RedisMaxMemoryPolicy })).message)
+      .toBe('invalid maxMemoryPolicy "volatile-lru": must be one of noeviction, allkeys-lru (Redis "test/Lru")');
+  });
+
+  test('the Postgres server refused is named among several', () => {
+    const chart = testChart();
+    new Postgres(chart, 'Drone', { name: 'drone-db' });
+    expect(thrown(() => new Postgres(chart, 'Harbor', { name: 'harbor-db', storageClassName: 'Fast SSD' })).message)
+      .toBe(`invalid storageClassName "Fast SSD": must be ${VALIDATION_RULES.dnsSubdomain} (Postgres "test/Harbor")`);
+  });
+
+  test('the Harbor refused is named among several, and a database by its name and by its server', () => {
+    const chart = testChart();
+    const harbor = (id: string, namespace: string, props: { name?: string; connectionLimit?: number; externalUrl?: string } = {}) => {
+      const postgres = new Postgres(chart, `${id}Postgres`, { namespace, maxConnections: 50 });
+      return new Harbor(chart, id, {
+        namespace,
+        name: props.name,
+        externalUrl: props.externalUrl ?? `https://${namespace}.example.com`,
+        database: postgres.addDatabase('registry', { user: 'harbor', connectionLimit: props.connectionLimit ?? 40 }),
+        redis: new Redis(chart, `${id}Redis`, { namespace }),
+        storage: HarborStorage.filesystem({ size: '20Gi' }),
+        exposure: HarborExposure.ingress({ className: 'nginx', tls: IngressTls.certManager('letsencrypt') }),
+      });
+    };
+    harbor('Fra', 'fra');
+    expect(thrown(() => harbor('Nyc', 'nyc', { externalUrl: 'https://nyc.example.com/v2' })).message)
+      .toBe('invalid externalUrl "https://nyc.example.com/v2": must be a scheme, host and optional port, without path or query (Harbor "test/Nyc")');
+    // a refusal of a database names it and, as each Harbor's server has a "registry", the server
+    expect(thrown(() => harbor('Sfo', 'sfo', { connectionLimit: 60 })).message).toMatch(/\(database "registry"\) \(Postgres "test\/SfoPostgres"\)$/);
+    const db = (id: string, host: string) => new ExternalPostgres(chart, id, {
+      host, port: 25060, databaseName: 'registry', user: 'harbor', password: password(chart, id.toLowerCase()), sslMode: SslMode.REQUIRE,
+    });
+    db('FraDb', 'db.fra.example.com');
+    expect(thrown(() => db('NycDb', 'db.nyc.example.com:25060')).message).toMatch(/^invalid host "db\.nyc\.example\.com:25060": .* \(database "registry"\) \(ExternalPostgres "test\/NycDb"\)$/);
+  });
+
+  test('a refusal that names the construct, or one below it, already is not named twice; other errors pass unchanged', () => {
+    const chart = testChart();
+    const parent = new Construct(chart, 'Harbor');
+    const inner = new Construct(parent, 'Cache');
+    const named = constructRefusal('ExternalRedis', inner, new ValidationError('invalid port 0: must be 1 to 65535', 'port', 'must be 1 to 65535'));
+    expect((named as Error).message).toBe('invalid port 0: must be 1 to 65535 (ExternalRedis "test/Harbor/Cache")');
+    expect((constructRefusal('ExternalRedis', inner, named) as Error).message).toBe((named as Error).message);
+    expect((constructRefusal('Harbor', parent, named) as Error).message).toBe((named as Error).message);
+    // a sibling whose path starts as this one's is another construct, and is named
+    const sibling = new Construct(chart, 'HarborTwo');
+    expect((constructRefusal('Harbor', sibling, named) as Error).message).toMatch(/ \(Harbor "test\/HarborTwo"\)$/);
+    expect((constructRefusal('Harbor', sibling, named) as ValidationError).prop).toBe('port');
+    // a message that names the construct's path itself, unquoted, names it already; one naming a path this one
+    // only starts is another's
+    const routed = new ValidationError('invalid externalUrl\'s host "ci.acme.dev": must not be routed by two exposures: test/Harbor\'s Ingress would route "/"');
+    expect(constructRefusal('Harbor', parent, routed)).toBe(routed);
+    const other = new ValidationError('invalid redis "valkey:6379": must not be the Redis of another Harbor (test/HarborTwo)');
+    expect((constructRefusal('Harbor', parent, other) as Error).message).toBe(`${other.message} (Harbor "test/Harbor")`);
+    // a bug is not the user's: it is thrown as it was
+    const bug = new TypeError('x is undefined');
+    expect(constructRefusal('Harbor', parent, bug)).toBe(bug);
+  });
+
+  test('the README quotes the refusals as they are worded', () => {
+    const chart = new DockyardChart(new App({ outdir: '/nonexistent' }), 'platform', { namespace: 'platform' });
+    const host = thrown(() => new ExternalRedis(chart, 'registry-cache', { host: 'Valkey.cache', password: password(chart, 'c') })).message;
+    const db = new Postgres(chart, 'harbor-db', { name: 'harbor-db', maxConnections: 20 });
+    const database = thrown(() => db.addDatabase('registry', { connectionLimit: 30 })).message;
+    for (const [start, message] of [['invalid host "Valkey.cache"', host], ['invalid connectionLimit 30: … (database "registry") (Postgres', database]]) {
+      const quoted = readmeQuotes(start);
+      expect(quoted.length).toBeGreaterThan(0);
+      for (const q of quoted) expect([q, quotes(q, message)]).toEqual([q, true]);
+    }
+  });
+});
