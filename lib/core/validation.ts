@@ -254,7 +254,11 @@ export function withContext<T>(kind: string, name: unknown, check: () => T): T {
   }
 }
 
-/** `e` as `withContext` throws it: a `ValidationError` names its subject, unless it does already or has no name. */
+/**
+ * `e` as `withContext` throws it: a `ValidationError` names its subject, unless it does already or has no name. The
+ * error named is of `e`'s own class, with its fields (a `ConnectionLimitError`'s `limit`, which a program reads to
+ * refuse its own setting), but its message.
+ */
 function namingSubject(kind: string, name: unknown, e: unknown): unknown {
   if (!(e instanceof ValidationError) || name === undefined || name === '') {
     return e;
@@ -264,7 +268,10 @@ function namingSubject(kind: string, name: unknown, e: unknown): unknown {
   if (e.message.includes(label)) {
     return e;
   }
-  return new ValidationError(`${e.message} (${label})`, e.prop, e.allowed);
+  const named: ValidationError = Object.assign(Object.create(Object.getPrototypeOf(e)), e);
+  Object.defineProperty(named, 'message', { value: `${e.message} (${label})`, writable: true, configurable: true });
+  Object.defineProperty(named, 'stack', { value: e.stack, writable: true, configurable: true });
+  return named;
 }
 
 /**

@@ -5,6 +5,8 @@ import {
 } from '../../lib';
 import { App } from 'cdk8s';
 import { DockyardChart } from '../../lib';
+import { ConnectionLimitError } from '../../lib/harbor/connection-budget';
+import { managedHarbor } from '../harbor/fixtures';
 import { quotes, readmeQuotes, testChart, thrown } from '../util';
 
 /**
@@ -98,6 +100,17 @@ describe('a refusal names the construct it is about', () => {
     // a bug is not the user's: it is thrown as it was
     const bug = new TypeError('x is undefined');
     expect(constructRefusal('Harbor', parent, bug)).toBe(bug);
+  });
+
+  // the DigitalOcean program reads a ConnectionLimitError's limit to refuse its own setting, valkeyMaxClients
+  // (apps/digitalocean/charts.ts valkeyMaxClientsRefused): the named refusal is still one, with its fields
+  test('a refusal named is of its own class, with its fields', () => {
+    const chart = testChart('harbor');
+    const redis = new ExternalRedis(chart, 'Limited', { host: 'valkey.example.com', port: 25061, password: password(chart, 'l'), maxClients: 100 });
+    const err = thrown(() => managedHarbor(chart, { redis }));
+    expect(err).toBeInstanceOf(ConnectionLimitError);
+    expect([(err as ConnectionLimitError).limit, (err as ConnectionLimitError).prop]).toEqual([100, 'redis.maxClients']);
+    expect(err.message).toMatch(/^invalid redis\.maxClients 100: must keep 4 connections free .* \(Harbor "test\/Harbor"\)$/);
   });
 
   test('the README quotes the refusals as they are worded', () => {
