@@ -341,10 +341,10 @@ describe('ExternalPostgres', () => {
     const password = Secret.fromSecretName(chart, 'Pw', 'db').key('password');
     const base = { host: 'db.example.com', user: 'drone', password, maxConnections: 22 };
     expect(() => new ExternalPostgres(chart, 'A', { ...base, databaseName: 'a', connectionLimit: 16, sslMode: SslMode.VERIFY_FULL }))
-      .toThrow(new Error('missing caCertificate: must be set when sslMode is "verify-full" (database "a")'));
+      .toThrow(new Error('missing caCertificate: must be set when sslMode is "verify-full" (database "a") (ExternalPostgres "test/A")'));
     expect(new ExternalPostgres(chart, 'B', { ...base, databaseName: 'b', connectionLimit: 16 }).connectionLimit).toBe(16);
     expect(() => new ExternalPostgres(chart, 'C', { ...base, databaseName: 'c', connectionLimit: 16, sslMode: SslMode.VERIFY_FULL }))
-      .toThrow(new Error('missing caCertificate: must be set when sslMode is "verify-full" (database "c")'));
+      .toThrow(new Error('missing caCertificate: must be set when sslMode is "verify-full" (database "c") (ExternalPostgres "test/C")'));
   });
 
   test('fails on bad props', () => {
