@@ -44,17 +44,27 @@ function minorOf(slug: string): number | undefined {
  * The warning for a pinned `version` whose Kubernetes minor is older than every one DigitalOcean offers: past its end
  * of life, which DigitalOcean upgrades a cluster from itself, after which the provider plans to replace the cluster
  * (a version lower than it runs) and its protection stops every `pulumi up` in a line that does not say why. A slug
- * whose minor is still offered (an older patch of it included: DigitalOcean offers each minor's newest patch, and
- * upgrades no cluster off an older one unless auto-upgrade is on) gets none.
+ * whose minor is still offered gets none, an older patch of it included: DigitalOcean may also schedule a required
+ * upgrade of a cluster to its own minor's newest patch ("DigitalOcean may schedule an upgrade to the latest patch
+ * version of the cluster's current minor version", docs.digitalocean.com products/kubernetes/how-to/upgrade-cluster),
+ * with the same refusal after it, but the offer does not tell which patch that is or when, and warning of every pin
+ * below its minor's newest patch would warn after each of DigitalOcean's patch releases.
  *
+ * A cluster whose options say `protect: false` has no protection to stop that: the line then says `pulumi up`
+ * replaces it with a new, empty cluster, which is what the engine does next.
+ *
+ * @param protectedCluster whether the cluster is protected (`protectsData`)
  * @returns one line, or undefined when there is nothing to say
  */
-export function endOfLifeVersionWarning(version: string, versions: Pick<digitalocean.GetKubernetesVersionsResult, 'validVersions'>): string | undefined {
+export function endOfLifeVersionWarning(version: string, versions: Pick<digitalocean.GetKubernetesVersionsResult, 'validVersions'>,
+  protectedCluster: boolean): string | undefined {
   const pinned = minorOf(version);
   const offered = (versions.validVersions ?? []).map(minorOf).filter((m): m is number => m !== undefined);
   if (pinned === undefined || offered.length === 0 || pinned >= Math.min(...offered)) return undefined;
   const range = Math.min(...offered) === Math.max(...offered) ? `1.${Math.min(...offered)}` : `1.${Math.min(...offered)} to 1.${Math.max(...offered)}`;
   return `version "${version}" is of Kubernetes 1.${pinned}, past its end of life (DigitalOcean offers ${range}), and DigitalOcean upgrades such a ` +
-    'cluster itself: once a refresh reads the newer version, pulumi up stops at "unable to replace resource … marked for protection", the provider ' +
+    `cluster itself: once a refresh reads the newer version, pulumi up ${protectedCluster
+      ? 'stops at "unable to replace resource … marked for protection"'
+      : 'replaces the cluster with a new, empty one (its protection is off)'}, the provider ` +
     'replacing a cluster given a lower version than it runs; set version to the one the cluster runs (doctl kubernetes cluster list), or drop it to leave the version to DigitalOcean';
 }

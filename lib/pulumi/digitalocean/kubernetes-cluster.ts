@@ -38,7 +38,8 @@ export interface KubernetesClusterCreateArgs {
    * `resource_kubernetes_cluster.go`, CustomizeDiff), which the cluster's protection then refuses. That includes the
    * cluster DigitalOcean upgrades itself once its version's minor reaches end of life: a run whose pin is of a minor
    * DigitalOcean no longer offers warns of it in one line, before the protection's refusal (raise `version` to what the
-   * cluster runs, or drop it).
+   * cluster runs, or drop it). A required upgrade DigitalOcean may schedule to the newest patch of the pin's own minor
+   * ends in the same refusal, with no warning first.
    *
    * @default - the newest version DigitalOcean offers when the cluster is created, and from then on whatever it
    * runs: the version is not managed (`ignoreChanges`), so no later `pulumi up` upgrades, or replaces, the cluster
@@ -246,7 +247,7 @@ export class KubernetesCluster extends pulumi.ComponentResource {
       const cluster = new digitalocean.KubernetesCluster(`${name}-cluster`, {
         name: args.clusterName,
         region: args.region,
-        version: args.version === undefined ? latestVersion(args.versionPrefix, this) : pinnedVersion(args.version, this),
+        version: args.version === undefined ? latestVersion(args.versionPrefix, this) : pinnedVersion(args.version, protect, this),
         vpcUuid: vpc.id,
         nodePool: { name: args.nodePoolName ?? 'default', size: args.nodeSize ?? DEFAULT_NODE_SIZE, nodeCount: args.nodeCount ?? 2 },
         registryIntegration: args.registryIntegration ?? false,
@@ -336,11 +337,12 @@ function checkCreateArgs(args: KubernetesClusterCreateArgs): void {
  * one that does not, right after this line. Ignoring the drift would take `ignoreChanges: ['version']`, which the
  * engine applies whatever the direction, so raising `version` would no longer upgrade the cluster, and the setting
  * would stay a version the cluster no longer runs. The line is logged before the cluster registers (the version is an
- * input of it), so it comes before the engine's.
+ * input of it), so it comes before the engine's. A cluster with `protect: false` has no refusal to come: the engine
+ * replaces it, with a new, empty cluster, which the line then says instead.
  */
-function pinnedVersion(version: pulumi.Input<string>, parent: pulumi.Resource): pulumi.Output<string> {
+function pinnedVersion(version: pulumi.Input<string>, protect: boolean, parent: pulumi.Resource): pulumi.Output<string> {
   return pulumi.all([version, digitalocean.getKubernetesVersionsOutput({}, { parent })]).apply(([pinned, offered]) => {
-    const warning = endOfLifeVersionWarning(pinned, offered);
+    const warning = endOfLifeVersionWarning(pinned, offered, protect);
     if (warning !== undefined) void pulumi.log.warn(warning, parent);
     return pinned;
   });

@@ -171,10 +171,25 @@ describe('KubernetesCluster.create', () => {
       expect(one('doks11', T.doks).inputs.version).toBe('1.32.5-do.1');
       expect(optionsOf('doks11-cluster', T.doks).ignoreChanges).toEqual(['autoUpgrade', 'surgeUpgrade', 'tags', ...POOL_CONSOLE]);
 
-      // a minor still offered, at an older patch than the newest: DigitalOcean upgrades no such cluster itself
+      // a minor still offered, at an older patch than the newest: not warned of, though DigitalOcean may schedule a required
+      // upgrade to that minor's newest patch too (docs.digitalocean.com products/kubernetes/how-to/upgrade-cluster)
       const offered = await warningsDuring(() => get(m.KubernetesCluster.create('doks12', { region: 'fra1', version: '1.33.1-do.0' }).kubeconfig));
       expect(offered).toEqual([]);
       expect(one('doks12', T.doks).inputs.version).toBe('1.33.1-do.0');
+    });
+
+    // without the protection nothing refuses the replacement the CustomizeDiff plans (resource_kubernetes_cluster.go:460-478):
+    // the engine replaces the cluster, so a line that named the protection's refusal would say the opposite of what comes
+    test('a pinned version past its end of life on an unprotected cluster: the line says pulumi up replaces the cluster', async () => {
+      const warnings = await warningsDuring(() => get(m.KubernetesCluster.create('doks13', { region: 'fra1', version: '1.32.5-do.1' },
+        { protect: false }).kubeconfig));
+      expect(warnings).toEqual([
+        'version "1.32.5-do.1" is of Kubernetes 1.32, past its end of life (DigitalOcean offers 1.33 to 1.35), and DigitalOcean upgrades such a cluster ' +
+        'itself: once a refresh reads the newer version, pulumi up replaces the cluster with a new, empty one (its protection is off), the provider ' +
+        'replacing a cluster given a lower version than it runs; set version to the one the cluster runs (doctl kubernetes cluster list), or drop it ' +
+        'to leave the version to DigitalOcean',
+      ]);
+      expect(one('doks13', T.doks).inputs.version).toBe('1.32.5-do.1');
     });
 
     test('protect: false in the options leaves them unprotected, e.g. for a throw-away stack', async () => {
@@ -220,11 +235,13 @@ test.each<[string, string, string[], boolean]>([
   ['nothing offered', '1.31.1-do.0', [], false],
 ])('endOfLifeVersionWarning: %s', async (_what, version, validVersions, warns) => {
   const { endOfLifeVersionWarning } = await import('../../../lib/pulumi/digitalocean/cluster-answers');
-  const warning = endOfLifeVersionWarning(version, { validVersions });
+  const warning = endOfLifeVersionWarning(version, { validVersions }, true);
   expect(warning === undefined).toBe(!warns);
+  expect(endOfLifeVersionWarning(version, { validVersions }, false) === undefined).toBe(!warns);
   if (warns) {
     expect(warning).toMatch(/^version "1\.31\.1-do\.0" is of Kubernetes 1\.31, past its end of life \(DigitalOcean offers 1\.32 to 1\.34\)/);
     expect(warning).toContain('set version to the one the cluster runs (doctl kubernetes cluster list), or drop it');
+    expect(warning).toContain('pulumi up stops at "unable to replace resource … marked for protection"');
     expect(warning).not.toContain('\n');
   }
 });
