@@ -132,8 +132,9 @@ export interface KubernetesClusterCreateArgs {
    * Tags on the cluster. Given, they are managed: a tag added in the console goes at the next `pulumi up`.
    *
    * @default - not managed: none at creation, and from then on what the console sets, which the provider would
-   * otherwise remove at the next `pulumi up` after a refresh or another update of the cluster
-   * (resource_kubernetes_cluster.go:148 optional; :694 read, DigitalOcean's `k8s` tags filtered out; :811-818 sent)
+   * otherwise plan to remove at the next `pulumi up` after a refresh (terraform-provider-digitalocean v2.99.1
+   * resource_kubernetes_cluster.go:148 optional; :694 read, DigitalOcean's `k8s` tags filtered out; :811-818 sent with
+   * the cluster's settings update, godo leaving an empty `tags` out of the request, `json:"tags,omitempty"`)
    */
   readonly tags?: readonly string[];
 }
@@ -240,7 +241,8 @@ export class KubernetesCluster extends pulumi.ComponentResource {
         ...(args.autoUpgrade === undefined ? ['autoUpgrade' as const] : []),
         ...(args.surgeUpgrade === undefined ? ['surgeUpgrade' as const] : []),
         // the cluster's own tags alike: read back without DigitalOcean's `k8s` ones and sent with every settings update
-        // (resource_kubernetes_cluster.go:694 `FilterTags`, :811-818), so a tag added in the console went
+        // (resource_kubernetes_cluster.go:694 `FilterTags`, :811-818), so a tag added in the console was a planned update
+        // at every `pulumi up` after a refresh
         ...(args.tags === undefined ? ['tags' as const] : []),
         ...CONSOLE_NODE_POOL_SETTINGS.map((p) => `${NODE_POOL}.${p}` as const),
       ] satisfies (ClusterInput | `${typeof NODE_POOL}.${NodePoolInput}`)[];
