@@ -15,6 +15,7 @@ import {
 import { movedEntries, movedWithoutValues, moveTarget, parseMoves, SecretMove } from './secret-moves';
 import { previousOutput } from './previous-output';
 import { followMovedPaths } from './moved-paths';
+import { realPath } from './paths';
 import { derivedMisfit, isRoot, misfit, recipeOf } from './secret-recipe';
 import { renderDockerConfig, renderTemplate, Secret, SecretKey, SecretValue, SecretValueKind } from './secret';
 import { GENERATED_HEADER, GENERATED_HEADER_END, keepManifestBytes, SECRETS_FILE, stateNamedBy, statePathsNamed } from './secret-manifest';
@@ -559,9 +560,11 @@ export class LocalSecretStore {
       const declaredFor: Record<string, string> = Object.fromEntries(Object.entries(loaded?.declaredFor ?? {}).filter(([k]) => !roots.has(k)));
       declaredForKeys(scope).forEach((what, k) => { if (roots.has(k)) declaredFor[k] = what; });
       // the output directories synths from this state wrote: this synth's, and those recorded that still hold
-      // Secrets made from it (one deleted, or made from another state since, drops off)
+      // Secrets made from it (one deleted, or made from another state since, drops off); this synth's under another
+      // name (a link to it, which synth follows) is this synth's, not another stack's
       const here = previousOutput(scope).directory;
-      const others = (loaded?.outputs ?? []).filter((o) => o !== here && this.madeOutput(o));
+      const real = here === undefined ? undefined : realPath(here);
+      const others = (loaded?.outputs ?? []).filter((o) => o !== here && realPath(o) !== real && this.madeOutput(o));
       // what constructs check against the state as it was (a retired team's robots, say): a new state holds nothing
       if (loaded !== undefined) {
         runSecretRecordReviews({

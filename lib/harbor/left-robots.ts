@@ -86,32 +86,62 @@ function heldTeam(harbor: Harbor, output: PreviousOutput, team: string): boolean
 }
 
 /** Per view of the state: the other outputs made from it (`SecretRecordView.otherOutputs`), each mark read once for every review that asks. */
-const otherOutputsRead = new WeakMap<SecretRecordView, readonly PreviousOutput[]>();
+const otherOutputsRead = new WeakMap<SecretRecordView, readonly { dir: string; output: PreviousOutput }[]>();
 
-/** The other outputs made from the secret state, as their marks tell them, read when first asked in a synth's reviews. */
-function otherOutputs(view: SecretRecordView): readonly PreviousOutput[] {
+/**
+ * The other outputs made from the secret state, each directory with what its mark tells, read when first asked in a
+ * synth's reviews.
+ */
+function otherOutputs(view: SecretRecordView): readonly { dir: string; output: PreviousOutput }[] {
   let read = otherOutputsRead.get(view);
   if (read === undefined) {
-    read = view.otherOutputs.map(outputIn);
+    read = view.otherOutputs.map((dir) => ({ dir, output: outputIn(dir) }));
     otherOutputsRead.set(view, read);
   }
   return read;
 }
 
 /**
- * Whether team `team`, whose robots on `harbor` this synth neither declares nor retires, is another stack's: another
- * output made from the secret state (`SecretRecordView.otherOutputs`, another stack on the same state with the same
- * Harbor) held both its robots' Secrets at its stack's last synth, which onboards it (a team moved there), or its mark
- * lists the team as left unretired (`teamsLeftOwner`), which that stack warns of at each synth. That stack's
- * TeamPlatform, or its Harbor, warns of the team when it leaves there; this one, which could call only a retireTeam
- * that deletes robots the other stack uses, does not. An output's mark is read once, when a team first asks.
+ * Whether team `team`, whose robots on `harbor` this synth neither declares nor retires, is another stack's
+ * (`anotherStackOfTeam`): that stack's TeamPlatform, or its Harbor, warns of the team when it leaves there; this one,
+ * which could call only a retireTeam that deletes robots the other stack uses, does not.
  */
 export function teamOfAnotherStack(harbor: Harbor, view: SecretRecordView): (team: string) => boolean {
-  let others: { output: PreviousOutput; left: ReadonlySet<string> }[] | undefined;
+  const stackOf = anotherStackOfTeam(harbor, view);
+  return (team) => stackOf(team) !== undefined;
+}
+
+/**
+ * The output directory of another stack that has team `team` of `harbor`, if one does: another output made from the
+ * secret state (`SecretRecordView.otherOutputs`, another stack on the same state with the same Harbor) held both its
+ * robots' Secrets at its stack's last synth, which onboards it (a team moved there), or its mark lists the team as
+ * left unretired (`teamsLeftOwner`), which that stack warns of at each synth. The first such directory, in the
+ * state's order. An output's mark is read once, when a team first asks.
+ */
+export function anotherStackOfTeam(harbor: Harbor, view: SecretRecordView): (team: string) => string | undefined {
+  let others: { dir: string; output: PreviousOutput; left: ReadonlySet<string> }[] | undefined;
   const prefix = teamsLeftOwnerPrefix(harbor);
-  return (team) => (others ??= otherOutputs(view).map((output) =>
-    ({ output, left: new Set(output.ownersUnder(prefix).flatMap((owner) => output.namesOf(owner))) })))
-    .some(({ output, left }) => left.has(team) || heldTeam(harbor, output, team));
+  return (team) => (others ??= otherOutputs(view).map(({ dir, output }) =>
+    ({ dir, output, left: new Set(output.ownersUnder(prefix).flatMap((owner) => output.namesOf(owner))) })))
+    .find(({ output, left }) => left.has(team) || heldTeam(harbor, output, team))?.dir;
+}
+
+/**
+ * Tell, once, of team `team` of `harbor`, which this stack's previous output had (both robots' Secrets, or the team in
+ * its list of left teams, `teamsLeftOwner`) and which the output directory `dir` of another synth from the same state
+ * has now (`anotherStackOfTeam`), so that no synth of this stack warns of it: a team moved to another stack is that
+ * stack's, but a directory of a stack that is gone, or this stack's own earlier output directory (CDK8S_OUTDIR
+ * changed), would keep the team quiet everywhere while it holds Secrets made from the state. The next synth, whose
+ * previous output no longer has the team, says nothing.
+ */
+export function noteTeamElsewhere(harbor: Harbor, team: string, dir: string): void {
+  const previous = previousOutput(harbor);
+  if (!heldTeam(harbor, previous, team) && !previous.ownersUnder(teamsLeftOwnerPrefix(harbor)).some((owner) => previous.namesOf(owner).includes(team))) return;
+  const [push, pull] = pairOf(team);
+  warnOnce(harbor, `Harbor robots robot$${push} and robot$${pull} of team ${describeValue(team)}, which the previous output of this stack had, ` +
+    `are no longer declared here, and the output directory ${dir}, which another synth made from this secret state, has the team: its ` +
+    'stack warns of them when the team leaves there, so this one does not; if that directory is of a stack that is gone, or an earlier ' +
+    'output directory of this stack (CDK8S_OUTDIR or outdir changed), delete it, and the next synth warns of the team until it is retired');
 }
 
 /**
@@ -121,7 +151,7 @@ export function teamOfAnotherStack(harbor: Harbor, view: SecretRecordView): (tea
  * tells them), so once that stack drops the robot, both stacks warn of it.
  */
 export function robotOfAnotherStack(harbor: Harbor, view: SecretRecordView): (robot: string) => boolean {
-  return (robot) => otherOutputs(view).some((output) => heldRobot(harbor, output, robot));
+  return (robot) => otherOutputs(view).some(({ output }) => heldRobot(harbor, output, robot));
 }
 
 /**
@@ -234,10 +264,10 @@ export function reviewLeftRobots(harbor: Harbor, name: string, view: SecretRecor
   // lists the team as left unretired (another stack on the state, the default stack beside the teams example, writes
   // an output of its own, which never held them)
   const platformless = teamPlatformsOf(harbor).length === 0;
-  const elsewhere = teamOfAnotherStack(harbor, view);
+  const elsewhere = anotherStackOfTeam(harbor, view);
   const robotElsewhere = robotOfAnotherStack(harbor, view);
   // the same rule for the projects of such teams, which the output's mark lists and warns of after this review
-  anotherStacksRule.set(harbor, { previous: previousOutput(harbor), ofAnotherStack: elsewhere });
+  anotherStacksRule.set(harbor, { previous: previousOutput(harbor), ofAnotherStack: (team) => elsewhere(team) !== undefined });
   const warnedBefore = new Set(previousOutput(harbor).namesOf(teamsLeftOwner(harbor, name)));
   const leftTeams: string[] = [];
   for (const [key, path] of Object.entries(view.declaredBy)) {
@@ -258,8 +288,10 @@ export function reviewLeftRobots(harbor: Harbor, name: string, view: SecretRecor
       // delete it from under that stack
       if (!robotElsewhere(robot)) left.push(robot);
     } else if (platformless && team !== undefined
-      && (warnedBefore.has(team) || heldTeam(harbor, previousOutput(harbor), team)) && !elsewhere(team)) {
-      leftTeams.push(team);
+      && (warnedBefore.has(team) || heldTeam(harbor, previousOutput(harbor), team))) {
+      const there = elsewhere(team);
+      if (there === undefined) leftTeams.push(team);
+      else noteTeamElsewhere(harbor, team, there);
     }
   }
   noteTeamsLeft(harbor, harbor, leftTeams);

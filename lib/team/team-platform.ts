@@ -23,7 +23,7 @@ import { reposOverlap } from '../ci/repo-overlap';
 import { checkSubjectPrefix, SubjectPrefixes } from './team-member';
 import { checkTeamRoute } from './team-route';
 import { neitherOnboardsNorRetires, watchLeftTeamsOfStack } from './left-teams';
-import { leftTeamWarning, noteTeamsLeft, recordedAsHarbors, teamOfAnotherStack, teamPlatformsOf } from '../harbor/left-robots';
+import { anotherStackOfTeam, leftTeamWarning, noteTeamElsewhere, noteTeamsLeft, recordedAsHarbors, teamPlatformsOf } from '../harbor/left-robots';
 import { retireTeamExample } from '../woodpecker/closed-agents';
 import {
   checkTeamName, checkTeamPropsObject, defaultedNamespace, inTeam, MAX_TEAM_NAME, Team, teamNamespaceList, teamNamespaces, TeamProps, teamRobotNames,
@@ -671,7 +671,7 @@ export class TeamPlatform extends Construct {
     // and the output's mark lists them, so that Harbor warns of them once the platform left the code
     const left: string[] = [];
     // a team another stack on the state has now (moved there), or warns of as left itself, is that stack's to warn of
-    const elsewhere = teamOfAnotherStack(harbor, view);
+    const elsewhere = anotherStackOfTeam(harbor, view);
     for (const [key, path] of Object.entries(view.declaredBy)) {
       const team = /^(.+)-push$/.exec(harbor._robotDeclaredAt(path) ?? '')?.[1];
       if (team === undefined || !isDnsLabel(team) || team.length > MAX_TEAM_NAME || this.retired.has(team)) {
@@ -682,7 +682,10 @@ export class TeamPlatform extends Construct {
       // records as the Harbor's own, not a team's, Harbor warns of (lib/harbor/left-robots.ts)
       const gone = robots.every((r) => view.declaredBy[r.stateKey] === r.declaredBy && !view.declared.has(r.stateKey) && !r.retired
         && !view.retiredBefore.has(r.stateKey)) && !teamRobotNames(team).some((robot) => recordedAsHarbors(harbor, view, robot));
-      if (robots[0].stateKey === key && gone && !elsewhere(team)) {
+      const there = robots[0].stateKey === key && gone ? elsewhere(team) : undefined;
+      if (there !== undefined) {
+        noteTeamElsewhere(harbor, team, there);
+      } else if (robots[0].stateKey === key && gone) {
         left.push(team);
         warnOnce(this, `${leftTeamWarning(harbor, team, neitherOnboardsNorRetires(platforms), 'are on record in the secret state', leftEngineAccess(engines, team))}; ` +
           'if they are robots of another stack on this state, named like a team\'s, ignore this (and retire them there with retireRobot when they go)');

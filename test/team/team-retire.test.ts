@@ -576,16 +576,12 @@ describe('offboarding mistakes, against the secret state', () => {
     expect(twoPlatforms(['web', 'ops'], ['data'])).toEqual([]);
   });
 
-  // two stacks on one state, each with a TeamPlatform on the same Harbor at the same path (the teams example beside a
-  // second teams stack): a team the other stack onboards now, its robots' Secrets in that stack's output, is that
-  // stack's, not left here; the state records the outputs made from it (SecretState.outputs), whose marks list their
-  // Secrets. A team moved from one stack to the other was warned of at every synth of its old stack, where retireTeam
-  // would have deleted the robots the new one uses
-  test('a team moved to another stack on the same state is not warned of by its old stack; dropped there without retireTeam, it is', () => {
+  /**
+   * Stacks on one new secret state, each synthesized into its own output directory under `dir`: `stack` a platform
+   * onboarding `names` (platform/Teams on platform/Harbor), `platformless` its Harbor alone; `stderr` synthesizes one.
+   */
+  const stacksOnOneState = () => {
     const dir = stateDir();
-    const store = () => new LocalSecretStore({ statePath: path.join(dir, 'secrets.json') });
-    const teamWarnings = (app: App) => stderrOf(() => synthesize(app, store())).split('\n')
-      .filter((l) => l.startsWith('dockyard: warning: team')).map((l) => /^dockyard: warning: team "([a-z]+)"'s .* but (\S+)/.exec(l)?.slice(1).join(' '));
     const stack = (outdir: string, names: string[]) => {
       const p = platform({}, { outdir: path.join(dir, outdir) });
       names.forEach((name) => p.teams.addTeam({ name, repos: [`acme/${name}`] }));
@@ -596,6 +592,19 @@ describe('offboarding mistakes, against the secret state', () => {
       stateReviewHarbor(new DockyardChart(app, 'platform', { namespace: 'ci' })).addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub() });
       return app;
     };
+    const stderr = (app: App) => stderrOf(() => synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'secrets.json') })));
+    return { dir, stack, platformless, stderr };
+  };
+
+  // two stacks on one state, each with a TeamPlatform on the same Harbor at the same path (the teams example beside a
+  // second teams stack): a team the other stack onboards now, its robots' Secrets in that stack's output, is that
+  // stack's, not left here; the state records the outputs made from it (SecretState.outputs), whose marks list their
+  // Secrets. A team moved from one stack to the other was warned of at every synth of its old stack, where retireTeam
+  // would have deleted the robots the new one uses
+  test('a team moved to another stack on the same state is not warned of by its old stack; dropped there without retireTeam, it is', () => {
+    const { stack, platformless, stderr } = stacksOnOneState();
+    const teamWarnings = (app: App) => stderr(app).split('\n')
+      .filter((l) => l.startsWith('dockyard: warning: team')).map((l) => /^dockyard: warning: team "([a-z]+)"'s .* but (\S+)/.exec(l)?.slice(1).join(' '));
     expect(teamWarnings(stack('dist-a', ['web', 'data']))).toEqual([]);
     // each stack's teams are the other's to warn of, not this one's
     expect(teamWarnings(stack('dist-b', ['ops']))).toEqual([]);
@@ -653,6 +662,51 @@ describe('offboarding mistakes, against the secret state', () => {
     expect(projectWarnings(stack('dist-a', ['ops']))).toEqual(['web']);
     expect(projectWarnings(stack('dist-b', [], ['data']))).toEqual([]);
     expect(listed('dist-b')).toEqual(['dockerhub']);
+  });
+
+  // the other outputs made from the state (SecretState.outputs) are any directory a synth from it wrote and that still
+  // holds its Secrets: this very stack's earlier one too, once CDK8S_OUTDIR (or outdir) changed, or a stack's that is
+  // gone. Every team that output held was taken for another stack's, so a team dropped later without retireTeam was
+  // warned of by no synth at all, and nothing said why: the old stack now says so once, naming the directory (the
+  // team's Harbor project is warned of apart, lib/harbor/left-projects.ts)
+  test('a team dropped after the output directory moved is told of once, naming the old directory, and warned of once it is deleted', () => {
+    const { dir, stack, platformless, stderr } = stacksOnOneState();
+    const dataLines = (app: App) => stderr(app).split('\n').filter((l) => l.includes('robot$data-push'));
+    const notice = (old: string) => `dockyard: warning: Harbor robots robot$data-push and robot$data-pull of team "data", which the previous output ` +
+      `of this stack had, are no longer declared here, and the output directory ${path.join(dir, old)}, which another synth made from this ` +
+      'secret state, has the team: its stack warns of them when the team leaves there, so this one does not; if that directory is of a stack ' +
+      'that is gone, or an earlier output directory of this stack (CDK8S_OUTDIR or outdir changed), delete it, and the next synth warns of ' +
+      'the team until it is retired';
+    expect(dataLines(stack('dist-old', ['web', 'data']))).toEqual([]);
+    expect(dataLines(stack('dist', ['web', 'data']))).toEqual([]);
+    // data leaves without retireTeam: dist-old held its Secrets, so it is taken for another stack's; said once
+    expect(dataLines(stack('dist', ['web']))).toEqual([notice('dist-old')]);
+    expect(dataLines(stack('dist', ['web']))).toEqual([]);
+    // the old directory deleted, the team is warned of at each synth, by its TeamPlatform or, once that left too, by Harbor
+    fs.rmSync(path.join(dir, 'dist-old'), { recursive: true });
+    expect(dataLines(stack('dist', ['web']))).toEqual([expect.stringMatching(/^dockyard: warning: team "data"'s Harbor robots .* but platform\/Teams neither onboards/)]);
+    expect(dataLines(stack('dist', ['web']))).toHaveLength(1);
+    // Harbor's own review, the TeamPlatform gone with its teams, says it once too
+    expect(dataLines(stack('dist-2', ['web', 'data']))).toEqual([]);
+    expect(dataLines(platformless('dist'))).toEqual([expect.stringMatching(/^dockyard: warning: Harbor robots robot\$data-push and robot\$data-pull of team "data", which .* directory .*dist-2,/)]);
+    expect(dataLines(platformless('dist'))).toEqual([]);
+  });
+
+  // a link to the output directory is an output directory (synth follows it, lib/core/synth.ts outputPath), and the
+  // state records the path as given: the same directory under its other name was read as another stack's output,
+  // whose mark is this stack's own previous one, so a team dropped here was taken for another stack's
+  test('the output directory under another name (a link to it) is not taken for another stack\'s output', () => {
+    const { dir, stack, stderr } = stacksOnOneState();
+    const lines = (outdir: string, names: string[]) => stderr(stack(outdir, names)).split('\n').filter((l) => l.includes('robot$data-push'));
+    expect(lines('dist', ['web', 'data'])).toEqual([]);
+    fs.symlinkSync(path.join(dir, 'dist'), path.join(dir, 'link'));
+    expect(lines('link', ['web', 'data'])).toEqual([]);
+    const warning = expect.stringMatching(/^dockyard: warning: team "data"'s Harbor robots .* but platform\/Teams neither onboards/);
+    expect(lines('link', ['web'])).toEqual([warning]);
+    expect(lines('link', ['web'])).toEqual([warning]);
+    expect(lines('dist', ['web'])).toEqual([warning]);
+    // the state keeps one name of it, the last synth's
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'secrets.json'), 'utf8')).outputs).toEqual([path.join(dir, 'dist')]);
   });
 
   // a Drone platform and a Woodpecker one on one Harbor: each reviews the state, and each said what the team's
