@@ -576,6 +576,15 @@ describe('ExternalPostgres connection budget', () => {
     for (const jobHost of ['pg.data', 'pg.data.svc', 'pg.data.svc.cluster.local']) {
       expect(build(jobHost)).toThrow(/^invalid connectionLimit 6: the connection limits of the databases on pg\.data\.svc:25060 sum to 22 \(a 16, b 6\)/);
     }
+    // a Job of another namespace at that Service makes them there, but its own pod reaches "pg" in its namespace, another
+    // server: counted on neither (the clients' namespaces are not known), and warned of
+    const chart = testChart('data');
+    const a = new ExternalPostgres(chart, 'A', { ...base(chart), host: 'pg', databaseName: 'a', user: 'a', maxConnections: 22, connectionLimit: 16 });
+    const b = new ExternalPostgres(chart, 'B', { ...base(chart), host: 'pg', databaseName: 'b', user: 'b', maxConnections: 22, connectionLimit: 6 });
+    const jobs = new DockyardChart(chart.node.root as App, 'jobs', { namespace: 'jobs' });
+    const adminPassword = Secret.fromSecretName(jobs, 'Admin', 'pg-admin').key('password');
+    expect(stderrOf(() => new DatabaseGrants(jobs, 'Grants', { host: 'pg.data', port: 25060, adminUser: 'doadmin', adminPassword, databases: [a, b] })))
+      .toContain('dockyard: warning: database "a" is on pg:25060, but database-grants connects to pg.data:25060');
   });
 
   test('counts a Harbor\'s one-label database host in the Harbor\'s namespace', () => {
