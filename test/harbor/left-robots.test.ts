@@ -407,6 +407,23 @@ describe('a retired robot\'s secret, against the secret state', () => {
     expect(synth('dist-a', [])).toEqual([]);
   });
 
+  // the rule reads every output the state lists that still holds Secrets made from it, and cannot tell a live stack's
+  // from one left behind (a stack that is gone, or the output directory a stack no longer synthesizes into): while such
+  // a directory holds a robot's Secret, a robot dropped elsewhere without retireRobot is not warned of; deleted, it holds
+  // no Secret to tell of (and the state's list of outputs drops it), and the warning comes back (README Offboarding)
+  test('an output directory left behind keeps a dropped robot quiet until it is deleted', () => {
+    const dir = harborStateDir();
+    const synth = (outdir: string, robots: string[]) => stderrOf(() => synthesize(
+      harborApp(robots, [], 'platform', path.join(dir, outdir)), new LocalSecretStore({ statePath: path.join(dir, 'secrets.json') })))
+      .split('\n').filter((l) => l.startsWith('dockyard: warning: Harbor robot'));
+    expect(synth('dist-old', ['ci', 'deploy'])).toEqual([]);
+    // the stack now synthesizes into dist-new; dist-old stays, holding both robots' Secrets
+    expect(synth('dist-new', ['ci', 'deploy'])).toEqual([]);
+    expect(synth('dist-new', ['ci'])).toEqual([]);
+    fs.rmSync(path.join(dir, 'dist-old'), { recursive: true });
+    expect(synth('dist-new', ['ci'])).toEqual([leftWarning('deploy')]);
+  });
+
   test('a rotation on the synth that declares it again takes the mark away too: the next synth keeps the new value', () => {
     const dir = harborStateDir();
     stderrLines(harborApp(['ci']), dir);

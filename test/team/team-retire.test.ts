@@ -8,14 +8,16 @@ import { App } from 'cdk8s';
 import {
   DockyardChart, HarborOidc, LocalSecretStore, Postgres, synthesize, PipelineEvent, ProxyUpstream, RobotPermission, Secret, SecretValue, TeamMember, TeamPlatform, WoodpeckerCi,
 } from '../../lib';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { stderrOf } from '../util';
 import { parsePolicies, placeBuild, runnerConfigFiles } from '../drone/upstream';
 import { stateReviewHarbor } from '../harbor/fixtures';
 import { github } from '../woodpecker/fixtures';
 import { platform } from './fixtures';
 import { connectionAllowed, Endpoint, ingressAdmits } from './network-model';
+import { keptListWarnings } from '../../lib/core/kept-lists';
 import { MAX_ANNOTATIONS_BYTES, objectSize } from '../../lib/core/object-size';
+import { previousOutputOf, withPreviousOutput } from '../../lib/core/previous-output';
 
 /** The robots the configuration chunks of `objects` retire, and the robots they declare. */
 function harborState(objects: any[]): { retired: string[]; declared: string[]; keyless: number } {
@@ -707,6 +709,36 @@ describe('offboarding mistakes, against the secret state', () => {
     expect(lines('dist', ['web'])).toEqual([warning]);
     // the state keeps one name of it, the last synth's
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'secrets.json'), 'utf8')).outputs).toEqual([path.join(dir, 'dist')]);
+  });
+
+  // the rule the project warning asks is the one Harbor's review of the state found in the same synth
+  // (projectOfAnotherStacksTeam, tied to that synth's previous output): the same app run again against a mark with no
+  // review of a state (a Pulumi stack's, lib/pulumi/previous-mark.ts: no secret state, so no other output tells of the
+  // team) warns of the project, as nothing there says another stack has it
+  test('a moved team\'s project is let go by the rule of the synth that reviewed the state, not by a later run of the same app without one', () => {
+    const dir = stateDir();
+    const store = () => new LocalSecretStore({ statePath: path.join(dir, 'secrets.json') });
+    const stack = (outdir: string, names: string[]) => {
+      const p = platform({}, { outdir: path.join(dir, outdir) });
+      names.forEach((name) => p.teams.addTeam({ name, repos: [`acme/${name}`] }));
+      return p.app;
+    };
+    const projectsWarned = (lines: string[]) => lines.map((l) => /^(?:dockyard: )?warning: Harbor project (\S+) /.exec(l)?.[1]).filter((p) => p !== undefined);
+    stderrOf(() => synthesize(stack('dist-a', ['web', 'data']), store()));
+    stderrOf(() => synthesize(stack('dist-b', ['ops', 'data']), store()));
+    const mark = fs.readFileSync(path.join(dir, 'dist-a', '.dockyard-output'), 'utf8');
+    const a = stack('dist-a', ['web']);
+    expect(projectsWarned(stderrOf(() => synthesize(a, store())).split('\n'))).toEqual([]);
+    expect(projectsWarned(withPreviousOutput(a, previousOutputOf(mark), () => keptListWarnings(mark, a)))).toEqual(['data']);
+    // the configure Jobs, rendered before the review, list it on that synth alone (README Upgrade notes: from the
+    // second synth on, the first chunk drops it)
+    const leftProjects = () => fs.readdirSync(path.join(dir, 'dist-a')).filter((f) => f.endsWith('.k8s.yaml'))
+      .flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(dir, 'dist-a', f), 'utf8')).map((d) => d.toJS()))
+      .filter((o) => o?.kind === 'ConfigMap' && /^harbor-configure(-[0-9a-f]+)?-[0-9a-f]{8}$/.test(o.metadata.name))
+      .flatMap((c) => JSON.parse(c.data['config.json']).leftProjects ?? []);
+    expect(leftProjects()).toEqual(['data']);
+    stderrOf(() => synthesize(stack('dist-a', ['web']), store()));
+    expect(leftProjects()).toEqual([]);
   });
 
   // a Drone platform and a Woodpecker one on one Harbor: each reviews the state, and each said what the team's
