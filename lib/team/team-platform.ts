@@ -116,7 +116,9 @@ export interface TeamPlatformProps {
   /**
    * The API server's endpoints, when they are more than one block: each is checked and reached as `apiServer` is.
    * Set this or `apiServer`, not both. An empty list says the teams are to have no API access: as with neither set, no
-   * build namespace reaches the API server, and the synth does not warn that the engine's build egress names one.
+   * build namespace reaches the API server, and the synth does not warn that the engine's build egress names one; the
+   * blocks that egress names (`buildEgress.apiServerCidrs`) are taken out of the app pods' internet rule too (added to
+   * `appEgress.apiServerCidrs`, as a public `apiServer` is), where it would let them through.
    *
    * @default - `apiServer`, if set
    */
@@ -130,7 +132,8 @@ export interface TeamPlatformProps {
   /**
    * Where the teams' app pods may open connections to, beside their own namespaces and what `Team.allowEgress`
    * declares: by default the cluster DNS and the internet outside the cluster's private, shared and link-local
-   * ranges, as for build pods. A public `apiServer` (or block of `apiServers`) is added to its `apiServerCidrs`.
+   * ranges, as for build pods. A public `apiServer` (or block of `apiServers`) is added to its `apiServerCidrs`, and
+   * with `apiServers: []` so is a public block the engine's `buildEgress.apiServerCidrs` names.
    *
    * @default - the runner's default build egress
    */
@@ -346,6 +349,11 @@ export class TeamPlatform extends Construct {
         publicBlocks.push(apiServer);
       }
     }
+    if (props.apiServers != null && props.apiServers.length === 0) {
+      // no API access on purpose: the app pods are kept from the API server too, at the blocks the engine's build
+      // egress names for it, as from a public endpoint declared
+      publicBlocks.push(...engineApiBlocksReached(appEgress, props.ci));
+    }
     if (publicBlocks.length > 0) {
       // only the team's build namespaces are let through to them: every other pod's internet rule must leave them out
       this.appEgress = baseEgressRules({ ...appEgress, apiServerCidrs: [...(appEgress.apiServerCidrs ?? []), ...publicBlocks] });
@@ -369,7 +377,7 @@ export class TeamPlatform extends Construct {
     if (blocks.length === 0) {
       return;
     }
-    const reached = blocks.filter((block) => internetRuleReaches(appEgress, parseCidr('buildEgress.apiServerCidrs', block)));
+    const reached = engineApiBlocksReached(appEgress, this.props.ci);
     warnOnce(this, `TeamPlatform ${this.node.path} has no apiServer (nor apiServers), but ${buildEgressOwner(this.props.ci)} ` +
       `buildEgress.apiServerCidrs names the API server at ${blocks.join(', ')}: the teams' build namespaces get no egress to it, so their deploy ` +
       `pipelines' connections to it time out${reached.length === 0 ? '' : `, and the teams' app pods reach ${reached.join(', ')}, which apiServer would take out of their egress`}; ` +
@@ -761,6 +769,11 @@ function checkApiServerBlock(prop: string, apiServer: string, ci: ICiEngine): vo
     invalid(prop, apiServer, 'must be left out of the build pods\' internet rule, or every build, pull requests from ' +
       `forks included, reaches the API server: add it to ${buildEgressOwner(ci)} buildEgress.apiServerCidrs`);
   }
+}
+
+/** The API server's blocks the engine's build egress names (`buildEgress.apiServerCidrs`) that `appEgress`'s internet rule lets through. */
+function engineApiBlocksReached(appEgress: BuildEgressProps, ci: ICiEngine): string[] {
+  return (ci.buildEgress?.apiServerCidrs ?? []).filter((block) => internetRuleReaches(appEgress, parseCidr('buildEgress.apiServerCidrs', block)));
 }
 
 /** Whose `buildEgress` the engine's is, as messages name it: WoodpeckerCi's own, or its Drone runner's. */

@@ -267,12 +267,17 @@ describe('TeamPlatform without apiServer, on an engine whose build egress names 
     expect(stderrOf(() => p.objects())).toBe('');
   });
 
-  test('apiServers: [] gives the teams no API access: no build namespace reaches the blocks the engine names', () => {
+  // without apiServer the app pods' internet rule still let a public endpoint through (the warning above says so):
+  // `apiServers: []`, no API access said on purpose, silenced that too while the teams' app pods kept reaching it
+  test('apiServers: [] gives the teams no API access: neither a build namespace nor an app pod reaches the blocks the engine names', () => {
     const p = platform({ apiServers: [] }, { buildEgress: { apiServerCidrs: [`${PUBLIC_API}/32`, '10.0.0.1/32'] } });
     p.teams.addTeam({ name: 'a', repos: ['acme/a'] });
     const objects = p.objects();
     for (const ip of [PUBLIC_API, '10.0.0.1']) {
       expect([ip, connectionAllowed(objects, pod('a-builds'), { ip }, 443)]).toEqual([ip, false]);
+      expect([ip, connectionAllowed(objects, pod('a'), { ip }, 443)]).toEqual([ip, false]);
     }
+    // the rest of the internet stays open to them
+    expect(connectionAllowed(objects, pod('a'), { ip: '198.51.100.7' }, 443)).toBe(true);
   });
 });
