@@ -212,8 +212,12 @@ export interface HarborProps {
   /**
    * Where Trivy downloads its vulnerability database, an OCI artifact, in order of preference
    * (`SCANNER_TRIVY_DB_REPOSITORY`), e.g. `["registry.example.com/mirror/aquasec/trivy-db:2"]`: each
-   * `[host[:port]/]path[:tag]` as Trivy reads it, without a host Docker Hub's (`aquasec/trivy-db`), and without a tag
-   * tagged by Trivy with the database's schema version. Not needed for an image mirror: the default follows Harbor's
+   * `host[:port]/path[:tag][@sha256:<digest>]` as Trivy reads it, Docker Hub as `docker.io/aquasec/trivy-db`, and
+   * without a tag or digest tagged by Trivy with the database's schema version. A first part without "." or ":"
+   * (`registry/trivy-db`) is refused: Trivy reads it as a Docker Hub namespace, so name an in-cluster registry by its
+   * Service's FQDN (`registry.<namespace>.svc.cluster.local/trivy-db`) or with its port. A digest pins one build of
+   * the database: scans know only what it knew, and once it is past its next update a scan downloads it again at
+   * most every hour (the Java index every day). Not needed for an image mirror: the default follows Harbor's
    * image relocation (below).
    *
    * @default - mirror.gcr.io/aquasec/trivy-db, then ghcr.io/aquasecurity/trivy-db; where Harbor's images are

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkPositiveQuantity, checkUniqueList, Image, Images, invalid, Resources } from '../core';
+import { checkPositiveQuantity, checkUniqueList, DIGEST, Image, Images, invalid, Resources } from '../core';
 import { EnvVars } from '../core/env';
 import { Placement } from '../core/placement';
 import { isHostname, isImageTag, isRepositoryPathComponent } from '../core/validation';
@@ -49,21 +49,30 @@ function databaseRepositories(scope: Construct, given: readonly string[] | undef
   if (given !== undefined) {
     return given.join(',');
   }
-  // by tag: the database is rebuilt every few hours under it, and Trivy reads a repository and tag, never a digest
+  // by tag: the database is rebuilt every few hours under it, and a digest would pin one build of it for good
   const resolved = Images.resolve(scope, primary(source), { byTag: true });
   return resolved.reference !== primary(source).reference ? resolved.reference : source.repositories.join(',');
 }
 
 /**
- * Whether `value` is a database repository Trivy reads and a registry can serve: `[host[:port]/]path[:tag]`, no
- * scheme, no digest. Trivy (v0.70.0, Harbor v2.15.1's adapter v0.36.0) parses each one with go-containerregistry's
- * `name.ParseReference` (trivy `pkg/flag/db_flags.go:176-192` `parseRepository`; go-containerregistry v0.21.2,
- * trivy's go.mod), whose splits this follows:
+ * Why Trivy would not read `value` as a database repository a registry can serve, or undefined if it would:
+ * `host[:port]/path[:tag][@sha256:<hex>]` or a one-part Docker Hub path, no scheme. Trivy (v0.70.0, Harbor v2.15.1's
+ * adapter v0.36.0, which passes `SCANNER_TRIVY_DB_REPOSITORY` as `--db-repository`: pkg/trivy/wrapper.go:206-212)
+ * parses each one with go-containerregistry's `name.ParseReference` (trivy `pkg/flag/db_flags.go:176-192`
+ * `parseRepository`; go-containerregistry v0.21.2, trivy's go.mod), whose splits this follows:
  *
+ * - a digest is what follows the only "@": "sha256:" and 64 lower-case hex digits (`pkg/name/digest.go:102-117`
+ *   `NewDigest`); Trivy keeps such a reference as it is, adds no tag (`db_flags.go:183-186`), and downloads it
+ *   (`pkg/oci/artifact.go:96-101`);
  * - the tag is what follows the last ":" unless a "/" does (`pkg/name/tag.go` `NewTag`); none, Trivy adds the
- *   database's schema version;
- * - the first "/"-part is the registry only if it holds a "." or a ":" (`pkg/name/repository.go` `NewRepository`):
- *   `aquasec/trivy-db` and `trivy-db` are Docker Hub's, and so is `localhost/trivy-db`, refused below;
+ *   database's schema version; with a digest, a tag is read and ignored (`digest.go:119-122`);
+ * - the first "/"-part is the registry only if it holds a "." or a ":" (`pkg/name/repository.go:87-94`
+ *   `NewRepository`; `localhost` is no exception, unlike in distribution's grammar): `aquasec/trivy-db`,
+ *   `registry/trivy-db` and `localhost/trivy-db` are Docker Hub namespaces' to Trivy. Refused: a one-label in-cluster
+ *   Service (`registry`) would silently become index.docker.io, which Harbor's pods reach (their NetworkPolicies
+ *   govern ingress only), and a namespace of that name on Docker Hub anyone may hold. Docker Hub is named as
+ *   `docker.io/aquasec/trivy-db`, which Trivy reads the same; a one-part path (`trivy-db`) is no Service's and stays
+ *   Docker Hub's `library/trivy-db`;
  * - the path is 2 to 255 characters (`checkRepository`).
  *
  * go-containerregistry checks only the characters of a path (`repositoryChars`) and of a tag, and takes any URI
@@ -71,29 +80,49 @@ function databaseRepositories(scope: Construct, given: readonly string[] | undef
  * grammar (`PATH_COMPONENT_SOURCE`: `web__api`, `web--api`), the tag `isImageTag`, and the host a DNS name or IPv4
  * address with an optional port (`isHostname`), which a registry that stores and serves them holds to.
  */
-function isTrivyRepository(value: unknown): boolean {
+function trivyRepositoryRefusal(value: unknown): string | undefined {
   if (typeof value !== 'string') {
-    return false;
+    return REPOSITORY_RULE;
   }
-  const colon = value.lastIndexOf(':');
-  const tag = colon >= 0 && !value.slice(colon + 1).includes('/') ? value.slice(colon + 1) : undefined;
-  const name = tag === undefined ? value : value.slice(0, colon);
+  const at = value.indexOf('@');
+  const digest = at >= 0 ? value.slice(at + 1) : undefined;
+  const reference = at >= 0 ? value.slice(0, at) : value;
+  const colon = reference.lastIndexOf(':');
+  const tag = colon >= 0 && !reference.slice(colon + 1).includes('/') ? reference.slice(colon + 1) : undefined;
+  const name = tag === undefined ? reference : reference.slice(0, colon);
   const slash = name.indexOf('/');
   const first = slash >= 0 ? name.slice(0, slash) : '';
   const host = /[.:]/.test(first) ? first : undefined;
   const path = host === undefined ? name : name.slice(slash + 1);
-  return (tag === undefined || isImageTag(tag)) && (host === undefined ? first !== 'localhost' : isHostname(host, { allowPort: true })) &&
-    path.length >= 2 && path.length <= 255 && path.split('/').every(isRepositoryPathComponent);
+  if ((digest !== undefined && !DIGEST_ONLY.test(digest)) || (tag !== undefined && !isImageTag(tag)) ||
+    (host !== undefined && !isHostname(host, { allowPort: true })) ||
+    path.length < 2 || path.length > 255 || !path.split('/').every(isRepositoryPathComponent)) {
+    return REPOSITORY_RULE;
+  }
+  if (host === undefined && slash >= 0) {
+    const rest = value.slice(slash + 1);
+    const fqdn = first === 'localhost' ? '' : `by its Service's FQDN ("${first}.<namespace>.svc.cluster.local/${rest}") or `;
+    return `Trivy reads "${first}" as a Docker Hub namespace, not a host (a first part is a host only with "." or ":"), ` +
+      `and would download index.docker.io/${name}, which Harbor's pods reach; name an in-cluster registry ${fqdn}` +
+      `with its port ("${first}:<port>/${rest}"), and Docker Hub as "docker.io/${value}"`;
+  }
+  return undefined;
 }
+
+/** A digest alone, as go-containerregistry takes one after "@" (`DIGEST`). */
+const DIGEST_ONLY = new RegExp(`^${DIGEST}$`);
+
+const REPOSITORY_RULE = 'must be an OCI repository host[:port]/path with an optional :tag or @sha256:<64 hex digits>, as ' +
+  'Trivy reads it, such as "registry.example.com/mirror/aquasec/trivy-db:2", or "docker.io/aquasec/trivy-db" on ' +
+  'Docker Hub; no scheme';
 
 /** Check a list of database repositories, the value of a comma-separated variable. */
 function checkRepositories(prop: string, value: readonly string[]): readonly string[] {
   checkUniqueList(prop, value, { of: 'OCI repositories' });
   for (const repo of value) {
-    if (!isTrivyRepository(repo)) {
-      invalid(prop, repo, 'must be an OCI repository [host[:port]/]path with an optional :tag, as Trivy reads it, such as ' +
-        '"registry.example.com/mirror/aquasec/trivy-db:2", or "aquasec/trivy-db" on Docker Hub; no scheme, no digest, and ' +
-        '"localhost:<port>/...", not "localhost/...", which Trivy reads as Docker Hub\'s');
+    const refusal = trivyRepositoryRefusal(repo);
+    if (refusal !== undefined) {
+      invalid(prop, repo, refusal);
     }
   }
   return value;

@@ -1069,13 +1069,21 @@ describe('Harbor validation', () => {
     expect(given.listed).toBe('registry.example.com/mirror/aquasec/trivy-java-db:1');
     const bothGiven = relocated(ImageRelocation.upstream(), { trivyDbRepositories: ['a.example.com/db:2'], trivyJavaDbRepositories: ['a.example.com/java-db:1'] });
     expect(bothGiven.listed).toBeUndefined();
+    // a digest, which Trivy downloads as it is (trivy v0.70.0 pkg/flag/db_flags.go:183-186), and an in-cluster
+    // registry by its Service's FQDN, passed through unchanged, in order
+    const pinned = `registry.registry.svc.cluster.local/trivy-db@sha256:${'0123456789abcdef'.repeat(4)}`;
+    const byDigest = relocated(ImageRelocation.upstream(), { trivyDbRepositories: [pinned, 'docker.io/aquasec/trivy-db:2'] });
+    expect(byDigest.db).toBe(`${pinned},docker.io/aquasec/trivy-db:2`);
+    expect(byDigest.listed).toBe('mirror.gcr.io/aquasec/trivy-java-db:1');
   });
 
   test.each([
     [{ trivyDbRepositories: ['https://registry.example.com/trivy-db'] }, 'invalid trivyDbRepositories "https://registry.example.com/trivy-db": must be an OCI repository'],
     [{ trivyDbRepositories: ['a.io/x,b.io/y'] }, 'invalid trivyDbRepositories "a.io/x,b.io/y": must be an OCI repository'],
-    // Trivy reads localhost/... as Docker Hub's (test/harbor/trivy-repositories.test.ts)
-    [{ trivyJavaDbRepositories: ['localhost/trivy-java-db'] }, 'invalid trivyJavaDbRepositories "localhost/trivy-java-db": must be an OCI repository'],
+    // Trivy reads localhost/... and registry/... as Docker Hub's (test/harbor/trivy-repositories.test.ts)
+    [{ trivyJavaDbRepositories: ['localhost/trivy-java-db'] }, 'invalid trivyJavaDbRepositories "localhost/trivy-java-db": Trivy reads "localhost" as a Docker Hub namespace'],
+    [{ trivyDbRepositories: ['registry/trivy-db'] }, 'invalid trivyDbRepositories "registry/trivy-db": Trivy reads "registry" as a Docker Hub namespace'],
+    [{ trivyDbRepositories: ['a.io/trivy-db@sha256:abc'] }, 'invalid trivyDbRepositories "a.io/trivy-db@sha256:abc": must be an OCI repository'],
     [{ trivyDbRepositories: [] }, 'invalid trivyDbRepositories []'],
     // one repository as a string, not a list of one
     [{ trivyDbRepositories: 'a.io/trivy-db:2' as unknown as string[] }, 'invalid trivyDbRepositories "a.io/trivy-db:2": must be a list of OCI repositories'],
