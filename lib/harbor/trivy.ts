@@ -68,7 +68,7 @@ function databaseRepositories(scope: Construct, given: readonly string[] | undef
  *   database's schema version; with a digest, a tag is read and ignored (`digest.go:119-122`);
  * - the first "/"-part is the registry only if it holds a "." or a ":" (`pkg/name/repository.go:87-94`
  *   `NewRepository`; `localhost` is no exception, unlike in distribution's grammar): `aquasec/trivy-db`,
- *   `registry/trivy-db` and `localhost/trivy-db` are Docker Hub namespaces' to Trivy. Refused: a one-label in-cluster
+ *   `registry/trivy-db` and `localhost/trivy-db` are Docker Hub repositories to Trivy. Refused: a one-label in-cluster
  *   Service (`registry`) would silently become index.docker.io, which Harbor's pods reach (their NetworkPolicies
  *   govern ingress only), and a namespace of that name on Docker Hub anyone may hold. Docker Hub is named as
  *   `docker.io/aquasec/trivy-db`, which Trivy reads the same; a one-part path (`trivy-db`) is no Service's and stays
