@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { checkPositiveQuantity, checkUniqueList, DIGEST, Image, Images, invalid, Resources } from '../core';
 import { EnvVars } from '../core/env';
 import { Placement } from '../core/placement';
-import { isHostname, isImageTag, isRepositoryPathComponent } from '../core/validation';
+import { isDnsLabel, isHostname, isImageTag, isRepositoryPathComponent } from '../core/validation';
 import { httpGet, probesOf } from '../core/pod';
 import { defineComponent, harborImage, HarborContext, REDIS_DB, REDIS_IDLE_QUERY, redisEnv, resourcesOr, trustMounts } from './context';
 
@@ -101,10 +101,15 @@ function trivyRepositoryRefusal(value: unknown): string | undefined {
   }
   if (host === undefined && slash >= 0) {
     const rest = value.slice(slash + 1);
-    const fqdn = first === 'localhost' ? '' : `by its Service's FQDN ("${first}.<namespace>.svc.cluster.local/${rest}") or `;
+    // only the fixes this check takes: a path component may hold "_" or be longer than a DNS label, and no Service
+    // or host is named so (`web__api/trivy-db`, `1234/trivy-db`)
+    const fixes = [
+      first !== 'localhost' && isDnsLabel(first) ? `by its Service's FQDN ("${first}.<namespace>.svc.cluster.local/${rest}")` : '',
+      isHostname(`${first}:1`, { allowPort: true }) ? `with its port ("${first}:<port>/${rest}")` : '',
+    ].filter((fix) => fix !== '');
+    const inCluster = fixes.length > 0 ? `name an in-cluster registry ${fixes.join(' or ')}, and ` : 'name ';
     return `Trivy reads "${first}" as a Docker Hub namespace, not a host (a first part is a host only with "." or ":"), ` +
-      `and would download index.docker.io/${name}, which Harbor's pods reach; name an in-cluster registry ${fqdn}` +
-      `with its port ("${first}:<port>/${rest}"), and Docker Hub as "docker.io/${value}"`;
+      `and would download index.docker.io/${name}, which Harbor's pods reach; ${inCluster}Docker Hub as "docker.io/${value}"`;
   }
   return undefined;
 }

@@ -96,6 +96,21 @@ describe('Trivy database repositories', () => {
       '("localhost:<port>/aquasec/trivy-db"), and Docker Hub as "docker.io/localhost/aquasec/trivy-db"');
   });
 
+  // a path component may hold "_" and run past 63 characters, and may be all digits, which no Service and no host
+  // label is (Kubernetes Service names are RFC 1123 labels; "1234:5000" reads as an IPv4 address, isHostname): the
+  // refusal offers only the fixes this check takes, and each one it names is taken
+  test.each([
+    ['web__api/trivy-db', ['docker.io/web__api/trivy-db']],
+    [`${'a'.repeat(64)}/trivy-db`, [`docker.io/${'a'.repeat(64)}/trivy-db`]],
+    ['1234/trivy-db', ['1234.<namespace>.svc.cluster.local/trivy-db', 'docker.io/1234/trivy-db']],
+  ])('refuses %s, naming only fixes it takes', (repo, fixes) => {
+    const message = refusal(repo)!;
+    expect(message).toMatch(new RegExp(`^invalid trivyDbRepositories "${repo}": Trivy reads "[^"]+" as a Docker Hub namespace`));
+    const named = [...message.matchAll(/\("([^"]+)"\)|as "([^"]+)"$/g)].map((m) => m[1] ?? m[2]);
+    expect(named).toEqual(fixes);
+    expect(named.map((fix) => refusal(fix.replace('<namespace>', 'registry').replace('<port>', '5000')))).toEqual(named.map(() => undefined));
+  });
+
   test('names the Java index\'s prop for its own repositories', () => {
     expect(() => checkTrivy({ javaDbRepositories: ['registry.example.com/trivy-java-db:1', 'registry/trivy-java-db'] }))
       .toThrow(/^invalid trivyJavaDbRepositories "registry\/trivy-java-db": Trivy reads "registry" as a Docker Hub namespace/);
