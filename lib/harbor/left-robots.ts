@@ -5,6 +5,7 @@ import { outputIn, PreviousOutput, previousOutput, underStackMark } from '../cor
 import { onDeclaredFor, secretOfStateKey, SecretRecordView } from '../core/secret-record-review';
 import { warnOnce } from '../core/warn';
 import { isHarborName } from '../core/validation';
+import { compare, fewOf } from '../core/text';
 import type { Harbor } from './harbor';
 
 // A robot that leaves the code (renamed, removed) stays in Harbor with its permissions and a secret that never
@@ -126,22 +127,42 @@ export function anotherStackOfTeam(harbor: Harbor, view: SecretRecordView): (tea
     .find(({ output, left }) => left.has(team) || heldTeam(harbor, output, team))?.dir;
 }
 
+/** Per Harbor: the teams already told of as had by another output (`noteTeamsElsewhere`), so each is told of once however many reviews note it. */
+const toldElsewhere = new WeakMap<Harbor, Set<string>>();
+
 /**
- * Tell, once, of team `team` of `harbor`, which this stack's previous output had (both robots' Secrets, or the team in
- * its list of left teams, `teamsLeftOwner`) and which the output directory `dir` of another synth from the same state
- * has now (`anotherStackOfTeam`), so that no synth of this stack warns of it: a team moved to another stack is that
- * stack's, but a directory of a stack that is gone, or this stack's own earlier output directory (CDK8S_OUTDIR
- * changed), would keep the team quiet everywhere while it holds Secrets made from the state. The next synth, whose
- * previous output no longer has the team, says nothing.
+ * Tell, once, of the teams of `harbor` in `elsewhere` (each team with the output directory that has it), which this
+ * stack's previous output had (both robots' Secrets, or the team in its list of left teams, `teamsLeftOwner`) and which
+ * the output directory of another synth from the same state has now (`anotherStackOfTeam`), so that no synth of this
+ * stack warns of them: a team moved to another stack is that stack's, but a directory of a stack that is gone, or this
+ * stack's own earlier output directory (CDK8S_OUTDIR changed), would keep its teams quiet everywhere while it holds
+ * Secrets made from the state. One line per directory, naming its teams (sorted, the first few and how many more,
+ * `fewOf`): a stack whose output directory moved and that then drops a thousand teams gets one line, not a thousand.
+ * Each review that finds such teams (a TeamPlatform's, Harbor's platformless one) tells of them here; a team another
+ * review told of in this app already is left out. The next synth, whose previous output no longer has the teams, says
+ * nothing.
  */
-export function noteTeamElsewhere(harbor: Harbor, team: string, dir: string): void {
+export function noteTeamsElsewhere(harbor: Harbor, elsewhere: ReadonlyMap<string, string>): void {
   const previous = previousOutput(harbor);
-  if (!heldTeam(harbor, previous, team) && !previous.ownersUnder(teamsLeftOwnerPrefix(harbor)).some((owner) => previous.namesOf(owner).includes(team))) return;
-  const [push, pull] = pairOf(team);
-  warnOnce(harbor, `Harbor robots robot$${push} and robot$${pull} of team ${describeValue(team)}, which the previous output of this stack had, ` +
-    `are no longer declared here, and the output directory ${dir}, which another synth made from this secret state, has the team: its ` +
-    'stack warns of them when the team leaves there, so this one does not; if that directory is of a stack that is gone, or an earlier ' +
-    'output directory of this stack (CDK8S_OUTDIR or outdir changed), delete it, and the next synth warns of the team until it is retired');
+  const listedLeft = new Set(previous.ownersUnder(teamsLeftOwnerPrefix(harbor)).flatMap((owner) => previous.namesOf(owner)));
+  const told = toldElsewhere.get(harbor) ?? new Set<string>();
+  toldElsewhere.set(harbor, told);
+  const byDir = new Map<string, string[]>();
+  for (const [team, dir] of elsewhere) {
+    if (told.has(team) || !(listedLeft.has(team) || heldTeam(harbor, previous, team))) continue;
+    told.add(team);
+    byDir.set(dir, [...byDir.get(dir) ?? [], team]);
+  }
+  for (const dir of [...byDir.keys()].sort(compare)) {
+    const teams = byDir.get(dir)!.sort(compare);
+    const one = teams.length === 1;
+    const robots = one ? `robot$${teams[0]}-push and robot$${teams[0]}-pull of team ${describeValue(teams[0])}`
+      : `robot$<team>-push and robot$<team>-pull of ${teams.length} teams (${fewOf(teams.map((t) => describeValue(t)))})`;
+    warnOnce(harbor, `Harbor robots ${robots}, which the previous output of this stack had, are no longer declared here, and the output ` +
+      `directory ${dir}, which another synth made from this secret state, has ${one ? 'the team' : 'the teams'}: its stack warns of them when ` +
+      `${one ? 'the' : 'a'} team leaves there, so this one does not; if that directory is of a stack that is gone, or an earlier output ` +
+      `directory of this stack (CDK8S_OUTDIR or outdir changed), delete it, and the next synth warns of ${one ? 'the' : 'each'} team until it is retired`);
+  }
 }
 
 /**
@@ -270,6 +291,7 @@ export function reviewLeftRobots(harbor: Harbor, name: string, view: SecretRecor
   anotherStacksRule.set(harbor, { previous: previousOutput(harbor), ofAnotherStack: (team) => elsewhere(team) !== undefined });
   const warnedBefore = new Set(previousOutput(harbor).namesOf(teamsLeftOwner(harbor, name)));
   const leftTeams: string[] = [];
+  const teamsElsewhere = new Map<string, string>();
   for (const [key, path] of Object.entries(view.declaredBy)) {
     const robot = harbor._robotDeclaredAt(path);
     // the key must be where this Harbor keeps that robot's secret: a Harbor at the same path in another namespace
@@ -291,9 +313,10 @@ export function reviewLeftRobots(harbor: Harbor, name: string, view: SecretRecor
       && (warnedBefore.has(team) || heldTeam(harbor, previousOutput(harbor), team))) {
       const there = elsewhere(team);
       if (there === undefined) leftTeams.push(team);
-      else noteTeamElsewhere(harbor, team, there);
+      else teamsElsewhere.set(team, there);
     }
   }
+  noteTeamsElsewhere(harbor, teamsElsewhere);
   noteTeamsLeft(harbor, harbor, leftTeams);
   // a retired name of which the state holds no secret: misspelt, it retires nothing (a team's pair is TeamPlatform's
   // to warn of, as its retireTeam retires both)

@@ -23,7 +23,7 @@ import { reposOverlap } from '../ci/repo-overlap';
 import { checkSubjectPrefix, SubjectPrefixes } from './team-member';
 import { checkTeamRoute } from './team-route';
 import { neitherOnboardsNorRetires, watchLeftTeamsOfStack } from './left-teams';
-import { anotherStackOfTeam, leftTeamWarning, noteTeamElsewhere, noteTeamsLeft, recordedAsHarbors, teamPlatformsOf } from '../harbor/left-robots';
+import { anotherStackOfTeam, leftTeamWarning, noteTeamsElsewhere, noteTeamsLeft, recordedAsHarbors, teamPlatformsOf } from '../harbor/left-robots';
 import { retireTeamExample } from '../woodpecker/closed-agents';
 import {
   checkTeamName, checkTeamPropsObject, defaultedNamespace, inTeam, MAX_TEAM_NAME, Team, teamNamespaceList, teamNamespaces, TeamProps, teamRobotNames,
@@ -680,6 +680,7 @@ export class TeamPlatform extends Construct {
     const left: string[] = [];
     // a team another stack on the state has now (moved there), or warns of as left itself, is that stack's to warn of
     const elsewhere = anotherStackOfTeam(harbor, view);
+    const teamsElsewhere = new Map<string, string>();
     for (const [key, path] of Object.entries(view.declaredBy)) {
       const team = /^(.+)-push$/.exec(harbor._robotDeclaredAt(path) ?? '')?.[1];
       if (team === undefined || !isDnsLabel(team) || team.length > MAX_TEAM_NAME || this.retired.has(team)) {
@@ -692,13 +693,14 @@ export class TeamPlatform extends Construct {
         && !view.retiredBefore.has(r.stateKey)) && !teamRobotNames(team).some((robot) => recordedAsHarbors(harbor, view, robot));
       const there = robots[0].stateKey === key && gone ? elsewhere(team) : undefined;
       if (there !== undefined) {
-        noteTeamElsewhere(harbor, team, there);
+        teamsElsewhere.set(team, there);
       } else if (robots[0].stateKey === key && gone) {
         left.push(team);
         warnOnce(this, `${leftTeamWarning(harbor, team, neitherOnboardsNorRetires(platforms), 'are on record in the secret state', leftEngineAccess(engines, team))}; ` +
           'if they are robots of another stack on this state, named like a team\'s, ignore this (and retire them there with retireRobot when they go)');
       }
     }
+    noteTeamsElsewhere(harbor, teamsElsewhere);
     noteTeamsLeft(harbor, this, left);
   }
 }

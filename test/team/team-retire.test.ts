@@ -18,6 +18,7 @@ import { connectionAllowed, Endpoint, ingressAdmits } from './network-model';
 import { keptListWarnings } from '../../lib/core/kept-lists';
 import { MAX_ANNOTATIONS_BYTES, objectSize } from '../../lib/core/object-size';
 import { previousOutputOf, withPreviousOutput } from '../../lib/core/previous-output';
+import { noteTeamsElsewhere } from '../../lib/harbor/left-robots';
 
 /** The robots the configuration chunks of `objects` retire, and the robots they declare. */
 function harborState(objects: any[]): { retired: string[]; declared: string[]; keyless: number } {
@@ -688,10 +689,51 @@ describe('offboarding mistakes, against the secret state', () => {
     fs.rmSync(path.join(dir, 'dist-old'), { recursive: true });
     expect(dataLines(stack('dist', ['web']))).toEqual([expect.stringMatching(/^dockyard: warning: team "data"'s Harbor robots .* but platform\/Teams neither onboards/)]);
     expect(dataLines(stack('dist', ['web']))).toHaveLength(1);
-    // Harbor's own review, the TeamPlatform gone with its teams, says it once too
+    // Harbor's own review, the TeamPlatform gone with its teams, says it once too, in one line with web, which dist-2 has too
     expect(dataLines(stack('dist-2', ['web', 'data']))).toEqual([]);
-    expect(dataLines(platformless('dist'))).toEqual([expect.stringMatching(/^dockyard: warning: Harbor robots robot\$data-push and robot\$data-pull of team "data", which .* directory .*dist-2,/)]);
-    expect(dataLines(platformless('dist'))).toEqual([]);
+    const told = (app: App) => stderr(app).split('\n').filter((l) => l.includes('which the previous output of this stack had'));
+    expect(told(platformless('dist'))).toEqual([expect.stringMatching(
+      /^dockyard: warning: Harbor robots robot\$<team>-push and robot\$<team>-pull of 2 teams \("data", "web"\), which .* directory .*dist-2,/)]);
+    expect(told(platformless('dist'))).toEqual([]);
+  });
+
+  // a stack whose output directory moved and that then drops its teams without retireTeam: each team held by an old
+  // directory was told of in a line of its own, a thousand teams a thousand lines naming the same directory. One line
+  // per directory now, naming its teams (sorted; past five, how many more: fewOf, lib/core/text.ts); the next synth
+  // says nothing, as before
+  test('teams dropped after the output directory moved twice are told of in one line per old directory, each naming its teams', () => {
+    const { dir, stack, stderr } = stacksOnOneState();
+    const many = ['q7', 'q1', 'q6', 'q2', 'q5', 'q3', 'q4'];
+    const notices = (app: App) => stderr(app).split('\n').filter((l) => l.includes('which the previous output of this stack had'));
+    const rest = (old: string) => `which the previous output of this stack had, are no longer declared here, and the output directory ` +
+      `${path.join(dir, old)}, which another synth made from this secret state, has the teams: its stack warns of them when a team leaves ` +
+      'there, so this one does not; if that directory is of a stack that is gone, or an earlier output directory of this stack (CDK8S_OUTDIR ' +
+      'or outdir changed), delete it, and the next synth warns of each team until it is retired';
+    expect(notices(stack('dist-x', ['web', 'data', 'api']))).toEqual([]);
+    expect(notices(stack('dist-y', ['web', ...many]))).toEqual([]);
+    expect(notices(stack('dist', ['web', 'data', 'api', ...many]))).toEqual([]);
+    expect(notices(stack('dist', ['web']))).toEqual([
+      `dockyard: warning: Harbor robots robot$<team>-push and robot$<team>-pull of 2 teams ("api", "data"), ${rest('dist-x')}`,
+      `dockyard: warning: Harbor robots robot$<team>-push and robot$<team>-pull of 7 teams ("q1", "q2", "q3", "q4", "q5" and 2 more), ${rest('dist-y')}`,
+    ]);
+    expect(notices(stack('dist', ['web']))).toEqual([]);
+  });
+
+  // each review that finds such teams tells of them through noteTeamsElsewhere (a TeamPlatform's, each of them when a
+  // Harbor has two, and Harbor's platformless one): a team one review told of in this app is left out of another's
+  // line, and a team this stack's previous output did not have is never told of
+  test('a team noted as elsewhere by two reviews of one synth is told of once', () => {
+    const { dir, stack, stderr } = stacksOnOneState();
+    stderr(stack('dist', ['web', 'data', 'api', 'ops']));
+    const mark = fs.readFileSync(path.join(dir, 'dist', '.dockyard-output'), 'utf8');
+    const p = platform({}, { outdir: path.join(dir, 'dist') });
+    const old = path.join(dir, 'dist-old');
+    const lines = stderrOf(() => withPreviousOutput(p.app, previousOutputOf(mark), () => {
+      noteTeamsElsewhere(p.harbor, new Map([['data', old], ['api', old]]));
+      noteTeamsElsewhere(p.harbor, new Map([['data', old], ['ops', old], ['gone', old]]));
+      noteTeamsElsewhere(p.harbor, new Map([['api', old]]));
+    })).split('\n').filter((l) => l !== '').map((l) => /^dockyard: warning: Harbor robots (.*?), which the previous output/.exec(l)?.[1]);
+    expect(lines).toEqual(['robot$<team>-push and robot$<team>-pull of 2 teams ("api", "data")', 'robot$ops-push and robot$ops-pull of team "ops"']);
   });
 
   // a link to the output directory is an output directory (synth follows it, lib/core/synth.ts outputPath), and the
