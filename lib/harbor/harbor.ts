@@ -215,7 +215,11 @@ export interface HarborProps {
    * `host[:port]/path[:tag][@sha256:<digest>]` as Trivy reads it, Docker Hub as `docker.io/aquasec/trivy-db`, and
    * without a tag or digest tagged by Trivy with the database's schema version. A first part without "." or ":"
    * (`registry/trivy-db`) is refused: Trivy reads it as a Docker Hub namespace, so name an in-cluster registry by its
-   * Service's FQDN (`registry.<namespace>.svc.cluster.local/trivy-db`) or with its port. A digest pins one build of
+   * Service's FQDN (`registry.<namespace>.svc.cluster.local/trivy-db`) or with its port. A plain-HTTP registry is read
+   * in either form: Harbor hands the scanner its internal core URL, `http://…` (`CORE_URL`), so the adapter runs Trivy
+   * with `--insecure` on every scan, which tries https and falls back to http, and does not check an https registry's
+   * certificate either (harbor-scanner-trivy v0.36.0 pkg/harbor/model.go:118, pkg/trivy/wrapper.go:218-219; trivy
+   * v0.70.0 pkg/oci/artifact.go:91-96, pkg/x/http/transport.go:124-127). A digest pins one build of
    * the database: scans know only what it knew, and once it is past its next update a scan downloads it again at
    * most every hour (the Java index every day). Not needed for an image mirror: the default follows Harbor's
    * image relocation (below).
