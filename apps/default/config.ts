@@ -307,7 +307,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   {
     name: 'DOCKYARD_CA_BUNDLE', default: 'none: the public roots of the images only',
     meaning: 'a PEM file of the CA certificates the CI server (its git provider: log-in, API, hooks) and Harbor (core, jobservice, Trivy: OIDC, ' +
-      'upstream registries, webhooks, vulnerability databases) trust beside the public ones, e.g. a company CA that signs a self-hosted GitLab ' +
+      'upstream registries, webhooks; Trivy\'s vulnerability-database downloads check no certificate, see [Listing images for air-gapped ' +
+      'clusters](#listing-images-for-air-gapped-clusters)) trust beside the public ones, e.g. a company CA that signs a self-hosted GitLab ' +
       '(see [A private CA](#a-private-ca-for-the-git-server-oidc-and-upstream-registries)); clone steps need it in their image',
     allowed: 'a readable file of one or more "-----BEGIN CERTIFICATE-----" blocks that parse as X.509, and no private key',
   },
