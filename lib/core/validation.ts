@@ -257,7 +257,7 @@ export function withContext<T>(kind: string, name: unknown, check: () => T): T {
 /**
  * `e` as `withContext` throws it: a `ValidationError` names its subject, unless it does already or has no name. The
  * error named is of `e`'s own class, with its fields (a `ConnectionLimitError`'s `limit`, which a program reads to
- * refuse its own setting), but its message.
+ * refuse its own setting), but its message, which its stack's first line reads as too.
  */
 function namingSubject(kind: string, name: unknown, e: unknown): unknown {
   if (!(e instanceof ValidationError) || name === undefined || name === '') {
@@ -269,8 +269,12 @@ function namingSubject(kind: string, name: unknown, e: unknown): unknown {
     return e;
   }
   const named: ValidationError = Object.assign(Object.create(Object.getPrototypeOf(e)), e);
-  Object.defineProperty(named, 'message', { value: `${e.message} (${label})`, writable: true, configurable: true });
-  Object.defineProperty(named, 'stack', { value: e.stack, writable: true, configurable: true });
+  const message = `${e.message} (${label})`;
+  Object.defineProperty(named, 'message', { value: message, writable: true, configurable: true });
+  // the frames where it was refused, under the message as it now reads (`DOCKYARD_DEBUG=1` prints both)
+  const head = `${e.name}: ${e.message}`;
+  const stack = e.stack?.startsWith(head) ? `${e.name}: ${message}${e.stack.slice(head.length)}` : e.stack;
+  Object.defineProperty(named, 'stack', { value: stack, writable: true, configurable: true });
   return named;
 }
 

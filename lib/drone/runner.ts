@@ -1,7 +1,7 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  checkRequiredObject, checkDnsLabel, checkInteger, checkUniqueList, describeValue, Image, Images, invalid, missing, NetworkPeer, parseCpu, parseQuantity,
+  checkRequiredObject, checkDnsLabel, checkInteger, checkUniqueList, constructRefusal, describeValue, Image, Images, invalid, missing, NetworkPeer, parseCpu, parseQuantity,
   PodSecurityLevel, Resources,
 } from '../core';
 import { deployment } from '../core/deployment';
@@ -429,187 +429,192 @@ export class DroneKubeRunner extends Construct {
 
   public constructor(scope: Construct, id: string, props: DroneKubeRunnerProps) {
     super(scope, id);
-    checkRequiredObject('server', props.server, 'must be the DroneServer the runner polls for builds');
-    checkRunnerServerRelease(props.server);
-    const image = props.image ?? DroneKubeRunner.IMAGE;
-    const { name, namespace, labels, selector, peer } = placement(this, {
-      app: 'drone', component: 'runner', name: props.name, defaultName: 'drone-runner', namespace: props.namespace, version: image.tag,
-    });
-    this.peer = peer;
-    this.namespace = namespace;
-    this.secretsExtension = props.secretsExtension;
-    this.buildNamespace = checkDnsLabel('buildNamespace', props.buildNamespace ?? `${namespace}-builds`);
-    const extra = (props.extraBuildNamespaces ?? []).map((n) => checkDnsLabel('extraBuildNamespaces', n));
-    checkUniqueList('extraBuildNamespaces', [this.buildNamespace, ...extra]);
-    [this.buildNamespace, ...extra].forEach((n, i) => DroneKubeRunner.checkBuildNamespace(i === 0 ? 'buildNamespace' : 'extraBuildNamespaces', n, namespace));
-    const capacity = checkInteger('capacity', props.capacity ?? 10, 1, 1000);
+    // a refusal names the runner (`constructRefusal`): a stack may hold several, the shared one and a team's dedicated ones
+    try {
+      checkRequiredObject('server', props.server, 'must be the DroneServer the runner polls for builds');
+      checkRunnerServerRelease(props.server);
+      const image = props.image ?? DroneKubeRunner.IMAGE;
+      const { name, namespace, labels, selector, peer } = placement(this, {
+        app: 'drone', component: 'runner', name: props.name, defaultName: 'drone-runner', namespace: props.namespace, version: image.tag,
+      });
+      this.peer = peer;
+      this.namespace = namespace;
+      this.secretsExtension = props.secretsExtension;
+      this.buildNamespace = checkDnsLabel('buildNamespace', props.buildNamespace ?? `${namespace}-builds`);
+      const extra = (props.extraBuildNamespaces ?? []).map((n) => checkDnsLabel('extraBuildNamespaces', n));
+      checkUniqueList('extraBuildNamespaces', [this.buildNamespace, ...extra]);
+      [this.buildNamespace, ...extra].forEach((n, i) => DroneKubeRunner.checkBuildNamespace(i === 0 ? 'buildNamespace' : 'extraBuildNamespaces', n, namespace));
+      const capacity = checkInteger('capacity', props.capacity ?? 10, 1, 1000);
 
-    const buildResources = props.buildResources ?? Resources.of({ cpuRequest: '100m', cpuLimit: '2', memoryRequest: '128Mi', memoryLimit: '4Gi' });
-    const buildMax = { cpu: props.buildMaxCpu ?? '4', memory: props.buildMaxMemory ?? '8Gi' };
-    if (parseCpu('buildMaxCpu', buildMax.cpu) < parseQuantity('cpuLimit', buildResources.cpuLimit)) {
-      invalid('buildMaxCpu', buildMax.cpu, `must be at least buildResources.cpuLimit ${describeValue(buildResources.cpuLimit)}`);
-    }
-    if (parseQuantity('buildMaxMemory', buildMax.memory) < parseQuantity('memoryLimit', buildResources.memoryLimit)) {
-      invalid('buildMaxMemory', buildMax.memory, `must be at least buildResources.memoryLimit ${describeValue(buildResources.memoryLimit)}`);
-    }
-    this.labels = runnerLabels(props.labels ?? {});
-    this.buildNamespaceLabels = { [DroneKubeRunner.BUILD_NAMESPACE_LABEL]: name, [DroneKubeRunner.BUILD_NAMESPACE_RUNNER_NAMESPACE_LABEL]: namespace };
-    this.buildPeer = NetworkPeer.namespaces(this.buildNamespaceLabels);
-    this.buildPodSecurity = props.buildPodSecurity ?? PodSecurityLevel.BASELINE;
-    const buildContext: BuildNamespaceContext = {
-      name, labels, serviceAccount: { name, namespace }, namespaceLabels: this.buildNamespaceLabels,
-      // the exact rules of the upstream manifests: pipeline secrets and pods, whose images the runner swaps in
-      rules: [
-        { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'delete'] },
-        { apiGroups: [''], resources: ['pods', 'pods/log'], verbs: ['get', 'create', 'delete', 'list', 'watch', 'update'] },
-      ],
-      podSecurity: this.buildPodSecurity,
-      create: props.createBuildNamespaces ?? true,
-      limits: buildResources._toKube().limits,
-      // what a container the runner gives no request gets: the one such is a debug build's tmate init container
-      // (engine/compiler/compiler.go:455-466 adds it to spec.Internal, which the split at :666-711 never reaches;
-      // engine/convert.go:200-218 renders its zero resources as none). Unset, the API server would default it to the
-      // limit (2 CPU and 4Gi), and the pod, which counts the larger of its init containers and the sum of the others,
-      // would ask the scheduler and the quota for that; the pipeline's default requests add nothing to it
-      defaultRequest: buildResources._toKube().requests,
-      max: buildMax,
-      ephemeralStorage: buildEphemeralStorage(props.buildEphemeralStorageLimit ?? DEFAULT_EPHEMERAL_STORAGE_LIMIT),
-      pool: { namespace: this.buildNamespace, quota: droneBuildQuota(props.buildQuota, capacity, buildResources) },
-      egress: baseEgressRules(props.buildEgress ?? {}, DroneKubeRunner.CLUSTER_DNS),
-    };
-    this.buildEgress = copyBuildEgress(props.buildEgress ?? {});
-    const {
-      image: runnerImage, cloneImage, placeholderImage, buildResources: givenResources, buildMaxCpu, buildMaxMemory, buildEphemeralStorageLimit, tmate,
-      netrcCloneOnly, gracePeriodSec, limitEvents, limitTrusted,
-    } = props;
-    this.buildSettings = {
-      image: runnerImage, cloneImage, placeholderImage, buildResources: givenResources, buildMaxCpu, buildMaxMemory, buildEphemeralStorageLimit, tmate,
-      netrcCloneOnly, gracePeriodSec, limitEvents: limitEvents && [...limitEvents], limitTrusted,
-    };
-    this.buildScopes = new BuildNamespaceSet(runnerOwner(namespace), buildContext, this);
-    this.builds = new Construct(this, 'Builds');
-    // under the props that gave them, as the checks above: e.g. a Namespace the app defines already
-    this.addBuildScope('buildNamespace', this.buildNamespace, {});
-    extra.forEach((ns) => this.addBuildScope('extraBuildNamespaces', ns, {}));
-    // build pods need nothing of the server: they clone from the git provider and talk among themselves over
-    // localhost; only the runner polls the server, so only it is admitted: by a rule of its own, which goes with it
-    // (a retired team's runner that an apply without pruning leaves running reaches neither the server nor the
-    // secrets extension once its rules are gone)
-    props.server.grantConnect(this.peer);
-
-    const env = new EnvVars(namespace);
-    env.value('DRONE_RPC_HOST', props.server.rpcHost);
-    env.value('DRONE_RPC_PROTO', props.server.rpcProtocol);
-    env.secret('DRONE_RPC_SECRET', props.server.rpcSecret);
-    env.value('DRONE_RUNNER_CAPACITY', String(capacity));
-    if (Object.keys(this.labels).length > 0) {
-      env.value('DRONE_RUNNER_LABELS', Object.entries(this.labels).map(([k, v]) => `${k}:${v}`).join(','));
-    }
-    // the whole pod's requests, split across its containers; no DRONE_RESOURCE_LIMIT_*: the runner would cap every
-    // step's own limit at it (compiler.go:683-692), where the LimitRange's max refuses a step above it visibly
-    env.value('DRONE_RESOURCE_REQUEST_CPU', String(Math.ceil(parseQuantity('cpuRequest', buildResources.cpuRequest) * 1000)));
-    env.value('DRONE_RESOURCE_REQUEST_MEMORY', String(Math.ceil(parseQuantity('memoryRequest', buildResources.memoryRequest))));
-    env.value('DRONE_NAMESPACE_DEFAULT', this.buildNamespace);
-    env.value('DRONE_POLICY_FILE', `${CONFIG_DIR}/policies.yaml`);
-    env.value('DRONE_NAMESPACE_RULES_FILE', `${CONFIG_DIR}/namespace-rules.yaml`);
-    env.value('DRONE_TMATE_ENABLED', String(props.tmate ?? false));
-    // the forge login to the clone step alone: left to the runner's default, every step of a private repository's
-    // pipeline, a pull request's too, held its activating user's OAuth token (see netrcCloneOnly)
-    env.value('DRONE_NETRC_CLONE_ONLY', String(props.netrcCloneOnly ?? true));
-    const buildImages = [props.cloneImage ?? DroneKubeRunner.CLONE_IMAGE, props.placeholderImage ?? DroneKubeRunner.PLACEHOLDER_IMAGE,
-      ...(props.tmate ? [DroneKubeRunner.TMATE_IMAGE] : [])];
-    env.image('DRONE_IMAGE_CLONE', this, buildImages[0]);
-    // by tag, whatever digests are pinned: the runner tells a step still waiting on its placeholder by the container
-    // status's image matching the placeholder (drone-runner-kube v1.0.0-rc.5 engine/podwatcher/watcher.go:178), and
-    // containerd records no tag for an image pulled by digest (internal/cri/util/references.go:43-53), so the status
-    // of a pinned placeholder may read as its image ID and the placeholder as the step begun
-    env.image('DRONE_IMAGE_PLACEHOLDER', this, buildImages[1], { byTag: true });
-    if (props.tmate) {
-      // a debug build's pod gets an init container of this image, which copies tmate in (engine/compiler/compiler.go:456-466,
-      // engine/convert.go:200-207): left unset, it was Docker Hub's drone/drone-runner-docker:1 under any relocation,
-      // listed nowhere, and an air-gapped cluster's debug builds never started
-      env.image('DRONE_TMATE_IMAGE', this, buildImages[2]);
-    }
-    // every container of a pipeline's pod starts from the placeholder and is swapped for its step's image, the clone
-    // step's being the clone image (drone-runner-kube v1.0.0-rc.5 engine/convert.go:210-213,
-    // engine/launcher/launcher.go:160, engine/compiler/compiler.go:355-367); the pod pulls both with the one pull
-    // secret its pipeline's image_pull_secrets make, else with its ServiceAccount's (convert.go:32,301-309): checked
-    // at synth, once every policy and pull secret is known
-    this.node.addValidation({ validate: () => {
-      this.checkPolicyAccounts(name);
-      this.checkBuildPulls(buildImages);
-      this.warnOpenPullSecrets(name);
-      this.warnMisclosedNamespaces(name, namespace);
-      return [];
-    } });
-    // the namespaces closed now, listed in the output's mark: a later synth tells a namespace closed anew from one
-    // closed before (warnMisclosedNamespaces), and a name leaves the list, unwarned, when its closing goes
-    recordNames(this, {
-      owner: closedNamespacesOwner(namespace, name), declared: () => new Set(this.closedNow()), retired: () => new Set(),
-      accepts: (ns) => /^[a-z0-9-]+$/.test(ns),
-    });
-    if (props.secretsExtension) {
-      env.value('DRONE_SECRET_PLUGIN_ENDPOINT', props.secretsExtension.endpoint);
-      env.secret('DRONE_SECRET_PLUGIN_TOKEN', props.secretsExtension.token);
-      props.secretsExtension.grantAccess(this.peer);
-    }
-    if (props.limitRepos) {
-      const limitRepos = accessAnnotations({ repos: props.limitRepos })['X-Drone-Repos'];
-      env.value('DRONE_LIMIT_REPOS', limitRepos);
-      this.limitRepos = limitRepos.split(',');
-      if (Object.keys(this.labels).length === 0) {
-        invalid('limitRepos', props.limitRepos, 'needs labels: the server hands any pipeline to any runner with matching labels, ' +
-          'and this runner fails those of other repositories; route them with labels and a matching node: in their pipelines');
+      const buildResources = props.buildResources ?? Resources.of({ cpuRequest: '100m', cpuLimit: '2', memoryRequest: '128Mi', memoryLimit: '4Gi' });
+      const buildMax = { cpu: props.buildMaxCpu ?? '4', memory: props.buildMaxMemory ?? '8Gi' };
+      if (parseCpu('buildMaxCpu', buildMax.cpu) < parseQuantity('cpuLimit', buildResources.cpuLimit)) {
+        invalid('buildMaxCpu', buildMax.cpu, `must be at least buildResources.cpuLimit ${describeValue(buildResources.cpuLimit)}`);
       }
-    }
-    if (props.limitEvents) {
-      env.value('DRONE_LIMIT_EVENTS', checkEvents('limitEvents', props.limitEvents).join(','));
-    }
-    if (props.limitTrusted) {
-      env.value('DRONE_LIMIT_TRUSTED', 'true');
-    }
+      if (parseQuantity('buildMaxMemory', buildMax.memory) < parseQuantity('memoryLimit', buildResources.memoryLimit)) {
+        invalid('buildMaxMemory', buildMax.memory, `must be at least buildResources.memoryLimit ${describeValue(buildResources.memoryLimit)}`);
+      }
+      this.labels = runnerLabels(props.labels ?? {});
+      this.buildNamespaceLabels = { [DroneKubeRunner.BUILD_NAMESPACE_LABEL]: name, [DroneKubeRunner.BUILD_NAMESPACE_RUNNER_NAMESPACE_LABEL]: namespace };
+      this.buildPeer = NetworkPeer.namespaces(this.buildNamespaceLabels);
+      this.buildPodSecurity = props.buildPodSecurity ?? PodSecurityLevel.BASELINE;
+      const buildContext: BuildNamespaceContext = {
+        name, labels, serviceAccount: { name, namespace }, namespaceLabels: this.buildNamespaceLabels,
+        // the exact rules of the upstream manifests: pipeline secrets and pods, whose images the runner swaps in
+        rules: [
+          { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'delete'] },
+          { apiGroups: [''], resources: ['pods', 'pods/log'], verbs: ['get', 'create', 'delete', 'list', 'watch', 'update'] },
+        ],
+        podSecurity: this.buildPodSecurity,
+        create: props.createBuildNamespaces ?? true,
+        limits: buildResources._toKube().limits,
+        // what a container the runner gives no request gets: the one such is a debug build's tmate init container
+        // (engine/compiler/compiler.go:455-466 adds it to spec.Internal, which the split at :666-711 never reaches;
+        // engine/convert.go:200-218 renders its zero resources as none). Unset, the API server would default it to the
+        // limit (2 CPU and 4Gi), and the pod, which counts the larger of its init containers and the sum of the others,
+        // would ask the scheduler and the quota for that; the pipeline's default requests add nothing to it
+        defaultRequest: buildResources._toKube().requests,
+        max: buildMax,
+        ephemeralStorage: buildEphemeralStorage(props.buildEphemeralStorageLimit ?? DEFAULT_EPHEMERAL_STORAGE_LIMIT),
+        pool: { namespace: this.buildNamespace, quota: droneBuildQuota(props.buildQuota, capacity, buildResources) },
+        egress: baseEgressRules(props.buildEgress ?? {}, DroneKubeRunner.CLUSTER_DNS),
+      };
+      this.buildEgress = copyBuildEgress(props.buildEgress ?? {});
+      const {
+        image: runnerImage, cloneImage, placeholderImage, buildResources: givenResources, buildMaxCpu, buildMaxMemory, buildEphemeralStorageLimit, tmate,
+        netrcCloneOnly, gracePeriodSec, limitEvents, limitTrusted,
+      } = props;
+      this.buildSettings = {
+        image: runnerImage, cloneImage, placeholderImage, buildResources: givenResources, buildMaxCpu, buildMaxMemory, buildEphemeralStorageLimit, tmate,
+        netrcCloneOnly, gracePeriodSec, limitEvents: limitEvents && [...limitEvents], limitTrusted,
+      };
+      this.buildScopes = new BuildNamespaceSet(runnerOwner(namespace), buildContext, this);
+      this.builds = new Construct(this, 'Builds');
+      // under the props that gave them, as the checks above: e.g. a Namespace the app defines already
+      this.addBuildScope('buildNamespace', this.buildNamespace, {});
+      extra.forEach((ns) => this.addBuildScope('extraBuildNamespaces', ns, {}));
+      // build pods need nothing of the server: they clone from the git provider and talk among themselves over
+      // localhost; only the runner polls the server, so only it is admitted: by a rule of its own, which goes with it
+      // (a retired team's runner that an apply without pruning leaves running reaches neither the server nor the
+      // secrets extension once its rules are gone)
+      props.server.grantConnect(this.peer);
 
-    // two ConfigMaps, each bounded by its own part of the configuration (a policy per team, a rule per build
-    // namespace), projected into one directory
-    kube(this, 'Config', 'ConfigMap', {
-      metadata: { name: `${name}-config`, namespace, labels },
-      // one flow-style document per line (the runner decodes the file document by document with buildkite/yaml,
-      // engine/policy/parser.go): smaller than block style, and than JSON once the ConfigMap's own JSON escapes its
-      // quotes, which at a thousand teams keeps the object under the 256 KiB that client-side kubectl apply stores
-      // checked as they render, after the chart's validation: in one chart, TeamPlatform refuses an overlapping route
-      // first; in another (a chart renders before the next is validated), this refuses it in the same words
-      data: { 'policies.yaml': Lazy.any({ produce: () => { this.checkTeamsApart(); return this.renderedPolicies().map((p) => toFlowYaml(p)).join('\n---\n') + '\n'; } }) },
-    });
-    kube(this, 'NamespaceRules', 'ConfigMap', {
-      metadata: { name: `${name}-namespace-rules`, namespace, labels },
-      data: { 'namespace-rules.yaml': Lazy.any({ produce: () => toYaml([this.namespaceRules()]) }) },
-    });
-    serviceAccount(this, 'ServiceAccount', { name, namespace, labels });
-    deployment(this, 'Resource', {
-      name, namespace, labels, selector,
-      // images the build pods run, for image lists and mirroring
-      annotations: Images.annotation(this, buildImages, { byTag: [buildImages[1]] }),
-      serviceAccountName: name,
-      automountToken: true,
-      terminationGracePeriodSeconds: checkInteger('gracePeriodSec', props.gracePeriodSec ?? DEFAULT_GRACE_PERIOD_SEC, 0),
-      // the image runs as root by default, but writes nothing and listens on an unprivileged port
-      runAs: { user: 65532, group: 65532 },
-      containers: [{
-        name: 'runner',
-        image,
-        ports: { http: PORT },
-        env,
-        mounts: [{ volume: 'config', path: CONFIG_DIR, readOnly: true }],
-        probes: probesOf(httpGet('/healthz', 'http'), 60),
-        resources: props.resources ?? Resources.of({ cpuRequest: '100m', cpuLimit: '500m', memoryRequest: '64Mi', memoryLimit: '256Mi' }),
-      }],
-      volumes: [{
-        name: 'config',
-        projected: { sources: [{ configMap: { name: `${name}-config` } }, { configMap: { name: `${name}-namespace-rules` } }] },
-      }],
-    });
-    // the runner serves only its health check: admit nothing
-    new PodFirewall(this, 'NetworkPolicy', { name, namespace, podLabels: selector });
+      const env = new EnvVars(namespace);
+      env.value('DRONE_RPC_HOST', props.server.rpcHost);
+      env.value('DRONE_RPC_PROTO', props.server.rpcProtocol);
+      env.secret('DRONE_RPC_SECRET', props.server.rpcSecret);
+      env.value('DRONE_RUNNER_CAPACITY', String(capacity));
+      if (Object.keys(this.labels).length > 0) {
+        env.value('DRONE_RUNNER_LABELS', Object.entries(this.labels).map(([k, v]) => `${k}:${v}`).join(','));
+      }
+      // the whole pod's requests, split across its containers; no DRONE_RESOURCE_LIMIT_*: the runner would cap every
+      // step's own limit at it (compiler.go:683-692), where the LimitRange's max refuses a step above it visibly
+      env.value('DRONE_RESOURCE_REQUEST_CPU', String(Math.ceil(parseQuantity('cpuRequest', buildResources.cpuRequest) * 1000)));
+      env.value('DRONE_RESOURCE_REQUEST_MEMORY', String(Math.ceil(parseQuantity('memoryRequest', buildResources.memoryRequest))));
+      env.value('DRONE_NAMESPACE_DEFAULT', this.buildNamespace);
+      env.value('DRONE_POLICY_FILE', `${CONFIG_DIR}/policies.yaml`);
+      env.value('DRONE_NAMESPACE_RULES_FILE', `${CONFIG_DIR}/namespace-rules.yaml`);
+      env.value('DRONE_TMATE_ENABLED', String(props.tmate ?? false));
+      // the forge login to the clone step alone: left to the runner's default, every step of a private repository's
+      // pipeline, a pull request's too, held its activating user's OAuth token (see netrcCloneOnly)
+      env.value('DRONE_NETRC_CLONE_ONLY', String(props.netrcCloneOnly ?? true));
+      const buildImages = [props.cloneImage ?? DroneKubeRunner.CLONE_IMAGE, props.placeholderImage ?? DroneKubeRunner.PLACEHOLDER_IMAGE,
+        ...(props.tmate ? [DroneKubeRunner.TMATE_IMAGE] : [])];
+      env.image('DRONE_IMAGE_CLONE', this, buildImages[0]);
+      // by tag, whatever digests are pinned: the runner tells a step still waiting on its placeholder by the container
+      // status's image matching the placeholder (drone-runner-kube v1.0.0-rc.5 engine/podwatcher/watcher.go:178), and
+      // containerd records no tag for an image pulled by digest (internal/cri/util/references.go:43-53), so the status
+      // of a pinned placeholder may read as its image ID and the placeholder as the step begun
+      env.image('DRONE_IMAGE_PLACEHOLDER', this, buildImages[1], { byTag: true });
+      if (props.tmate) {
+        // a debug build's pod gets an init container of this image, which copies tmate in (engine/compiler/compiler.go:456-466,
+        // engine/convert.go:200-207): left unset, it was Docker Hub's drone/drone-runner-docker:1 under any relocation,
+        // listed nowhere, and an air-gapped cluster's debug builds never started
+        env.image('DRONE_TMATE_IMAGE', this, buildImages[2]);
+      }
+      // every container of a pipeline's pod starts from the placeholder and is swapped for its step's image, the clone
+      // step's being the clone image (drone-runner-kube v1.0.0-rc.5 engine/convert.go:210-213,
+      // engine/launcher/launcher.go:160, engine/compiler/compiler.go:355-367); the pod pulls both with the one pull
+      // secret its pipeline's image_pull_secrets make, else with its ServiceAccount's (convert.go:32,301-309): checked
+      // at synth, once every policy and pull secret is known
+      this.node.addValidation({ validate: () => {
+        this.checkPolicyAccounts(name);
+        this.checkBuildPulls(buildImages);
+        this.warnOpenPullSecrets(name);
+        this.warnMisclosedNamespaces(name, namespace);
+        return [];
+      } });
+      // the namespaces closed now, listed in the output's mark: a later synth tells a namespace closed anew from one
+      // closed before (warnMisclosedNamespaces), and a name leaves the list, unwarned, when its closing goes
+      recordNames(this, {
+        owner: closedNamespacesOwner(namespace, name), declared: () => new Set(this.closedNow()), retired: () => new Set(),
+        accepts: (ns) => /^[a-z0-9-]+$/.test(ns),
+      });
+      if (props.secretsExtension) {
+        env.value('DRONE_SECRET_PLUGIN_ENDPOINT', props.secretsExtension.endpoint);
+        env.secret('DRONE_SECRET_PLUGIN_TOKEN', props.secretsExtension.token);
+        props.secretsExtension.grantAccess(this.peer);
+      }
+      if (props.limitRepos) {
+        const limitRepos = accessAnnotations({ repos: props.limitRepos })['X-Drone-Repos'];
+        env.value('DRONE_LIMIT_REPOS', limitRepos);
+        this.limitRepos = limitRepos.split(',');
+        if (Object.keys(this.labels).length === 0) {
+          invalid('limitRepos', props.limitRepos, 'needs labels: the server hands any pipeline to any runner with matching labels, ' +
+            'and this runner fails those of other repositories; route them with labels and a matching node: in their pipelines');
+        }
+      }
+      if (props.limitEvents) {
+        env.value('DRONE_LIMIT_EVENTS', checkEvents('limitEvents', props.limitEvents).join(','));
+      }
+      if (props.limitTrusted) {
+        env.value('DRONE_LIMIT_TRUSTED', 'true');
+      }
+
+      // two ConfigMaps, each bounded by its own part of the configuration (a policy per team, a rule per build
+      // namespace), projected into one directory
+      kube(this, 'Config', 'ConfigMap', {
+        metadata: { name: `${name}-config`, namespace, labels },
+        // one flow-style document per line (the runner decodes the file document by document with buildkite/yaml,
+        // engine/policy/parser.go): smaller than block style, and than JSON once the ConfigMap's own JSON escapes its
+        // quotes, which at a thousand teams keeps the object under the 256 KiB that client-side kubectl apply stores
+        // checked as they render, after the chart's validation: in one chart, TeamPlatform refuses an overlapping route
+        // first; in another (a chart renders before the next is validated), this refuses it in the same words
+        data: { 'policies.yaml': Lazy.any({ produce: () => { this.checkTeamsApart(); return this.renderedPolicies().map((p) => toFlowYaml(p)).join('\n---\n') + '\n'; } }) },
+      });
+      kube(this, 'NamespaceRules', 'ConfigMap', {
+        metadata: { name: `${name}-namespace-rules`, namespace, labels },
+        data: { 'namespace-rules.yaml': Lazy.any({ produce: () => toYaml([this.namespaceRules()]) }) },
+      });
+      serviceAccount(this, 'ServiceAccount', { name, namespace, labels });
+      deployment(this, 'Resource', {
+        name, namespace, labels, selector,
+        // images the build pods run, for image lists and mirroring
+        annotations: Images.annotation(this, buildImages, { byTag: [buildImages[1]] }),
+        serviceAccountName: name,
+        automountToken: true,
+        terminationGracePeriodSeconds: checkInteger('gracePeriodSec', props.gracePeriodSec ?? DEFAULT_GRACE_PERIOD_SEC, 0),
+        // the image runs as root by default, but writes nothing and listens on an unprivileged port
+        runAs: { user: 65532, group: 65532 },
+        containers: [{
+          name: 'runner',
+          image,
+          ports: { http: PORT },
+          env,
+          mounts: [{ volume: 'config', path: CONFIG_DIR, readOnly: true }],
+          probes: probesOf(httpGet('/healthz', 'http'), 60),
+          resources: props.resources ?? Resources.of({ cpuRequest: '100m', cpuLimit: '500m', memoryRequest: '64Mi', memoryLimit: '256Mi' }),
+        }],
+        volumes: [{
+          name: 'config',
+          projected: { sources: [{ configMap: { name: `${name}-config` } }, { configMap: { name: `${name}-namespace-rules` } }] },
+        }],
+      });
+      // the runner serves only its health check: admit nothing
+      new PodFirewall(this, 'NetworkPolicy', { name, namespace, podLabels: selector });
+    } catch (e) {
+      throw constructRefusal('DroneKubeRunner', this, e);
+    }
   }
 
   /** Every namespace pipelines may run in: the default build namespace first, then the others in the order added. */

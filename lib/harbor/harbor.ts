@@ -709,7 +709,7 @@ export class Harbor extends Construct {
    * removed without `retireProjectGroups`, and the first configuration Job warns while it is public.
    */
   public addProject(name: string, options: ProjectOptions = {}): void {
-    withContext('project', name, () => this.configuration.addProject(name, this.declareProject(name, options, null)));
+    this.naming(() => withContext('project', name, () => this.configuration.addProject(name, this.declareProject(name, options, null))));
   }
 
   /**
@@ -728,14 +728,14 @@ export class Harbor extends Construct {
    * false, which makes a public `library` private
    */
   public declareLibrary(options: LibraryOptions = {}): void {
-    withContext('project', LIBRARY, () => {
+    this.naming(() => withContext('project', LIBRARY, () => {
       if (this.projectNames.has(LIBRARY)) {
         invalid('name', LIBRARY, 'must be declared once: declareLibrary was called already');
       }
       const state = this.declareProject(LIBRARY, options, null, true);
       // storageLimit null: the Job leaves the quota Harbor keeps as it is (lib/harbor/configure.js, "Public library")
       this.configuration.addProject(LIBRARY, options.storageLimitGiB === undefined ? { ...state, storageLimit: null } : state);
-    });
+    }));
   }
 
   /**
@@ -747,7 +747,7 @@ export class Harbor extends Construct {
    * src/server/v2.0/handler/project.go:65, :241-254): an image pulled less often is fetched from the upstream again.
    */
   public addProxyCache(name: string, options: ProxyCacheOptions): void {
-    withContext('proxy cache', name, () => this.declareProxyCache(name, options));
+    this.naming(() => withContext('proxy cache', name, () => this.declareProxyCache(name, options)));
   }
 
   /**
@@ -757,7 +757,7 @@ export class Harbor extends Construct {
    * deleted there by hand, and each synth whose secret state holds its secret warns of it until then.
    */
   public addRobot(name: string, options: RobotOptions): HarborRobot {
-    return withContext('robot', name, () => this.declareRobot(name, options));
+    return this.naming(() => withContext('robot', name, () => this.declareRobot(name, options)));
   }
 
   /**
@@ -774,8 +774,10 @@ export class Harbor extends Construct {
    */
   public retireRobot(name: string, options: RetireRobotOptions = {}): void {
     this.checkRetireRobot(name);
-    checkKnownProps('retireRobot options', options, ['mayBeAbsent']);
-    const mayBeAbsent = checkBoolean('mayBeAbsent', options.mayBeAbsent ?? false);
+    const mayBeAbsent = this.naming(() => {
+      checkKnownProps('retireRobot options', options, ['mayBeAbsent']);
+      return checkBoolean('mayBeAbsent', options.mayBeAbsent ?? false);
+    });
     this.retiredRobotNames.set(name, mayBeAbsent);
     this.configuration.retireRobot(name);
   }
@@ -841,14 +843,16 @@ export class Harbor extends Construct {
 
   /** Check, retiring nothing, what `retireProjectGroups` would refuse. */
   public checkRetireProjectGroups(name: string): void {
-    checkHarborName('name', name);
-    if (name === LIBRARY || this.projectNames.has(name)) {
-      invalid('name', name, 'must not be a project this Harbor declares (addProject, addProxyCache, declareLibrary) or "library", which Harbor creates: ' +
-        'a project is either declared or retired');
-    }
-    if (this.retiredProjectNames.has(name)) {
-      invalid('name', name, 'must be retired once: retireProjectGroups was called with it already');
-    }
+    this.naming(() => {
+      checkHarborName('name', name);
+      if (name === LIBRARY || this.projectNames.has(name)) {
+        invalid('name', name, 'must not be a project this Harbor declares (addProject, addProxyCache, declareLibrary) or "library", which Harbor creates: ' +
+          'a project is either declared or retired');
+      }
+      if (this.retiredProjectNames.has(name)) {
+        invalid('name', name, 'must be retired once: retireProjectGroups was called with it already');
+      }
+    });
   }
 
   /**
@@ -913,13 +917,15 @@ export class Harbor extends Construct {
 
   /** Check, retiring nothing, what `retireRobot` would refuse. */
   public checkRetireRobot(name: string): void {
-    checkHarborName('name', name);
-    if (this.robotNames.has(name)) {
-      invalid('name', name, 'must not be a robot this Harbor declares (addRobot): a robot is either declared or retired');
-    }
-    if (this.retiredRobotNames.has(name)) {
-      invalid('name', name, 'must be retired once: retireRobot was called with it already');
-    }
+    this.naming(() => {
+      checkHarborName('name', name);
+      if (this.robotNames.has(name)) {
+        invalid('name', name, 'must not be a robot this Harbor declares (addRobot): a robot is either declared or retired');
+      }
+      if (this.retiredRobotNames.has(name)) {
+        invalid('name', name, 'must be retired once: retireRobot was called with it already');
+      }
+    });
   }
 
   /**
@@ -927,7 +933,7 @@ export class Harbor extends Construct {
    * must refuse before they change anything.
    */
   public checkProject(name: string, options: ProjectOptions = {}): void {
-    this.projectStateOf(name, options, null);
+    this.naming(() => this.projectStateOf(name, options, null));
   }
 
   /**
@@ -936,10 +942,25 @@ export class Harbor extends Construct {
    * @param projects projects the caller declares first (`addProject`), which the robot's permissions may name
    */
   public checkRobot(name: string, options: RobotOptions, projects: readonly string[] = []): void {
-    this.robotStateOf(name, options, projects);
+    this.naming(() => this.robotStateOf(name, options, projects));
   }
 
   /** `addProxyCache`, whose errors do not yet name the project. */
+  /**
+   * `check`, a method's checks, whose refusal names this Harbor by its construct path (`constructRefusal`, as the
+   * constructor's does) when the stack holds another Harbor, one per region or tenant: `invalid name "Pay": … (robot
+   * "Pay") (Harbor "platform/fra")`. With one Harbor, it is the one: nothing is added, so a program that names its
+   * settings (`inSetting`) prints no construct path its user never set. The other Harbors are looked for on a refusal
+   * only.
+   */
+  private naming<T>(check: () => T): T {
+    try {
+      return check();
+    } catch (e) {
+      throw this.node.root.node.findAll().some((c) => c !== this && c instanceof Harbor) ? constructRefusal('Harbor', this, e) : e;
+    }
+  }
+
   private declareProxyCache(name: string, options: ProxyCacheOptions): void {
     const registry = checkRegistryName('name', name);
     checkObject('options', options, 'must be an object of ProxyCacheOptions, e.g. { upstream: ProxyUpstream.dockerHub() }');

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import {
-  checkRequiredObject, checkBoolean, checkDnsSubdomain, checkInteger, checkPositiveQuantity, checkStorageClassName, checkUniqueList, Image, Images, invalid, NetworkPeer, Resources,
+  checkRequiredObject, checkBoolean, checkDnsSubdomain, checkInteger, checkPositiveQuantity, checkStorageClassName, checkUniqueList, constructRefusal, Image, Images, invalid, NetworkPeer, Resources,
 } from '../core';
 import { checkStatefulSetName, statefulSet } from '../core/deployment';
 import { EnvVars } from '../core/env';
@@ -257,133 +257,138 @@ export class WoodpeckerAgent extends Construct {
 
   public constructor(scope: Construct, id: string, props: WoodpeckerAgentProps) {
     super(scope, id);
-    checkRequiredObject('server', props.server, 'must be the WoodpeckerServer the agent takes pipelines from');
-    checkRequiredObject('builds', props.builds, 'must be the WoodpeckerBuildNamespaces the agent runs pipelines in', WoodpeckerBuildNamespaces);
-    const image = props.image ?? WoodpeckerAgent.IMAGE;
-    const initImage = props.permissionInitImage ?? WoodpeckerAgent.PERMISSION_INIT_IMAGE;
-    this.permissionInitImage = initImage;
-    const builds = props.builds;
-    const { name, namespace, labels, selector, peer } = placement(this, {
-      app: 'woodpecker', component: 'agent', name: props.name, defaultName: 'woodpecker-agent', namespace: builds.namespace,
-      version: image.tag,
-    });
-    // checked before anything else is defined (statefulSet() below checks it again, as it does for every StatefulSet)
-    this.name = checkStatefulSetName('name', name);
-    this.namespace = namespace;
-    this.peer = peer;
-    this.backendNamespace = props.backendNamespace ?? builds.buildNamespace;
-    // a team's build namespace is one of the build namespaces, but only the team's route agents (made before the team
-    // claims it) may run pipelines there: another agent would run other repositories' pipelines beside its Secrets
-    checkNotOwnedNamespace(this, 'backendNamespace', this.backendNamespace);
-    const account = builds.serviceAccountName(this.backendNamespace);
-    this.labels = { ...props.labels };
-    (props.pullSecretNames ?? []).forEach((n) => this.addPullSecretName(n));
-    this.nativeSecrets = props.allowNativeSecrets ?? false;
+    // a refusal names the agent (`constructRefusal`): a stack may hold several, the pool's and one per route
+    try {
+      checkRequiredObject('server', props.server, 'must be the WoodpeckerServer the agent takes pipelines from');
+      checkRequiredObject('builds', props.builds, 'must be the WoodpeckerBuildNamespaces the agent runs pipelines in', WoodpeckerBuildNamespaces);
+      const image = props.image ?? WoodpeckerAgent.IMAGE;
+      const initImage = props.permissionInitImage ?? WoodpeckerAgent.PERMISSION_INIT_IMAGE;
+      this.permissionInitImage = initImage;
+      const builds = props.builds;
+      const { name, namespace, labels, selector, peer } = placement(this, {
+        app: 'woodpecker', component: 'agent', name: props.name, defaultName: 'woodpecker-agent', namespace: builds.namespace,
+        version: image.tag,
+      });
+      // checked before anything else is defined (statefulSet() below checks it again, as it does for every StatefulSet)
+      this.name = checkStatefulSetName('name', name);
+      this.namespace = namespace;
+      this.peer = peer;
+      this.backendNamespace = props.backendNamespace ?? builds.buildNamespace;
+      // a team's build namespace is one of the build namespaces, but only the team's route agents (made before the team
+      // claims it) may run pipelines there: another agent would run other repositories' pipelines beside its Secrets
+      checkNotOwnedNamespace(this, 'backendNamespace', this.backendNamespace);
+      const account = builds.serviceAccountName(this.backendNamespace);
+      this.labels = { ...props.labels };
+      (props.pullSecretNames ?? []).forEach((n) => this.addPullSecretName(n));
+      this.nativeSecrets = props.allowNativeSecrets ?? false;
 
-    const env = new EnvVars(namespace);
-    this.env = env;
-    // cmd/agent/core/flags.go:27-32 (default localhost:9000) and :33-43
-    env.value('WOODPECKER_SERVER', props.server.grpcAddress);
-    env.secret('WOODPECKER_AGENT_SECRET', props.server.agentSecret);
-    // flags.go:122-127: "auto-detect" otherwise
-    env.value('WOODPECKER_BACKEND', 'kubernetes');
-    env.value('WOODPECKER_MAX_WORKFLOWS', String(checkInteger('maxWorkflows', props.maxWorkflows ?? 1, 1, 1000)));
-    // flags.go:99-110: the health endpoint's defaults, pinned to the probed port
-    env.value('WOODPECKER_HEALTHCHECK_ADDR', `:${HEALTH_PORT}`);
-    const persistId = checkPersistAgentId(props);
-    // flags.go:72-77: the agent's ID, kept on the volume (cmd/agent/core/config.go:33-80); set empty, the agent
-    // neither reads nor writes it and unregisters when it stops (agent.go:130,201-227; the default would be
-    // /etc/woodpecker/agent.conf, which it would fail to write on the read-only root at every start)
-    env.value('WOODPECKER_AGENT_CONFIG_FILE', persistId ? `${CONFIG_DIR}/agent.conf` : '');
-    if (Object.keys(this.labels).length > 0) {
-      env.value('WOODPECKER_AGENT_LABELS', renderAgentLabels(this.labels));
-    }
-    // pipeline/backend/kubernetes/flags.go:22-27
-    env.value('WOODPECKER_BACKEND_K8S_NAMESPACE', this.backendNamespace);
-    const workspaceSize = props.workspaceSize ?? '10G';
-    checkPositiveQuantity('workspaceSize', workspaceSize);
-    // flags.go:34-51; volume.go:28-64 parses the size with resource.MustParse, which would panic on a bad one
-    env.value('WOODPECKER_BACKEND_K8S_VOLUME_SIZE', workspaceSize);
-    if (props.workspaceStorageClassName !== undefined) {
-      // not "" as on a claim of Dockyard's (checkStorageClassName): Woodpecker reads an empty class as none given and
-      // leaves the claim's storageClassName out (v3.17.0 pipeline/backend/kubernetes/volume.go:28-32), so the default
-      // StorageClass would provision each workspace, not a PersistentVolume made beforehand without a class
-      if (props.workspaceStorageClassName === '') {
-        invalid('workspaceStorageClassName', '', 'must be a StorageClass name: Woodpecker takes "" for the cluster\'s default ' +
-          'StorageClass, not for no class; leave it unset for the default');
+      const env = new EnvVars(namespace);
+      this.env = env;
+      // cmd/agent/core/flags.go:27-32 (default localhost:9000) and :33-43
+      env.value('WOODPECKER_SERVER', props.server.grpcAddress);
+      env.secret('WOODPECKER_AGENT_SECRET', props.server.agentSecret);
+      // flags.go:122-127: "auto-detect" otherwise
+      env.value('WOODPECKER_BACKEND', 'kubernetes');
+      env.value('WOODPECKER_MAX_WORKFLOWS', String(checkInteger('maxWorkflows', props.maxWorkflows ?? 1, 1, 1000)));
+      // flags.go:99-110: the health endpoint's defaults, pinned to the probed port
+      env.value('WOODPECKER_HEALTHCHECK_ADDR', `:${HEALTH_PORT}`);
+      const persistId = checkPersistAgentId(props);
+      // flags.go:72-77: the agent's ID, kept on the volume (cmd/agent/core/config.go:33-80); set empty, the agent
+      // neither reads nor writes it and unregisters when it stops (agent.go:130,201-227; the default would be
+      // /etc/woodpecker/agent.conf, which it would fail to write on the read-only root at every start)
+      env.value('WOODPECKER_AGENT_CONFIG_FILE', persistId ? `${CONFIG_DIR}/agent.conf` : '');
+      if (Object.keys(this.labels).length > 0) {
+        env.value('WOODPECKER_AGENT_LABELS', renderAgentLabels(this.labels));
       }
-      env.value('WOODPECKER_BACKEND_K8S_STORAGE_CLASS', checkDnsSubdomain('workspaceStorageClassName', props.workspaceStorageClassName));
-    }
-    env.value('WOODPECKER_BACKEND_K8S_STORAGE_RWX', String(props.workspaceReadWriteMany ?? false));
-    // flags.go:88-93: on by default, which lets any pipeline tolerate any taint (pod.go:204-209), e.g. onto nodes
-    // kept for the platform; labels, annotations, node selectors and affinity stay off by default (:58-111)
-    env.value('WOODPECKER_BACKEND_K8S_POD_TOLERATIONS_ALLOW_FROM_STEP', 'false');
-    if (props.server instanceof WoodpeckerServer) {
-      checkAgentServerVersions(this, image, props.server.image);
-    }
-    if (props.runAsNonRoot) {
-      checkRunAsNonRoot(props.server);
-      env.value('WOODPECKER_BACKEND_K8S_SECCTX_NONROOT', 'true');
-    }
-    // flags.go:149-154; the init container is pulled Always (pod.go:322-326), so it must be reachable
-    env.image('WOODPECKER_BACKEND_K8S_PERMISSION_INIT_IMAGE', this, initImage);
-    if (props.serviceAccountNameAllowFromStep) {
-      // flags.go:131-136; pod.go:199-202
-      env.value('WOODPECKER_BACKEND_K8S_SERVICE_ACCOUNT_NAME_ALLOW_FROM_STEP', 'true');
-    }
-    // what is added later (pull secrets, native secrets) is rendered once the tree is complete: validations run
-    // before any object is resolved (DockyardChart.toJson, cdk8s App._synthChart)
-    this.node.addValidation({ validate: () => { this.renderLate(); return []; } });
+      // pipeline/backend/kubernetes/flags.go:22-27
+      env.value('WOODPECKER_BACKEND_K8S_NAMESPACE', this.backendNamespace);
+      const workspaceSize = props.workspaceSize ?? '10G';
+      checkPositiveQuantity('workspaceSize', workspaceSize);
+      // flags.go:34-51; volume.go:28-64 parses the size with resource.MustParse, which would panic on a bad one
+      env.value('WOODPECKER_BACKEND_K8S_VOLUME_SIZE', workspaceSize);
+      if (props.workspaceStorageClassName !== undefined) {
+        // not "" as on a claim of Dockyard's (checkStorageClassName): Woodpecker reads an empty class as none given and
+        // leaves the claim's storageClassName out (v3.17.0 pipeline/backend/kubernetes/volume.go:28-32), so the default
+        // StorageClass would provision each workspace, not a PersistentVolume made beforehand without a class
+        if (props.workspaceStorageClassName === '') {
+          invalid('workspaceStorageClassName', '', 'must be a StorageClass name: Woodpecker takes "" for the cluster\'s default ' +
+            'StorageClass, not for no class; leave it unset for the default');
+        }
+        env.value('WOODPECKER_BACKEND_K8S_STORAGE_CLASS', checkDnsSubdomain('workspaceStorageClassName', props.workspaceStorageClassName));
+      }
+      env.value('WOODPECKER_BACKEND_K8S_STORAGE_RWX', String(props.workspaceReadWriteMany ?? false));
+      // flags.go:88-93: on by default, which lets any pipeline tolerate any taint (pod.go:204-209), e.g. onto nodes
+      // kept for the platform; labels, annotations, node selectors and affinity stay off by default (:58-111)
+      env.value('WOODPECKER_BACKEND_K8S_POD_TOLERATIONS_ALLOW_FROM_STEP', 'false');
+      if (props.server instanceof WoodpeckerServer) {
+        checkAgentServerVersions(this, image, props.server.image);
+      }
+      if (props.runAsNonRoot) {
+        checkRunAsNonRoot(props.server);
+        env.value('WOODPECKER_BACKEND_K8S_SECCTX_NONROOT', 'true');
+      }
+      // flags.go:149-154; the init container is pulled Always (pod.go:322-326), so it must be reachable
+      env.image('WOODPECKER_BACKEND_K8S_PERMISSION_INIT_IMAGE', this, initImage);
+      if (props.serviceAccountNameAllowFromStep) {
+        // flags.go:131-136; pod.go:199-202
+        env.value('WOODPECKER_BACKEND_K8S_SERVICE_ACCOUNT_NAME_ALLOW_FROM_STEP', 'true');
+      }
+      // what is added later (pull secrets, native secrets) is rendered once the tree is complete: validations run
+      // before any object is resolved (DockyardChart.toJson, cdk8s App._synthChart)
+      this.node.addValidation({ validate: () => { this.renderLate(); return []; } });
 
-    const configSize = props.configVolumeSize ?? '1Gi';
-    if (persistId) {
-      checkPositiveQuantity('configVolumeSize', configSize);
+      const configSize = props.configVolumeSize ?? '1Gi';
+      if (persistId) {
+        checkPositiveQuantity('configVolumeSize', configSize);
+      }
+      // the pods also say which server they serve, for its NetworkPolicy to admit its own agents by one rule (a pod
+      // label, not a selector's: a StatefulSet's selector cannot change)
+      const serverLabel = { [WoodpeckerAgent.SERVER_LABEL]: sha256(props.server.grpcAddress).slice(0, 16) };
+      statefulSet(this, 'Resource', {
+        name, namespace, labels: { ...labels, ...serverLabel }, selector,
+        // the image the step pods run, for image lists and mirroring
+        annotations: Images.annotation(this, [initImage]),
+        serviceName: name,
+        claims: persistId ? { config: { size: configSize, storageClassName: checkStorageClassName('configStorageClassName', props.configStorageClassName) } } : {},
+        // the volume holds only the agent's ID (cmd/agent/core/config.go:27-29), which means nothing once the agent is
+        // gone: a route change that renames or drops an agent leaves no claim behind (the server keeps its record, as
+        // it does of every agent that keeps its ID, cmd/agent/core/agent.go:200-227: README, "Woodpecker's agents on
+        // day two")
+        deleteClaimsWithStatefulSet: persistId,
+        serviceAccountName: account,
+        automountToken: true,
+        terminationGracePeriodSeconds: checkInteger('gracePeriodSec', props.gracePeriodSec ?? 60, 0),
+        // the image sets no user (docker/Dockerfile.agent.multiarch); the volume is the group's through fsGroup
+        runAs: { user: 1000, group: 1000 },
+        containers: [{
+          name: 'agent',
+          image,
+          ports: { http: HEALTH_PORT },
+          env,
+          // without the volume the agent writes nothing, so the root stays read-only. Not an emptyDir for agent.conf:
+          // an ID it manages to write counts as persisted, and it would then skip unregistering (agent.go:207,223-227),
+          // leaving a record at every pod replacement
+          mounts: persistId ? [{ volume: 'config', path: CONFIG_DIR }] : undefined,
+          // cmd/agent/core/health.go:35-47: 200 unless a workflow overran its timeout by an hour (agent/state.go:62-73)
+          probes: probesOf(httpGet('/healthz', 'http'), 60),
+          resources: props.resources ?? Resources.of({ cpuRequest: '20m', cpuLimit: '500m', memoryRequest: '48Mi', memoryLimit: '256Mi' }),
+          goMemoryLimit: true,
+        }],
+      });
+      // the StatefulSet's governing Service, headless and without ports: the agent serves nothing but its health check
+      // (the API's field is clusterIP, which kube() renders as written; the generated type spells it clusterIp)
+      kube(this, 'Service', 'Service', { metadata: { name, namespace, labels }, spec: { clusterIP: 'None', selector } as k8s.ServiceSpec });
+      // the agent serves only its health check: admit nothing
+      new PodFirewall(this, 'NetworkPolicy', { name, namespace, podLabels: selector });
+      // the server's agents in this namespace by one rule, not one per agent: a platform with many routes has many
+      // agents, and the server's NetworkPolicy must not grow with them (five rules a team passed the 256 KiB
+      // client-side apply stores near 180 teams, and 1 MiB near 680)
+      props.server.grantGrpc(NetworkPeer.pods(namespace, {
+        'app.kubernetes.io/name': selector['app.kubernetes.io/name'], 'app.kubernetes.io/component': selector['app.kubernetes.io/component'], ...serverLabel,
+      }));
+    } catch (e) {
+      throw constructRefusal('WoodpeckerAgent', this, e);
     }
-    // the pods also say which server they serve, for its NetworkPolicy to admit its own agents by one rule (a pod
-    // label, not a selector's: a StatefulSet's selector cannot change)
-    const serverLabel = { [WoodpeckerAgent.SERVER_LABEL]: sha256(props.server.grpcAddress).slice(0, 16) };
-    statefulSet(this, 'Resource', {
-      name, namespace, labels: { ...labels, ...serverLabel }, selector,
-      // the image the step pods run, for image lists and mirroring
-      annotations: Images.annotation(this, [initImage]),
-      serviceName: name,
-      claims: persistId ? { config: { size: configSize, storageClassName: checkStorageClassName('configStorageClassName', props.configStorageClassName) } } : {},
-      // the volume holds only the agent's ID (cmd/agent/core/config.go:27-29), which means nothing once the agent is
-      // gone: a route change that renames or drops an agent leaves no claim behind (the server keeps its record, as
-      // it does of every agent that keeps its ID, cmd/agent/core/agent.go:200-227: README, "Woodpecker's agents on
-      // day two")
-      deleteClaimsWithStatefulSet: persistId,
-      serviceAccountName: account,
-      automountToken: true,
-      terminationGracePeriodSeconds: checkInteger('gracePeriodSec', props.gracePeriodSec ?? 60, 0),
-      // the image sets no user (docker/Dockerfile.agent.multiarch); the volume is the group's through fsGroup
-      runAs: { user: 1000, group: 1000 },
-      containers: [{
-        name: 'agent',
-        image,
-        ports: { http: HEALTH_PORT },
-        env,
-        // without the volume the agent writes nothing, so the root stays read-only. Not an emptyDir for agent.conf:
-        // an ID it manages to write counts as persisted, and it would then skip unregistering (agent.go:207,223-227),
-        // leaving a record at every pod replacement
-        mounts: persistId ? [{ volume: 'config', path: CONFIG_DIR }] : undefined,
-        // cmd/agent/core/health.go:35-47: 200 unless a workflow overran its timeout by an hour (agent/state.go:62-73)
-        probes: probesOf(httpGet('/healthz', 'http'), 60),
-        resources: props.resources ?? Resources.of({ cpuRequest: '20m', cpuLimit: '500m', memoryRequest: '48Mi', memoryLimit: '256Mi' }),
-        goMemoryLimit: true,
-      }],
-    });
-    // the StatefulSet's governing Service, headless and without ports: the agent serves nothing but its health check
-    // (the API's field is clusterIP, which kube() renders as written; the generated type spells it clusterIp)
-    kube(this, 'Service', 'Service', { metadata: { name, namespace, labels }, spec: { clusterIP: 'None', selector } as k8s.ServiceSpec });
-    // the agent serves only its health check: admit nothing
-    new PodFirewall(this, 'NetworkPolicy', { name, namespace, podLabels: selector });
-    // the server's agents in this namespace by one rule, not one per agent: a platform with many routes has many
-    // agents, and the server's NetworkPolicy must not grow with them (five rules a team passed the 256 KiB
-    // client-side apply stores near 180 teams, and 1 MiB near 680)
-    props.server.grantGrpc(NetworkPeer.pods(namespace, {
-      'app.kubernetes.io/name': selector['app.kubernetes.io/name'], 'app.kubernetes.io/component': selector['app.kubernetes.io/component'], ...serverLabel,
-    }));
   }
 
   /** Let every step pod of the agent pull with the Secret `name` of the backend namespace. */

@@ -121,9 +121,10 @@ test('DroneKubeRunner.checkBuildNamespace refuses the runner\'s own namespace as
 });
 
 /** Each engine made in a chart whose app defines the Namespace `taken` first, with its build namespace props. */
-const CONSTRUCTORS: readonly { readonly engine: string; make(chart: Chart, props: ConstructorProps): unknown }[] = [
-  { engine: 'DroneKubeRunner', make: (chart, props) => new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart), ...props }) },
-  { engine: 'WoodpeckerCi', make: (chart, props) => woodpeckerCi(chart, props) },
+const CONSTRUCTORS: readonly { readonly engine: string; make(chart: Chart, props: ConstructorProps): unknown; readonly named: string }[] = [
+  // the runner names itself (`constructRefusal`), as a stack may hold several
+  { engine: 'DroneKubeRunner', make: (chart, props) => new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart), ...props }), named: ' (DroneKubeRunner "test/Runner")' },
+  { engine: 'WoodpeckerCi', make: (chart, props) => woodpeckerCi(chart, props), named: '' },
 ];
 
 /** The constructor props that give build namespaces, which both engines take. */
@@ -135,7 +136,7 @@ interface ConstructorProps {
 
 describe.each(CONSTRUCTORS)('$engine refuses a build namespace of its props that the app defines already', (e) => {
   const refusal = (prop: string) => `invalid ${prop} "taken": must not be a Namespace the app defines already: ` +
-    'set createBuildNamespaces to false to build in namespaces that exist';
+    `set createBuildNamespaces to false to build in namespaces that exist${e.named}`;
   const appWithTaken = () => {
     const chart = testChart('ci');
     new Namespace(chart, 'Taken', { name: 'taken' });

@@ -312,9 +312,10 @@ describe('the pull requests\' namespace bounds what its pods request together, a
       return new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart), ...props });
     };
     expect(refusal(runner({ buildQuota: { cpu: '900m' } }))).toBe('invalid buildQuota.cpu "900m": must hold the 10 pipelines the runner runs at once ' +
-      '(capacity), each pod requesting 100m CPU and 128Mi memory (buildResources)');
+      '(capacity), each pod requesting 100m CPU and 128Mi memory (buildResources) (DroneKubeRunner "test/Runner")');
     expect(refusal(runner({ capacity: 30, buildQuota: { pods: 20 } }))).toContain('invalid buildQuota.pods 20: must hold the 30 pipelines');
-    expect(refusal(runner({ buildQuota: { memory: '0' } }))).toBe('invalid buildQuota.memory "0": must be a Kubernetes quantity above zero, such as "4", "500m" or "8Gi"');
+    expect(refusal(runner({ buildQuota: { memory: '0' } }))).toBe('invalid buildQuota.memory "0": must be a Kubernetes quantity above zero, such as "4", "500m" ' +
+      'or "8Gi" (DroneKubeRunner "test/Runner")');
     expect(refusal(runner({ buildQuota: { cpus: '8' } }))).toContain('invalid buildQuota.cpus');
     expect(refusal(() => new WoodpeckerBuildNamespaces(testChart('ci'), 'Builds', { buildQuota: { memory: '100Mi' } })))
       .toBe('invalid buildQuota.memory "100Mi": must hold one step that sets no resources, requesting 100m CPU and 128Mi memory (the LimitRange\'s defaultRequest)');

@@ -1,8 +1,11 @@
 import { Construct } from 'constructs';
 import {
-  constructRefusal, ExternalPostgres, ExternalRedis, Harbor, HarborExposure, HarborStorage, IngressTls, Postgres, Redis, RedisMaxMemoryPolicy, Secret, SslMode,
-  ValidationError, VALIDATION_RULES,
+  constructRefusal, DroneKubeRunner, ExternalPostgres, ExternalRedis, Harbor, HarborExposure, HarborStorage, IngressTls, Postgres, Redis, RedisMaxMemoryPolicy,
+  RobotPermission, Secret, SslMode, ValidationError, VALIDATION_RULES,
 } from '../../lib';
+import { WoodpeckerAgent, WoodpeckerBuildNamespaces } from '../../lib/woodpecker';
+import { droneServer } from '../drone/fixtures';
+import { woodpeckerServer } from '../woodpecker/fixtures';
 import { App } from 'cdk8s';
 import { DockyardChart } from '../../lib';
 import { ConnectionLimitError } from '../../lib/harbor/connection-budget';
@@ -111,6 +114,10 @@ describe('a refusal names the construct it is about', () => {
     expect(err).toBeInstanceOf(ConnectionLimitError);
     expect([(err as ConnectionLimitError).limit, (err as ConnectionLimitError).prop]).toEqual([100, 'redis.maxClients']);
     expect(err.message).toMatch(/^invalid redis\.maxClients 100: must keep 4 connections free .* \(Harbor "test\/Harbor"\)$/);
+      // its stack (which DOCKYARD_DEBUG=1 prints under the line) reads the message as named, above the frames where it
+    // was refused: the budget's, not the catch's
+    expect(err.stack?.split('\n')[0]).toBe(`ValidationError: ${err.message}`);
+    expect(err.stack).toMatch(/\n\s+at .*redis-budget\.ts:/);
   });
 
   test('the README quotes the refusals as they are worded', () => {
@@ -123,5 +130,65 @@ describe('a refusal names the construct it is about', () => {
       expect(quoted.length).toBeGreaterThan(0);
       for (const q of quoted) expect([q, quotes(q, message)]).toEqual([q, true]);
     }
+  });
+});
+
+/**
+ * The runners and agents a stack holds several of (the shared Drone runner and a team's dedicated one, Woodpecker's
+ * pool agent and one per route) name themselves alike, and a Harbor's methods name which Harbor when the stack holds
+ * another (with one, nothing is added: a program naming its settings, `inSetting`, prints no construct path).
+ */
+describe('runners and a Harbor\'s methods name which one among several', () => {
+  test('the second of two DroneKubeRunners is named, and the first as itself', () => {
+    const chart = testChart();
+    const server = droneServer(chart);
+    const runner = (id: string, capacity: number) => () => new DroneKubeRunner(chart, id, { server, name: `drone-runner-${id.toLowerCase()}`, buildNamespace: `${id.toLowerCase()}-builds`, capacity });
+    runner('Shared', 10)();
+    expect(thrown(runner('Pay', 0)).message).toBe('invalid capacity 0: must be an integer from 1 to 1000 (DroneKubeRunner "test/Pay")');
+    const other = testChart();
+    expect(thrown(() => new DroneKubeRunner(other, 'Shared', { server: droneServer(other), capacity: 0 })).message)
+      .toMatch(/^invalid capacity 0: .* \(DroneKubeRunner "test\/Shared"\)$/);
+  });
+
+  test('the second of two WoodpeckerAgents is named, and the first as itself', () => {
+    const chart = testChart();
+    const server = woodpeckerServer(chart);
+    const builds = new WoodpeckerBuildNamespaces(chart, 'Builds');
+    new WoodpeckerAgent(chart, 'Pool', { server, builds, name: 'pool' });
+    const err = thrown(() => new WoodpeckerAgent(chart, 'Pay', { server, builds, name: 'pay', maxWorkflows: 0 }));
+    expect(err.message).toBe('invalid maxWorkflows 0: must be an integer from 1 to 1000 (WoodpeckerAgent "test/Pay")');
+    expect((err as ValidationError).prop).toBe('maxWorkflows');
+    expect(thrown(() => new WoodpeckerAgent(chart, 'Pool2', { server, builds, name: 'pool2', gracePeriodSec: -1 })).message)
+      .toMatch(/^invalid gracePeriodSec -1: .* \(WoodpeckerAgent "test\/Pool2"\)$/);
+  });
+
+  test('a Harbor\'s addProject and addRobot name the Harbor refused among two, after the project or robot', () => {
+    const chart = testChart();
+    const harbor = (id: string) => new Harbor(chart, id, {
+      namespace: id.toLowerCase(),
+      externalUrl: `https://${id.toLowerCase()}.example.com`,
+      database: new Postgres(chart, `${id}Postgres`, { namespace: id.toLowerCase() }).addDatabase('registry', { user: 'harbor' }),
+      redis: new Redis(chart, `${id}Redis`, { namespace: id.toLowerCase() }),
+      storage: HarborStorage.filesystem({ size: '20Gi' }),
+      exposure: HarborExposure.ingress({ className: 'nginx', tls: IngressTls.certManager('letsencrypt') }),
+    });
+    const fra = harbor('Fra');
+    // one Harbor: it is the one, and nothing names it
+    expect(thrown(() => fra.addProject('Pay')).message).toMatch(/ \(project "Pay"\)$/);
+    const nyc = harbor('Nyc');
+    expect(thrown(() => nyc.addProject('Pay')).message).toMatch(/ \(project "Pay"\) \(Harbor "test\/Nyc"\)$/);
+    expect(thrown(() => fra.addProject('Pay')).message).toMatch(/ \(project "Pay"\) \(Harbor "test\/Fra"\)$/);
+    fra.addProject('pay');
+    const robot = thrown(() => fra.addRobot('ci', { permissions: [RobotPermission.push('missing')] }));
+    expect(robot.message).toMatch(/ \(robot "ci"\) \(Harbor "test\/Fra"\)$/);
+    expect(robot).toBeInstanceOf(ValidationError);
+    expect(thrown(() => nyc.addRobot('ci', { permissions: [RobotPermission.push('pay')] })).message).toMatch(/ \(robot "ci"\) \(Harbor "test\/Nyc"\)$/);
+    // a team's check before it adds: the same Harbor named
+    expect(thrown(() => nyc.checkProject('Pay')).message).toMatch(/ \(Harbor "test\/Nyc"\)$/);
+    // a bug in a method is thrown as it was
+    const typeError = new TypeError('permissions is not iterable');
+    const bug = thrown(() => nyc.addRobot('ci', { get permissions(): RobotPermission[] { throw typeError; } }));
+    expect(bug).toBe(typeError);
+    expect(bug.message).toBe('permissions is not iterable');
   });
 });

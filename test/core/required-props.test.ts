@@ -45,13 +45,13 @@ describe('a required prop left out is refused naming it', () => {
       externalUrl: 'https://harbor.example.com', database: db(c, 'registry'), redis: new Redis(c, 'Redis', {}),
     } as any), 'missing storage: must be a HarborStorage: HarborStorage.filesystem({ size }), .s3({ ... }) or .spaces({ ... }) (Harbor "test/Harbor")'],
     ['DroneKubeRunner without server', (c) => new DroneKubeRunner(c, 'Runner', {} as any),
-      'missing server: must be the DroneServer the runner polls for builds'],
+      'missing server: must be the DroneServer the runner polls for builds (DroneKubeRunner "test/Runner")'],
     ['DroneCi without secretsExtension', (c) => {
       const server = new DroneServer(c, 'Drone', { host: 'drone.example.com', gitProvider: github(c), database: db(c), admin: 'alice' });
       return new DroneCi(c, 'Ci', { server, runner: new DroneKubeRunner(c, 'Runner', { server }) } as any);
     }, 'missing secretsExtension: must be the DroneSecretsExtension its runner asks for pipeline secrets'],
     ['WoodpeckerAgent without server', (c) => new WoodpeckerAgent(c, 'Agent', {} as any),
-      'missing server: must be the WoodpeckerServer the agent takes pipelines from'],
+      'missing server: must be the WoodpeckerServer the agent takes pipelines from (WoodpeckerAgent "test/Agent")'],
     ['TeamPlatform without harbor', (c) => {
       const server = new DroneServer(c, 'Drone', { host: 'drone.example.com', gitProvider: github(c), database: db(c), admin: 'alice' });
       const secretsExtension = new DroneSecretsExtension(c, 'Secrets');

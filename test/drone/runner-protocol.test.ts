@@ -38,7 +38,7 @@ describe('a DroneKubeRunner and its server release', () => {
   const refusalOf = (tag: string, path: string) => `invalid image "docker.io/drone/drone:${tag}": must be a Drone server of release 1.2.0 or ` +
     'later beside a DroneKubeRunner (a tag of minor 1.2 or later, or one naming no minor), such as DroneServer.IMAGE: ' + path + ' would never give ' +
     'the runner a pipeline, as the runner speaks only the runner protocol at /rpc/v2, which no Drone server before 1.2.0 serves (1.0 and 1.1 serve ' +
-    'the old agents\' /rpc/v1)';
+    'the old agents\' /rpc/v1) (DroneKubeRunner "test/Runner")';
 
   test('refuses a server before 1.2.0, which serves no /rpc/v2, by its release or its minor\'s tag, naming the server\'s image', () => {
     // harness v1.1.0 .drone.yml:64-72,259-266 publishes with auto_tag: `1`, `1.1` and `1.1.0` for v1.1.0, with and

@@ -68,8 +68,9 @@ describe('a team\'s namespaces on Drone, beyond the engine\'s addBuildNamespace 
     const runner = (id: string, props: object) => () => new DroneKubeRunner(p.chart, id, {
       server: p.ci.server, name: `drone-runner-${id.toLowerCase()}`, createBuildNamespaces: false, ...props,
     });
-    expect(refusal(runner('Other', { buildNamespace: 'web' }))).toBe(owned('buildNamespace', 'web', 'app namespace'));
-    expect(refusal(runner('Extra', { extraBuildNamespaces: ['web-builds'] }))).toBe(owned('extraBuildNamespaces', 'web-builds', 'build namespace'));
+    expect(refusal(runner('Other', { buildNamespace: 'web' }))).toBe(owned('buildNamespace', 'web', 'app namespace', ' (DroneKubeRunner "platform/Other")'));
+    expect(refusal(runner('Extra', { extraBuildNamespaces: ['web-builds'] }))).toBe(owned('extraBuildNamespaces', 'web-builds', 'build namespace',
+      ' (DroneKubeRunner "platform/Extra")'));
     expect(refusal(() => p.runner.addPolicy({ name: 'tools', repos: ['acme/tools'], namespace: 'web-builds' })))
       .toBe(owned('namespace', 'web-builds', 'build namespace'));
   });
@@ -90,7 +91,7 @@ describe('a team\'s namespaces on Woodpecker, beyond the engine\'s addBuildNames
     p.teams.addTeam(WEB);
     const ci = p.ci as WoodpeckerCi;
     expect(refusal(() => new WoodpeckerAgent(p.chart, 'Stray', { server: ci.server, builds: ci.builds, name: 'stray', backendNamespace: 'web-builds' })))
-      .toBe(owned('backendNamespace', 'web-builds', 'build namespace'));
+      .toBe(owned('backendNamespace', 'web-builds', 'build namespace', ' (WoodpeckerAgent "platform/Stray")'));
   });
 
   test('are refused to another engine\'s extraBuildNamespaces', () => {

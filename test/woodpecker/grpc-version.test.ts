@@ -28,7 +28,7 @@ describe('Woodpecker agent and server releases', () => {
     expect(refusal(() => agentOf('v3.13.0', 'v3.17.0'))).toBe('invalid image "docker.io/woodpeckerci/woodpecker-agent:v3.13.0": must be a ' +
       'Woodpecker agent of a release that speaks the server\'s gRPC protocol version: the server docker.io/woodpeckerci/woodpecker-server:v3.17.0 ' +
       'speaks 16, this agent 14, and an agent exits at start on any difference ("GRPC version mismatch"); give the agents and the server the ' +
-      'same release, and upgrade them together');
+      'same release, and upgrade them together (WoodpeckerAgent "test/Agent")');
     // an agent newer than the server too (a server upgrade left behind)
     expect(refusal(() => agentOf('v3.17.0', 'v2.8.3'))).toMatch(/the server docker.io\/woodpeckerci\/woodpecker-server:v2.8.3 speaks 10, this agent 16,/);
   });
