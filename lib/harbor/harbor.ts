@@ -945,7 +945,6 @@ export class Harbor extends Construct {
     this.naming(() => this.robotStateOf(name, options, projects));
   }
 
-  /** `addProxyCache`, whose errors do not yet name the project. */
   /**
    * `check`, a method's checks, whose refusal names this Harbor by its construct path (`constructRefusal`, as the
    * constructor's does) when the stack holds another Harbor, one per region or tenant: `invalid name "Pay": … (robot
@@ -961,6 +960,7 @@ export class Harbor extends Construct {
     }
   }
 
+  /** `addProxyCache`, whose errors do not yet name the project. */
   private declareProxyCache(name: string, options: ProxyCacheOptions): void {
     const registry = checkRegistryName('name', name);
     checkObject('options', options, 'must be an object of ProxyCacheOptions, e.g. { upstream: ProxyUpstream.dockerHub() }');

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import {
   constructRefusal, DroneKubeRunner, ExternalPostgres, ExternalRedis, Harbor, HarborExposure, HarborStorage, IngressTls, Postgres, Redis, RedisMaxMemoryPolicy,
-  RobotPermission, Secret, SslMode, ValidationError, VALIDATION_RULES,
+  ProxyUpstream, RobotPermission, Secret, SslMode, ValidationError, VALIDATION_RULES,
 } from '../../lib';
 import { WoodpeckerAgent, WoodpeckerBuildNamespaces } from '../../lib/woodpecker';
 import { droneServer } from '../drone/fixtures';
@@ -114,7 +114,7 @@ describe('a refusal names the construct it is about', () => {
     expect(err).toBeInstanceOf(ConnectionLimitError);
     expect([(err as ConnectionLimitError).limit, (err as ConnectionLimitError).prop]).toEqual([100, 'redis.maxClients']);
     expect(err.message).toMatch(/^invalid redis\.maxClients 100: must keep 4 connections free .* \(Harbor "test\/Harbor"\)$/);
-      // its stack (which DOCKYARD_DEBUG=1 prints under the line) reads the message as named, above the frames where it
+    // its stack (which DOCKYARD_DEBUG=1 prints under the line) reads the message as named, above the frames where it
     // was refused: the budget's, not the catch's
     expect(err.stack?.split('\n')[0]).toBe(`ValidationError: ${err.message}`);
     expect(err.stack).toMatch(/\n\s+at .*redis-budget\.ts:/);
@@ -162,16 +162,17 @@ describe('runners and a Harbor\'s methods name which one among several', () => {
       .toMatch(/^invalid gracePeriodSec -1: .* \(WoodpeckerAgent "test\/Pool2"\)$/);
   });
 
+  const harborIn = (chart: Construct) => (id: string) => new Harbor(chart, id, {
+    namespace: id.toLowerCase(),
+    externalUrl: `https://${id.toLowerCase()}.example.com`,
+    database: new Postgres(chart, `${id}Postgres`, { namespace: id.toLowerCase() }).addDatabase('registry', { user: 'harbor' }),
+    redis: new Redis(chart, `${id}Redis`, { namespace: id.toLowerCase() }),
+    storage: HarborStorage.filesystem({ size: '20Gi' }),
+    exposure: HarborExposure.ingress({ className: 'nginx', tls: IngressTls.certManager('letsencrypt') }),
+  });
+
   test('a Harbor\'s addProject and addRobot name the Harbor refused among two, after the project or robot', () => {
-    const chart = testChart();
-    const harbor = (id: string) => new Harbor(chart, id, {
-      namespace: id.toLowerCase(),
-      externalUrl: `https://${id.toLowerCase()}.example.com`,
-      database: new Postgres(chart, `${id}Postgres`, { namespace: id.toLowerCase() }).addDatabase('registry', { user: 'harbor' }),
-      redis: new Redis(chart, `${id}Redis`, { namespace: id.toLowerCase() }),
-      storage: HarborStorage.filesystem({ size: '20Gi' }),
-      exposure: HarborExposure.ingress({ className: 'nginx', tls: IngressTls.certManager('letsencrypt') }),
-    });
+    const harbor = harborIn(testChart());
     const fra = harbor('Fra');
     // one Harbor: it is the one, and nothing names it
     expect(thrown(() => fra.addProject('Pay')).message).toMatch(/ \(project "Pay"\)$/);
@@ -190,5 +191,28 @@ describe('runners and a Harbor\'s methods name which one among several', () => {
     const bug = thrown(() => nyc.addRobot('ci', { get permissions(): RobotPermission[] { throw typeError; } }));
     expect(bug).toBe(typeError);
     expect(bug.message).toBe('permissions is not iterable');
+  });
+
+  // each method of Harbor.naming's list names the Harbor among two, not only addProject, addRobot and checkProject;
+  // with one, none does
+  test('each of a Harbor\'s other methods names the Harbor refused among two', () => {
+    const harbor = harborIn(testChart());
+    const fra = harbor('Fra');
+    fra.declareLibrary();
+    fra.addProject('pay');
+    const calls: [string, () => unknown][] = [
+      ['addProxyCache', () => fra.addProxyCache('Hub', { upstream: ProxyUpstream.dockerHub() })],
+      ['declareLibrary', () => fra.declareLibrary()],
+      ['retireRobot', () => fra.retireRobot('Old')],
+      ['retireRobot options', () => fra.retireRobot('old', { mayBeAbsent: 'yes' as unknown as boolean })],
+      ['retireProjectGroups', () => fra.retireProjectGroups('Old')],
+      ['checkRobot', () => fra.checkRobot('ci', { permissions: [RobotPermission.push('missing')] })],
+      ['checkRetireRobot', () => fra.checkRetireRobot('Old')],
+      ['checkRetireProjectGroups', () => fra.checkRetireProjectGroups('pay')],
+    ];
+    const ends = () => calls.map(([method, call]) => [method, / \(Harbor "test\/Fra"\)$/.test(thrown(call).message)]);
+    expect(ends()).toEqual(calls.map(([method]) => [method, false]));
+    harbor('Nyc');
+    expect(ends()).toEqual(calls.map(([method]) => [method, true]));
   });
 });
