@@ -136,8 +136,9 @@ function dockerConfigKey(registry: string): string {
  * reads either as its host (`ConvertToHostname`).
  */
 function checkDockerConfigKey(registry: string): void {
-  const key = dockerConfigKey(registry);
-  if (/^https?:\/\//.test(registry) && key.includes('/')) {
+  const { host, path, scheme } = readRegistryKey(registry);
+  const key = host + path;
+  if (scheme && path !== '') {
     invalid('registry', registry, `must name a path without a scheme (${describeValue(key)}): the kubelet keeps the login to that path, but ` +
       'Drone\'s runner reads a URL as its host alone, where the login would serve every image');
   }
@@ -155,7 +156,7 @@ function checkDockerConfigKey(registry: string): void {
  */
 function checkDistinctDockerConfigKeys(registries: readonly string[]): void {
   // drone/runner-go's address: a URL's host (a key with a scheme here has no path, checkDockerConfigKey), else the key
-  const droneAddress = (registry: string) => (/^https?:\/\//.test(registry) ? dockerConfigKey(registry) : registry);
+  const droneAddress = (registry: string) => (readRegistryKey(registry).scheme ? dockerConfigKey(registry) : registry);
   const seen = new Map<string, string>();
   for (const registry of registries) {
     const key = dockerConfigKey(registry);

@@ -28,7 +28,7 @@ import type { Harbor } from './harbor';
 // dropped before its platform, and every later synth without the platform, are warned of too. The state's
 // declaredFor is left as it is. Two stacks on one state with TeamPlatforms on the same Harbor leave each other's
 // teams alone: a team another output made from the state holds, or lists as left, is that stack's
-// (`teamOfAnotherStack`), so a team moved between them is not warned of by its old stack, nor its Harbor project
+// (`anotherStackOfTeam`), so a team moved between them is not warned of by its old stack, nor its Harbor project
 // (lib/harbor/left-projects.ts asks the same rule, `projectOfAnotherStacksTeam`); a robot of the Harbor's own whose
 // Secret another output holds is that stack's too (`robotOfAnotherStack`).
 
@@ -103,21 +103,13 @@ function otherOutputs(view: SecretRecordView): readonly { dir: string; output: P
 }
 
 /**
- * Whether team `team`, whose robots on `harbor` this synth neither declares nor retires, is another stack's
- * (`anotherStackOfTeam`): that stack's TeamPlatform, or its Harbor, warns of the team when it leaves there; this one,
- * which could call only a retireTeam that deletes robots the other stack uses, does not.
- */
-export function teamOfAnotherStack(harbor: Harbor, view: SecretRecordView): (team: string) => boolean {
-  const stackOf = anotherStackOfTeam(harbor, view);
-  return (team) => stackOf(team) !== undefined;
-}
-
-/**
  * The output directory of another stack that has team `team` of `harbor`, if one does: another output made from the
  * secret state (`SecretRecordView.otherOutputs`, another stack on the same state with the same Harbor) held both its
  * robots' Secrets at its stack's last synth, which onboards it (a team moved there), or its mark lists the team as
  * left unretired (`teamsLeftOwner`), which that stack warns of at each synth. The first such directory, in the
- * state's order. An output's mark is read once, when a team first asks.
+ * state's order. An output's mark is read once, when a team first asks. That stack's TeamPlatform, or its Harbor,
+ * warns of the team when it leaves there; this one, which could call only a retireTeam that deletes robots the other
+ * stack uses, does not.
  */
 export function anotherStackOfTeam(harbor: Harbor, view: SecretRecordView): (team: string) => string | undefined {
   let others: { dir: string; output: PreviousOutput; left: ReadonlySet<string> }[] | undefined;
@@ -168,7 +160,7 @@ export function noteTeamsElsewhere(harbor: Harbor, elsewhere: ReadonlyMap<string
 /**
  * Whether robot `robot` of `harbor`, which this synth neither declares nor retires, is another stack's: another output
  * made from the secret state held its Secret at its stack's last synth, which declared it (a robot of that stack's
- * own, or one moved there). The same outputs as `teamOfAnotherStack`'s; a mark lists no robot left (a synth's state
+ * own, or one moved there). The same outputs as `anotherStackOfTeam`'s; a mark lists no robot left (a synth's state
  * tells them), so once that stack drops the robot, both stacks warn of it.
  */
 export function robotOfAnotherStack(harbor: Harbor, view: SecretRecordView): (robot: string) => boolean {
@@ -176,13 +168,13 @@ export function robotOfAnotherStack(harbor: Harbor, view: SecretRecordView): (ro
 }
 
 /**
- * Per Harbor: the rule its review of this synth's secret state found (`teamOfAnotherStack`), with the previous output
+ * Per Harbor: the rule its review of this synth's secret state found (`anotherStackOfTeam`), with the previous output
  * of the synth it was found in (`previousOutput`), so a later synth without a review (a new state) asks none.
  */
 const anotherStacksRule = new WeakMap<Harbor, { previous: PreviousOutput; ofAnotherStack: (team: string) => boolean }>();
 
 /**
- * Whether `project` of `harbor` is the project of a team another stack on the secret state has (`teamOfAnotherStack`),
+ * Whether `project` of `harbor` is the project of a team another stack on the secret state has (`anotherStackOfTeam`),
  * as Harbor's review of this synth's state found, which runs before the output's mark is written and its lists warned
  * of (lib/harbor/left-projects.ts): a team moved there, whose project that stack declares now, or which that stack
  * warns of as left itself. False outside a synth that reviewed the state (a new state, a Pulumi stack's mark) and for

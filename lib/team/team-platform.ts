@@ -655,7 +655,7 @@ export class TeamPlatform extends Construct {
    * declared by that Harbor's `addRobot`) that this platform now neither onboards nor retires: its `addTeam` call went
    * without `retireTeam`, and the robots keep their permissions and secrets. Only a TeamPlatform reviews: another stack
    * on the same state (the default stack, say) never warns of teams it does not have; nor does this platform of a team
-   * another stack on the state has, or warns of itself (`teamOfAnotherStack`).
+   * another stack on the state has, or warns of itself (`anotherStackOfTeam`).
    */
   private reviewRetirements(view: SecretRecordView): void {
     const harbor = this.props.harbor;

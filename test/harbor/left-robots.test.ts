@@ -383,7 +383,7 @@ describe('a retired robot\'s secret, against the secret state', () => {
   // output): each warned, at every synth, of the other's own robots as left, and a robot moved from one to the other
   // was warned of by its old stack, whose retireRobot would delete it from under the new one. A robot whose Secret
   // another output made from the state holds (the state lists those outputs) is that stack's: the rule of a team's
-  // robots (teamOfAnotherStack), robot by robot
+  // robots (anotherStackOfTeam), robot by robot
   test('two stacks on one state with the same Harbor leave each other\'s robots alone; a robot moved is not warned of by its old stack', () => {
     const dir = harborStateDir();
     const synth = (outdir: string, robots: string[], retired: string[] = []) => stderrOf(() => synthesize(

@@ -628,7 +628,7 @@ describe('offboarding mistakes, against the secret state', () => {
   // the same two stacks, and the team's Harbor project: the old stack's mark listed it as declared, and its next synth
   // warned of it at every synth, advising retireTeam or retireProjectGroups there, which would take the robots and the
   // project's groups from the stack that has the team now. The project warning asks the robots' rule
-  // (teamOfAnotherStack): a team another output holds, or lists as left, is that stack's, project included, and leaves
+  // (anotherStackOfTeam): a team another output holds, or lists as left, is that stack's, project included, and leaves
   // the old stack's list; a team dropped from every stack is warned of by the stack that had it, once
   test('a team moved to another stack on the same state: its old stack neither warns of its project nor keeps it listed; dropped everywhere, it is warned of once', () => {
     const dir = stateDir();
